@@ -1,0 +1,3 @@
+from dialgate.cli.main import main
+
+main()

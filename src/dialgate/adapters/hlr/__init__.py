@@ -1,0 +1,1 @@
+"""Roaming lookups (HLR) behind the HlrProvider port."""

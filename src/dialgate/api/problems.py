@@ -1,0 +1,71 @@
+"""Errors as application/problem+json (RFC 9457), translated once for the whole app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dialgate.errors import DialgateError, RateLimitedError
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> Response:
+    body = {
+        "type": f"https://dialgate.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def from_error(exc: DialgateError) -> Response:
+    loc = exc.location
+    response = problem(
+        exc.http_status,
+        exc.title,
+        exc.message,
+        exc.code,
+        field=loc.field if loc else None,
+        line=loc.line if loc else None,
+        file=loc.file if loc else None,
+    )
+    if isinstance(exc, RateLimitedError):
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DialgateError)
+    async def _dialgate(_: Request, exc: DialgateError) -> Response:
+        return from_error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+        detail = first.get("msg", "invalid request")
+        return problem(
+            422,
+            "Invalid input",
+            f"{field}: {detail}" if field else detail,
+            "invalid_input",
+            field=field or None,
+            errors=[
+                {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+                for e in exc.errors()
+            ],
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail), "http_" + str(exc.status_code))

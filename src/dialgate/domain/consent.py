@@ -1,0 +1,172 @@
+"""The consent ledger's core: events, their hash chain, and the current-state fold.
+
+Each brand has one chain. An event's hash covers every stored field and the previous event's hash,
+so an edit, a deletion or a reordering anywhere breaks the chain from that point on, and the stored
+chain head catches a deleted last event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from dialgate.domain.timeutil import format_instant
+from dialgate.domain.vocabulary import ALL_PURPOSES, Basis, Channel, ConsentStatus, Party, Source
+
+GENESIS_HASH = "0" * 64
+HASH_VERSION = "dialgate-consent-v1"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentDraft:
+    """One consent event as a caller asks for it, before the ledger numbers and seals it."""
+
+    brand: str
+    number: str  # E.164
+    channel: Channel
+    purpose: str  # a Purpose value or "all"
+    status: ConsentStatus
+    basis: Basis
+    party: Party
+    source: Source
+    captured_at: datetime  # when the person consented or revoked
+    expires_at: datetime | None = None
+    actor_agent: str | None = None
+    actor_vendor: str | None = None
+    evidence_sha256: str | None = None
+    evidence_uri: str | None = None
+    notice_version: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentEvent:
+    """A sealed event: never updated, never deleted."""
+
+    seq: int
+    brand: str
+    number: str
+    channel: Channel
+    purpose: str
+    status: ConsentStatus
+    basis: Basis
+    party: Party
+    source: Source
+    captured_at: datetime
+    recorded_at: datetime  # when dialgate stored it
+    expires_at: datetime | None
+    actor_agent: str | None
+    actor_vendor: str | None
+    evidence_sha256: str | None
+    evidence_uri: str | None
+    notice_version: str | None
+    note: str | None
+    prev_hash: str
+    hash: str
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.evidence_sha256 or self.evidence_uri)
+
+    @property
+    def order_key(self) -> tuple[datetime, int]:
+        """Latest captured_at wins; ties go to the later append."""
+        return (self.captured_at, self.seq)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("captured_at", "recorded_at", "expires_at"):
+            out[key] = format_instant(out[key]) if out[key] is not None else None
+        for key in ("channel", "status", "basis", "party", "source"):
+            out[key] = str(out[key])
+        return out
+
+
+def canonical_bytes(fields: Mapping[str, Any]) -> bytes:
+    """Stable serialisation: sorted keys, no spaces, UTF-8, instants in canonical UTC."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(event_fields: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in event_fields.items() if k != "hash"}
+    body["v"] = HASH_VERSION
+    return hashlib.sha256(canonical_bytes(body)).hexdigest()
+
+
+def seal(draft: ConsentDraft, *, seq: int, prev_hash: str, recorded_at: datetime) -> ConsentEvent:
+    unsealed = ConsentEvent(
+        seq=seq,
+        recorded_at=recorded_at,
+        prev_hash=prev_hash,
+        hash="",
+        **{f: getattr(draft, f) for f in ConsentDraft.__dataclass_fields__},
+    )
+    fields = unsealed.to_dict()
+    return ConsentEvent(**{**_as_event_kwargs(unsealed), "hash": compute_hash(fields)})
+
+
+def _as_event_kwargs(event: ConsentEvent) -> dict[str, Any]:
+    return {f: getattr(event, f) for f in ConsentEvent.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    brand: str
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"brand '{self.brand}', event seq {self.seq}: {self.problem}"
+
+
+def verify_chain(
+    brand: str, events: Iterable[ConsentEvent], head: tuple[int, str] | None
+) -> ChainBreak | None:
+    """Walk one brand's events in seq order; name the first one that does not hold."""
+    expected_seq, prev = 1, GENESIS_HASH
+    for event in events:
+        if event.seq != expected_seq:
+            missing = "missing" if event.seq > expected_seq else "out of order or duplicated"
+            return ChainBreak(brand, expected_seq, f"event {missing} (found seq {event.seq} next)")
+        if event.prev_hash != prev:
+            return ChainBreak(brand, event.seq, "prev_hash does not match the previous event's hash")
+        if compute_hash(event.to_dict()) != event.hash:
+            return ChainBreak(brand, event.seq, "content does not match its hash (the event was edited)")
+        prev, expected_seq = event.hash, expected_seq + 1
+    last_seq = expected_seq - 1
+    if head is not None and head != (last_seq, prev):
+        head_seq, _ = head
+        if head_seq > last_seq:
+            return ChainBreak(brand, last_seq + 1, f"event missing: the chain head records {head_seq} events")
+        return ChainBreak(brand, head_seq, "the chain head does not match the last event")
+    return None
+
+
+StateKey = tuple[Channel, str]
+
+
+def fold(events: Iterable[ConsentEvent]) -> dict[StateKey, ConsentEvent]:
+    """Current state per channel x purpose: the latest captured_at wins, ties by seq."""
+    state: dict[StateKey, ConsentEvent] = {}
+    for event in events:
+        key = (event.channel, event.purpose)
+        held = state.get(key)
+        if held is None or event.order_key > held.order_key:
+            state[key] = event
+    return state
+
+
+def effective(state: Mapping[StateKey, ConsentEvent], channel: Channel, purpose: str) -> ConsentEvent | None:
+    """What governs one purpose: its own latest event or the latest for `all`, whichever is later."""
+    own, every = state.get((channel, purpose)), state.get((channel, ALL_PURPOSES))
+    if own is None or every is None:
+        return own or every
+    return own if own.order_key > every.order_key else every
+
+
+def is_granted(event: ConsentEvent | None) -> bool:
+    return event is not None and event.status is ConsentStatus.GRANTED

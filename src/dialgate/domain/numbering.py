@@ -1,0 +1,67 @@
+"""Numbering facts that `phonenumbers` does not have, or has too coarsely for a rule.
+
+Every table here says why it exists. The data tables live in `numbering_data.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialgate.domain import numbering_data as data
+
+# Which rule pack's law applies to a phonenumbers region. Overseas departments and collectivities
+# that use French consumer law belong to FR; US territories are covered by the TCPA and the national
+# registry. Regions not listed here have no pack: the engine fails closed (UNSUPPORTED_DESTINATION).
+_JURISDICTION = {
+    "TR": "TR", "IT": "IT", "DE": "DE", "PL": "PL", "BR": "BR", "FR": "FR", "US": "US", "GB": "GB", "ES": "ES",
+    "RE": "FR", "GP": "FR", "MQ": "FR", "GF": "FR", "YT": "FR", "PM": "FR", "BL": "FR", "MF": "FR",
+    "PR": "US", "VI": "US", "GU": "US", "AS": "US", "MP": "US",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraRange:
+    """A range phonenumbers rejects or mislabels but which is real and dialable in the destination."""
+
+    prefix: str  # E.164 prefix, with '+'
+    lengths: tuple[int, ...]  # total E.164 digits (without '+')
+    kind: str  # a NumberKind value
+    region: str
+    why: str
+
+
+def jurisdiction_of(region: str) -> str:
+    return _JURISDICTION.get(region, "")
+
+
+def extra_range(e164: str) -> ExtraRange | None:
+    digits = len(e164) - 1
+    for length in range(min(len(e164), data.LONGEST_EXTRA_PREFIX), 1, -1):
+        found = data.EXTRA_RANGES.get(e164[:length])
+        if found is not None:
+            prefix, lengths, kind, region, why = found
+            if digits in lengths:
+                return ExtraRange(prefix, lengths, kind, region, why)
+            return None
+    return None
+
+
+def zone_correction(e164: str) -> tuple[str, ...] | None:
+    if e164.startswith("+1"):
+        return data.US_NPA_ZONES.get(e164[2:5])
+    if e164.startswith("+55"):
+        return data.BR_DDD_ZONES.get(e164[3:5])
+    return None
+
+
+def subdivision_of(region: str, e164: str) -> str | None:
+    if region == "US":
+        return data.US_NPA_STATE.get(e164[2:5])
+    if region == "BR":
+        return data.BR_DDD_UF.get(e164[3:5])
+    return None
+
+
+def country_zones(region: str) -> tuple[str, ...]:
+    """Every zone a number of this region might ring in, for numbers that say nothing finer."""
+    return data.REGION_ZONES.get(region, ("UTC",))

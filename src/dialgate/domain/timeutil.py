@@ -1,0 +1,43 @@
+"""Instants on the wire and in the ledger: always timezone-aware, serialised in UTC with microseconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from dialgate.errors import InputError
+
+
+def format_instant(moment: datetime) -> str:
+    """Canonical form used in hashes: 2026-11-23T12:30:00.000000Z."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime reached the canonical form")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str, field: str = "at") -> datetime:
+    """ISO 8601 with an offset or Z. A naive time is refused: whose 14:00 would it be?"""
+    value = text.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"'{text}' is not an ISO 8601 instant such as 2026-11-23T14:00:00+01:00").at(
+            field=field
+        ) from None
+    if moment.tzinfo is None:
+        raise InputError(
+            f"'{text}' has no UTC offset; write it as {value}Z or {value}+01:00 so the instant is unambiguous"
+        ).at(field=field)
+    return moment.astimezone(UTC)
+
+
+def parse_date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"'{text}' is not an ISO 8601 date such as 2026-12-31").at(field=field) from None
+
+
+def utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC)

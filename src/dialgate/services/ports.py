@@ -1,0 +1,139 @@
+"""The ports: what the use cases need from the outside world, as Protocols.
+
+Adapters implement them (adapters/db, adapters/files, ...); tests and the demo may use the fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+from dialgate.domain.access import Scope
+from dialgate.domain.campaign import Campaign
+from dialgate.domain.consent import ConsentEvent
+from dialgate.domain.model import Brand, CallAttempt, DncEntry, Vendor
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str: ...
+
+
+class BrandRepository(Protocol):
+    def add(self, brand: Brand) -> None: ...
+    def get(self, brand_id: str) -> Brand | None: ...
+    def list(self) -> list[Brand]: ...
+
+
+class VendorRepository(Protocol):
+    def upsert(self, vendor: Vendor, at: datetime) -> None: ...
+    def get(self, brand: str, vendor_id: str) -> Vendor | None: ...
+    def list(self, brand: str) -> list[Vendor]: ...
+
+
+class CampaignRepository(Protocol):
+    def upsert(self, campaign: Campaign, source: str, at: datetime) -> int:
+        """Store the campaign; returns its new version number."""
+        ...
+
+    def get(self, campaign_id: str) -> Campaign | None: ...
+    def version(self, campaign_id: str) -> int | None: ...
+    def list(self, brand: str | None = None) -> list[Campaign]: ...
+
+
+class ConsentRepository(Protocol):
+    def lock_head(self, brand: str) -> tuple[int, str]:
+        """The brand's chain head (seq, hash), locked against other appenders until commit."""
+        ...
+
+    def append(self, events: Sequence[ConsentEvent]) -> None:
+        """Insert sealed events and move the brand's head to the last one. Never updates an event."""
+        ...
+
+    def for_number(self, brand: str, number: str) -> list[ConsentEvent]: ...
+    def iter_brand(self, brand: str) -> Iterator[ConsentEvent]: ...
+    def heads(self) -> dict[str, tuple[int, str]]: ...
+
+
+class DncRepository(Protocol):
+    def add(self, entry: DncEntry, actor: str | None) -> bool:
+        """True when the number was not yet listed."""
+        ...
+
+    def remove(
+        self, brand: str, number: str, at: datetime, reason: str | None, actor: str | None
+    ) -> bool: ...
+    def get(self, brand: str, number: str) -> DncEntry | None: ...
+    def list(self, brand: str) -> list[DncEntry]: ...
+
+
+class AttemptRepository(Protocol):
+    def add_many(self, attempts: Iterable[CallAttempt], recorded_at: datetime) -> int: ...
+    def for_number(self, brand: str, number: str, since: datetime) -> list[CallAttempt]: ...
+
+
+class ApiKeyRecord(Protocol):
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def secret_hash(self) -> str: ...
+    @property
+    def brand(self) -> str: ...
+    @property
+    def vendor(self) -> str | None: ...
+    @property
+    def scopes(self) -> frozenset[Scope]: ...
+    @property
+    def revoked(self) -> bool: ...
+
+
+class ApiKeyRepository(Protocol):
+    def add(
+        self,
+        *,
+        key_id: str,
+        secret_hash: str,
+        brand: str,
+        vendor: str | None,
+        scopes: frozenset[Scope],
+        name: str,
+        at: datetime,
+    ) -> None: ...
+
+    def get(self, key_id: str) -> ApiKeyRecord | None: ...
+
+
+class UnitOfWork(Protocol):
+    brands: BrandRepository
+    vendors: VendorRepository
+    campaigns: CampaignRepository
+    consents: ConsentRepository
+    dnc: DncRepository
+    attempts: AttemptRepository
+    apikeys: ApiKeyRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork: ...
+
+
+class EvidenceStore(Protocol):
+    def put_file(self, path: Path) -> str:
+        """Copy a file into the content-addressed store; returns its SHA-256 (hex)."""
+        ...
+
+    def path_of(self, sha256: str) -> Path | None: ...

@@ -1,0 +1,1 @@
+"""Web pages: the staff dashboard and the public consumer page."""
