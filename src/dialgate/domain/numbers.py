@@ -79,6 +79,11 @@ class PhoneNumber:
         return self.e164
 
 
+def e164_key(e164: str) -> int:
+    """The number as an integer of its E.164 digits: the key of register indexes and bulk joins."""
+    return int(e164[1:])
+
+
 def clean_region(region: str | None) -> str | None:
     if region is None or not region.strip():
         return None

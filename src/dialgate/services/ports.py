@@ -11,10 +11,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from dialgate.domain.access import Scope
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.model import Brand, CallAttempt, DncEntry, Vendor
+from dialgate.domain.registry import RegisterHits, SnapshotInfo
+from dialgate.domain.roaming import HlrResult
 
 
 class Clock(Protocol):
@@ -137,3 +142,32 @@ class EvidenceStore(Protocol):
         ...
 
     def path_of(self, sha256: str) -> Path | None: ...
+
+
+class RegisterSnapshot(Protocol):
+    """One immutable snapshot of a register, answering membership in bulk."""
+
+    @property
+    def info(self) -> SnapshotInfo: ...
+
+    def lookup(self, keys: npt.NDArray[np.uint64]) -> RegisterHits:
+        """keys: E.164 digits as uint64 (see numbers.e164_key); any order, any length."""
+        ...
+
+
+class RegisterStore(Protocol):
+    def current(self, name: str) -> RegisterSnapshot | None:
+        """The snapshot in force now. Callers keep the object for a whole decision or batch, so a switch
+        to a newer snapshot mid-way never mixes two snapshots in one answer."""
+        ...
+
+    def names(self) -> list[str]: ...
+
+
+class HlrProvider(Protocol):
+    """A home-location-register lookup. Raises an HlrError subclass (adapters/hlr) on failure."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def lookup(self, number: str) -> HlrResult: ...

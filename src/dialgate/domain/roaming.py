@@ -1,0 +1,85 @@
+"""Roaming: what an HLR lookup says, and what it means for the callee's cost of receiving a call.
+
+Inside the EU/EEA, roam-like-at-home (Regulation (EU) 2022/612) means receiving a call costs nothing
+extra; outside it usually does. That difference is what the Polish rule turns on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+# EU member states plus Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2; Greece as GR).
+_MEMBERS = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"
+_OUTERMOST = "GP MQ GF RE YT MF"  # outermost regions, inside the EU's roaming area
+EU_EEA = frozenset(f"{_MEMBERS} {_OUTERMOST}".split())
+
+
+class HlrStatus(StrEnum):
+    ACTIVE = "active"
+    ABSENT = "absent"
+    UNKNOWN = "unknown"
+
+
+class Roaming(StrEnum):
+    YES = "true"
+    NO = "false"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class HlrResult:
+    """One lookup's answer from a provider, normalised (the HlrProvider port's result)."""
+
+    number: str
+    status: HlrStatus
+    roaming: Roaming
+    roaming_country: str | None
+    ported: bool | None
+    original_network: str | None
+    current_network: str | None
+    mcc: str | None
+    mnc: str | None
+    looked_up_at: datetime
+    provider: str
+    error: str | None = None
+
+
+class RoamingState(StrEnum):
+    """What the decision needs to know."""
+
+    HOME = "home"  # not roaming
+    IN_EEA = "in-eea"  # roaming inside the EU/EEA: free for the callee
+    OUTSIDE_EEA = "outside-eea"  # roaming where receiving the call costs the callee
+    UNKNOWN = "unknown"  # the lookup failed or the provider did not say
+    NOT_NEEDED = "not-needed"  # no rule asked for it (fixed line, other country)
+
+
+@dataclass(frozen=True, slots=True)
+class RoamingStatus:
+    state: RoamingState
+    country: str | None = None
+    looked_up_at: datetime | None = None
+    provider: str | None = None
+    error: str | None = None
+    fail_open: bool = False  # the operator chose to allow calls when the lookup fails
+
+
+NOT_NEEDED = RoamingStatus(RoamingState.NOT_NEEDED)
+
+
+def roaming_status(result: HlrResult) -> RoamingStatus:
+    """Interpret a provider's answer."""
+
+    def status(state: RoamingState, error: str | None = None) -> RoamingStatus:
+        return RoamingStatus(state, result.roaming_country, result.looked_up_at, result.provider, error)
+
+    if result.error is not None or result.roaming is Roaming.UNKNOWN:
+        return status(RoamingState.UNKNOWN, result.error or "roaming status not reported")
+    if result.roaming is Roaming.NO:
+        return status(RoamingState.HOME)
+    if result.roaming_country is None:
+        return status(RoamingState.UNKNOWN, "roaming, but the country was not reported")
+    inside = result.roaming_country.upper() in EU_EEA
+    return status(RoamingState.IN_EEA if inside else RoamingState.OUTSIDE_EEA)
