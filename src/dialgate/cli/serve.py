@@ -1,0 +1,42 @@
+"""`dialgate serve`: the HTTP API and the web pages."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from dialgate.cli.context import state
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--access-log/--no-access-log", default=False, show_default=True)
+def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+    """Serve the HTTP API and the dashboard. Workers share the store (and, later, register indexes)."""
+    import uvicorn
+
+    st = state()
+    st.container()  # create or migrate the store once, before any worker starts
+    st.close()
+    # Workers are separate processes: they read their settings from the environment.
+    os.environ["DIALGATE_DATA_DIR"] = str(st.settings.data_dir.resolve())
+    if st.settings.database_url:
+        os.environ["DIALGATE_DATABASE_URL"] = st.settings.database_url
+    click.echo(
+        f"dialgate listening on http://{host}:{port} ({workers} worker{'s' * (workers > 1)})", err=True
+    )
+    uvicorn.run(
+        "dialgate.api.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="warning",
+    )
+
+
+COMMANDS = [serve]
