@@ -46,17 +46,40 @@ def extra_range(e164: str) -> ExtraRange | None:
     return None
 
 
-def zone_correction(e164: str) -> tuple[str, ...] | None:
-    if e164.startswith("+1"):
+_US_TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP"})
+
+
+def zone_correction(e164: str, region: str, mobile: bool) -> tuple[str, ...] | None:
+    """dialgate's own zones where phonenumbers' are wrong or too coarse for a window rule."""
+    if region == "US":
         return data.US_NPA_ZONES.get(e164[2:5])
-    if e164.startswith("+55"):
-        return data.BR_DDD_ZONES.get(e164[3:5])
+    if region == "BR":
+        for prefix, zones in data.BR_PREFIX_ZONES.items():
+            if e164.startswith(prefix):
+                return zones
+        ddd = e164[3:5]
+        if mobile and ddd in data.BR_MOBILE_DDD_ZONES:
+            return data.BR_MOBILE_DDD_ZONES[ddd]
+        return data.BR_DDD_ZONES.get(ddd)
     return None
 
 
+def is_nongeographic(region: str, e164: str) -> bool:
+    """Numbers whose prefix places them nowhere (US toll-free and personal NPAs, BR 0300/0303/0800):
+    phonenumbers answers with every zone of the numbering plan, which is not the destination's."""
+    if region == "US":
+        return e164[2:5] not in data.US_NPA_STATE
+    if region == "BR":
+        return e164[3:5] not in data.BR_DDD_UF
+    return False
+
+
 def subdivision_of(region: str, e164: str) -> str | None:
+    """US state or territory, or Brazilian state, when the number tells it."""
     if region == "US":
         return data.US_NPA_STATE.get(e164[2:5])
+    if region in _US_TERRITORIES:
+        return region
     if region == "BR":
         return data.BR_DDD_UF.get(e164[3:5])
     return None

@@ -129,7 +129,7 @@ def _parse_cached(raw: str, region: str | None) -> PhoneNumber:
         raise InputError(f"'{raw}' is not a valid, dialable number ({e164} is not assigned in its plan)").at(
             field="number"
         )
-    zones, zone_source = _zones_for(parsed, e164, pn_region)
+    zones, zone_source = _zones_for(parsed, e164, pn_region, kind.may_be_mobile)
     return PhoneNumber(
         e164=e164,
         country_code=country_code,
@@ -153,11 +153,13 @@ def _parse_problem(exc: phonenumbers.NumberParseException) -> str:
 
 
 def _zones_for(
-    parsed: phonenumbers.PhoneNumber, e164: str, region: str
+    parsed: phonenumbers.PhoneNumber, e164: str, region: str, mobile: bool
 ) -> tuple[tuple[str, ...], ZoneSource]:
-    corrected = numbering.zone_correction(e164)
+    corrected = numbering.zone_correction(e164, region, mobile)
     if corrected is not None:
         return corrected, ZoneSource.CORRECTION
+    if numbering.is_nongeographic(region, e164):
+        return numbering.country_zones(region), ZoneSource.COUNTRY
     zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
     if zones:
         return tuple(sorted(zones)), ZoneSource.NUMBER_PREFIX
