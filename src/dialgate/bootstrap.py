@@ -10,8 +10,11 @@ from sqlalchemy.exc import OperationalError
 
 from dialgate.adapters.clock import SystemClock, UlidGenerator
 from dialgate.adapters.db import engine as db
+from dialgate.adapters.db.decision_log import BackgroundDecisionLog
+from dialgate.adapters.db.decision_store import SqlDecisionStore
 from dialgate.adapters.db.uow import SqlUnitOfWorkFactory
 from dialgate.adapters.files.evidence import FileEvidenceStore
+from dialgate.adapters.registers_memory import MemoryRegisterStore
 from dialgate.config import Settings
 from dialgate.errors import StoreError
 from dialgate.services.ports import Clock
@@ -46,6 +49,9 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
         clock=clock or SystemClock(),
         ids=UlidGenerator(),
         evidence=FileEvidenceStore(settings.data_dir / "evidence"),
+        decisions=SqlDecisionStore(engine),
+        decision_log=BackgroundDecisionLog(engine),
+        registers=MemoryRegisterStore(),
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
         import_batch_size=settings.import_batch_size,
     )

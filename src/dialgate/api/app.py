@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from dialgate import __version__
-from dialgate.api import problems, routes_ledger
+from dialgate.api import problems, routes_checks, routes_ledger
 from dialgate.api.auth import KeyCache
 from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build
@@ -27,6 +29,9 @@ def create_app(container: Container) -> FastAPI:
     app.state.key_cache = KeyCache()
     problems.install(app)
     app.include_router(routes_ledger.router)
+    app.add_route("/v1/checks", routes_checks.check_one, methods=["POST"], include_in_schema=False)
+    app.add_route("/v1/checks:batch", routes_checks.check_batch, methods=["POST"], include_in_schema=False)
+    _document(app)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> dict[str, str]:
@@ -35,6 +40,20 @@ def create_app(container: Container) -> FastAPI:
         return {"status": "ok", "version": __version__, "store": container.engine.dialect.name}
 
     return app
+
+
+def _document(app: FastAPI) -> None:
+    """Add the raw hot-path routes to the generated OpenAPI document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("paths", {}).update(routes_checks.openapi_paths())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app_from_env() -> FastAPI:

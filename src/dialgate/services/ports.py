@@ -19,7 +19,8 @@ from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.model import Brand, CallAttempt, DncEntry, Vendor
 from dialgate.domain.registry import RegisterHits, SnapshotInfo
-from dialgate.domain.roaming import HlrResult
+from dialgate.domain.roaming import HlrResult, RoamingStatus
+from dialgate.domain.rules.inputs import AttemptRows, ConsentRows
 
 
 class Clock(Protocol):
@@ -171,3 +172,40 @@ class HlrProvider(Protocol):
     def name(self) -> str: ...
 
     async def lookup(self, number: str) -> HlrResult: ...
+
+
+class DecisionStore(Protocol):
+    """The per-number facts a decision reads, for many numbers at once (row i answers numbers[i])."""
+
+    def consent_rows(self, brand: str, channel: str, purpose: str, numbers: Sequence[str]) -> ConsentRows: ...
+
+    def dnc_members(self, brand: str, numbers: Sequence[str]) -> npt.NDArray[np.bool_]: ...
+
+    def attempt_rows(
+        self,
+        brand: str,
+        campaign: str,
+        purpose: str,
+        numbers: Sequence[str],
+        since: datetime,
+        until: datetime,
+    ) -> tuple[AttemptRows, npt.NDArray[np.int64]]:
+        """Attempts in [since, until] as columns, and per number the latest attempt ever made up to `until`."""
+        ...
+
+
+class RoamingLookup(Protocol):
+    """Resolves the roaming status of mobile numbers before a decision, within a time budget."""
+
+    def resolve(self, numbers: Sequence[str], *, budget_s: float | None) -> dict[str, RoamingStatus]: ...
+
+    @property
+    def fail_open(self) -> bool: ...
+
+
+class DecisionLog(Protocol):
+    """Keeps every decision for the audit trail, off the hot path (written in batches)."""
+
+    def record(self, records: Sequence[dict[str, object]]) -> None: ...
+
+    def flush(self) -> None: ...

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from dialgate.services.ports import Clock, EvidenceStore, IdGenerator, UnitOfWorkFactory
+from dialgate.services.ports import (
+    Clock,
+    DecisionLog,
+    DecisionStore,
+    EvidenceStore,
+    IdGenerator,
+    RegisterStore,
+    RoamingLookup,
+    UnitOfWorkFactory,
+)
+from dialgate.services.reference import ReferenceCache
 
 
 @dataclass
@@ -14,5 +24,14 @@ class Runtime:
     clock: Clock
     ids: IdGenerator
     evidence: EvidenceStore
+    decisions: DecisionStore
+    decision_log: DecisionLog
+    registers: RegisterStore
+    roaming: RoamingLookup | None = None
+    roaming_budget_s: float = 0.3
     clock_skew: timedelta = timedelta(minutes=5)
     import_batch_size: int = 5000
+    reference: ReferenceCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reference = ReferenceCache(self.uow)

@@ -148,3 +148,30 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DecisionRow(Base):
+    """Every decision made, for the audit trail a regulator asks for. Written in batches off the hot path."""
+
+    __tablename__ = "decisions"
+    check_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[str] = mapped_column(String(64))
+    campaign_version: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    verdict: Mapped[str] = mapped_column(String(5))
+    reasons: Mapped[str] = mapped_column(Text)  # codes joined by |
+    next_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    caller_id: Mapped[str | None] = mapped_column(String(32))
+    vendor_id: Mapped[str | None] = mapped_column(String(64))
+    pack_version: Mapped[str | None] = mapped_column(String(32))
+    snapshots: Mapped[str | None] = mapped_column(Text)
+    via: Mapped[str] = mapped_column(String(8))  # cli, api, batch
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_decisions_brand_number", "brand_id", "number"),
+        Index("ix_decisions_brand_evaluated", "brand_id", "evaluated_at"),
+    )

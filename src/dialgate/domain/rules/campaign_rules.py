@@ -1,0 +1,88 @@
+"""Rules every destination shares: the number itself, the campaign's own choices, the vendor.
+
+Campaign limits only ever add blocks (they are evaluated beside the pack's rules, never instead of them),
+which is what makes "tightening a campaign never turns BLOCK into ALLOW" hold by construction.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from dialgate.domain.campaign import Campaign
+from dialgate.domain.decision import ReasonCode as R
+from dialgate.domain.registry import KNOWN_REGISTERS
+from dialgate.domain.rules.base import EVERY_PARTY, EVERY_PURPOSE, Finding, Outcome, Rule
+from dialgate.domain.rules.common import DAY, attempt_cap, cooling_off, register_rule, window_rule
+from dialgate.domain.rules.frame import Frame, Group
+
+INVALID_NUMBER = Rule("number", "ITU-T E.164 and the destination's national numbering plan", (R.INVALID_NUMBER,),
+                      "The number must be a valid, dialable number.", check=lambda _f: Outcome(), purposes=EVERY_PURPOSE)  # fmt: skip
+UNSUPPORTED = Rule("destination", "dialgate policy: fail closed where no rule pack covers the destination",
+                   (R.UNSUPPORTED_DESTINATION,), "Destinations without a rule pack are never allowed.",
+                   check=lambda _f: Outcome(), purposes=EVERY_PURPOSE)  # fmt: skip
+
+
+def _countries(f: Frame) -> Outcome:
+    allowed = set(f.campaign.countries)
+    outside = np.array([g.jurisdiction not in allowed for g in f.groups], dtype=bool)
+    rows = outside[f.group] if f.n else np.zeros(0, bool)
+    return Outcome([Finding(R.DESTINATION_NOT_ALLOWED, rows,
+        f"Campaign {f.campaign.id} targets {', '.join(f.campaign.countries)} only.")])  # fmt: skip
+
+
+def _vendor(f: Frame) -> Outcome:
+    requested, vendor, campaign = f.vendor.requested, f.vendor.vendor, f.campaign
+    problem = None
+    if requested is not None:
+        if vendor is None:
+            problem = f"Vendor '{requested}' is not registered for brand {campaign.brand}."
+        elif not vendor.accredited_on(f.today):
+            until = f" (accreditation ended {vendor.accredited_until})" if vendor.accredited else ""
+            problem = f"Vendor '{requested}' is not accredited by brand {campaign.brand}{until}."
+        elif campaign.vendors and requested not in campaign.vendors:
+            problem = f"Campaign {campaign.id} may be called only by {', '.join(campaign.vendors)}."
+    rows = np.full(f.n, problem is not None, dtype=bool)
+    return Outcome([Finding(R.VENDOR_NOT_AUTHORIZED, rows, problem or "")])
+
+
+COUNTRIES = Rule("countries", "Campaign file: countries", (R.DESTINATION_NOT_ALLOWED,),
+                 "Only the campaign's destination countries may be called.", check=_countries,
+                 purposes=EVERY_PURPOSE)  # fmt: skip
+VENDORS = Rule("vendors", "Brand accreditation of call centres; campaign file: vendors (the brand answers for its "
+               "vendors: e.g. Garante code of conduct 2024, §7a UWG)", (R.VENDOR_NOT_AUTHORIZED,),
+               "Calls are placed only by accredited vendors the campaign allows.", firmness="S", check=_vendor,
+               purposes=EVERY_PURPOSE)  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def campaign_rules(campaign: Campaign) -> tuple[Rule, ...]:
+    """The rules a campaign adds for every destination, in evaluation order."""
+    law = f"Campaign {campaign.id} [limits]"
+    rules = [COUNTRIES, VENDORS]
+    limits = campaign.limits
+    if limits.hours is not None:
+        rules.append(window_rule("hours", law, "The campaign's own calling hours (callee's local time).",
+                                 windows=limits.hours, holidays=False, country="", purposes=EVERY_PURPOSE))  # fmt: skip
+    if limits.max_attempts is not None:
+        m = limits.max_attempts
+        rules.append(attempt_cap("max-attempts", law, "The campaign's own attempt limit.", count=m.count,
+                                 seconds=m.days * DAY, scope="campaign", label=f"Campaign {campaign.id}",
+                                 purposes=EVERY_PURPOSE))  # fmt: skip
+    if limits.cooling_off_days is not None:
+        rules.append(cooling_off("cooling-off", law, "The campaign's own silence after a refusal.",
+                                 days=limits.cooling_off_days, label=f"Campaign {campaign.id}", purposes=EVERY_PURPOSE))  # fmt: skip
+    for name in campaign.registries:
+        known = KNOWN_REGISTERS.get(name)
+        rules.append(register_rule(f"register-{name}", name, f"Campaign {campaign.id} honours {name}",
+                                   "A register the campaign chose to honour.", label=known.label if known else f"the list {name}",
+                                   max_age_days=known.max_age_days if known else None, purposes=EVERY_PURPOSE,
+                                   parties=EVERY_PARTY))  # fmt: skip
+    return tuple(rules)
+
+
+def register_applies(name: str, group: Group) -> bool:
+    """A national register only concerns numbers of its country; a private list concerns every number."""
+    known = KNOWN_REGISTERS.get(name)
+    return known is None or known.country == group.jurisdiction

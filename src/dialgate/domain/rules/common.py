@@ -1,0 +1,478 @@
+"""Rule builders shared by the packs: consent, registers, windows, caps, cooling-off, caller ID, roaming.
+
+Each builder returns a Rule whose check works on whole columns, so a batch of 10,000 numbers costs a
+handful of array operations per rule, and a single check is the same code on one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from dialgate.domain.calendar import WindowRule, add_months
+from dialgate.domain.campaign import Campaign
+from dialgate.domain.decision import ReasonCode as R
+from dialgate.domain.registry import NO_DATE
+from dialgate.domain.rules.base import (
+    COMMERCIAL,
+    EVERY_PARTY,
+    EVERY_PURPOSE,
+    Finding,
+    Firmness,
+    Outcome,
+    Rule,
+)
+from dialgate.domain.rules.frame import (
+    GRANTED,
+    NEVER,
+    NONE,
+    REVOKED,
+    ROAM_NOT_NEEDED,
+    ROAM_OUTSIDE,
+    ROAM_UNKNOWN,
+    Bools,
+    Frame,
+    Group,
+    Ints,
+    RegisterColumns,
+)
+from dialgate.domain.vocabulary import Party, Purpose
+from dialgate.domain.windows import Span, WeeklyWindows
+
+DAY = 86400
+BASIS_NAMES = {0: "express consent", 1: "a contract", 2: "an inquiry"}
+
+
+def _day_start(day: date) -> int:
+    return int(datetime.combine(day, time(), tzinfo=ZoneInfo("UTC")).timestamp())
+
+
+def revoked(law: str) -> Rule:
+    def check(f: Frame) -> Outcome:
+        return Outcome([Finding(R.CONSENT_REVOKED, f.consent.status == REVOKED,
+            "The person revoked consent to calls from this brand; a revocation takes effect at once.")])  # fmt: skip
+
+    return Rule("revoked", law, (R.CONSENT_REVOKED,), "A revocation (or an in-call refusal) blocks at once.",
+                check=check, purposes=EVERY_PURPOSE)  # fmt: skip
+
+
+def internal_dnc(law: str) -> Rule:
+    def check(f: Frame) -> Outcome:
+        return Outcome(
+            [Finding(R.INTERNAL_DNC, f.dnc.copy(), "The number is on the brand's own do-not-call list.")]
+        )
+
+    return Rule("internal-dnc", law, (R.INTERNAL_DNC,), "The brand's own do-not-call list blocks at once.",
+                check=check, purposes=EVERY_PURPOSE)  # fmt: skip
+
+
+Lifetime = Callable[[Ints], Ints]  # from the instant a consent counts from, to the instant it stops counting
+
+
+def days(n: int) -> Lifetime:
+    return lambda t: t + n * DAY
+
+
+def months(n: int) -> Lifetime:
+    return lambda t: add_months(t, n)
+
+
+def consent_state(
+    f: Frame,
+    bases: Collection[int],
+    lifetimes: dict[int, Lifetime] | None = None,
+    from_last_use: bool = False,
+) -> tuple[Bools, Bools, Ints]:
+    """(valid, expired, valid_until) of the governing consent for the accepted bases.
+
+    `lifetimes` limit what a basis is worth (a US inquiry counts 3 months); with from_last_use the clock
+    restarts at each call (Germany's retention duty runs from the grant and from every use).
+    """
+    c = f.consent
+    usable = (c.status == GRANTED) & np.isin(c.basis, list(bases))
+    until = c.expires.copy()
+    for basis, lifetime in (lifetimes or {}).items():
+        start = np.maximum(c.captured, f.attempts.last_use) if from_last_use else c.captured
+        until = np.where(c.basis == basis, np.minimum(until, lifetime(start)), until)
+    valid = usable & (f.at_s < until)
+    return valid, usable & ~valid, np.where(valid, until, NEVER)
+
+
+def consent_required(
+    rule_id: str,
+    law: str,
+    summary: str,
+    *,
+    bases: Collection[int],
+    need: str,
+    lifetimes: dict[int, Lifetime] | None = None,
+    from_last_use: bool = False,
+    evidence: bool = False,
+    parties: frozenset[Party] = EVERY_PARTY,
+    purposes: frozenset[Purpose] = COMMERCIAL,
+    firmness: Firmness = "V",
+    effective_from: date | None = None,
+    effective_until: date | None = None,
+) -> Rule:
+    """Opt-in: the call needs a granted consent of an accepted basis (revocations are the revoked rule's)."""
+
+    def check(f: Frame) -> Outcome:
+        c = f.consent
+        valid, expired, until = consent_state(f, bases, lifetimes, from_last_use)
+        absent = (c.status == NONE) | ((c.status == GRANTED) & ~np.isin(c.basis, list(bases)))
+        findings = [
+            Finding(R.NO_CONSENT, absent, f"There is no {need} on record for this brand, channel and purpose."),
+            Finding(R.CONSENT_EXPIRED, expired, "The consent on record is no longer valid (its own expiry or the time a consent of its basis counts has passed)."),
+        ]  # fmt: skip
+        if evidence:
+            findings.append(Finding(R.NO_CONSENT, valid & ~c.evidence,
+                "The consent on record has no evidence (file or URI), so it cannot be relied on."))  # fmt: skip
+        return Outcome(findings, valid_until=until)
+
+    return Rule(rule_id, law, (R.NO_CONSENT, R.CONSENT_EXPIRED), summary, firmness, check, None, purposes, parties,
+                effective_from, effective_until)  # fmt: skip
+
+
+Override = Callable[[Frame, RegisterColumns], tuple[Bools, Ints]]
+
+
+def consent_overrides(
+    bases: Collection[int], lifetimes: dict[int, Lifetime] | None = None, after_listing: bool = False
+) -> Override:
+    """A register hit is overridden by a valid consent (given after the listing, where the law says so)."""
+
+    def override(f: Frame, reg: RegisterColumns) -> tuple[Bools, Ints]:
+        valid, _, until = consent_state(f, bases, lifetimes)
+        if after_listing:
+            listed = np.where(reg.listed_on == NO_DATE, _as_of_day(reg), reg.listed_on).astype(np.int64)
+            valid = valid & (f.consent.captured >= listed * DAY)
+        return valid, np.where(valid, until, NEVER)
+
+    return override
+
+
+def consent_exempts(
+    bases: Collection[int], lifetimes: dict[int, Lifetime] | None = None
+) -> Callable[[Frame], tuple[Bools, Ints]]:
+    """Rows with a valid consent of these bases need not consult the register at all."""
+
+    def exempt(f: Frame) -> tuple[Bools, Ints]:
+        valid, _, until = consent_state(f, bases, lifetimes)
+        return valid, until
+
+    return exempt
+
+
+def _as_of_day(reg: RegisterColumns) -> int:
+    assert reg.snapshot is not None
+    return (reg.snapshot.as_of - date(1970, 1, 1)).days
+
+
+def register_rule(
+    rule_id: str,
+    register: str,
+    law: str,
+    summary: str,
+    *,
+    max_age_days: int | None,
+    label: str,
+    override: Override | None = None,
+    exempt: Callable[[Frame], tuple[Bools, Ints]] | None = None,
+    binding_after_days: int = 0,
+    optional: bool = False,
+    parties: frozenset[Party] = EVERY_PARTY,
+    purposes: frozenset[Purpose] = COMMERCIAL,
+    firmness: Firmness = "V",
+    effective_from: date | None = None,
+    effective_until: date | None = None,
+    override_text: str = "",
+) -> Rule:
+    """An opt-out register: required (missing/stale blocks everything) or optional (used when loaded)."""
+
+    def check(f: Frame) -> Outcome:
+        reg = f.registers.get(register)
+        snap = reg.snapshot if reg is not None else None
+        every = np.ones(f.n, dtype=bool)
+        exempt_until = np.full(f.n, NEVER, dtype=np.int64)
+        if exempt is not None:
+            spared, exempt_until = exempt(f)
+            every = ~spared
+        if reg is None or snap is None:
+            if optional:
+                return Outcome()
+            return Outcome([Finding(R.REGISTRY_MISSING, every,
+                f"{label} ({register}) must be checked before calling and no snapshot of it is loaded.")])  # fmt: skip
+        findings: list[Finding] = []
+        until = np.full(f.n, NEVER, dtype=np.int64)
+        if max_age_days is not None:
+            age = (f.today - snap.as_of).days
+            if age > max_age_days:
+                findings.append(Finding(R.REGISTRY_STALE, every,
+                    f"The {register} snapshot is {age} days old (as of {snap.as_of}); calls need one at most {max_age_days} days old."))  # fmt: skip
+            else:
+                until[:] = _day_start(snap.as_of + timedelta(days=max_age_days + 1))
+        today = (f.today - date(1970, 1, 1)).days
+        binding_from = np.where(
+            reg.listed_on == NO_DATE, 0, reg.listed_on.astype(np.int64) + binding_after_days
+        )
+        binding = reg.member & (binding_from <= today)
+        pending = reg.member & ~binding
+        until = np.where(pending, np.minimum(until, binding_from * DAY), until)
+        hit = binding & every
+        if override is not None:
+            allowed, allowed_until = override(f, reg)
+            hit = hit & ~allowed
+            until = np.where(reg.member & allowed, np.minimum(until, allowed_until), until)
+        until = np.where(every, until, exempt_until)
+        delay = (
+            f", counting a listing from {binding_after_days} days after its date"
+            if binding_after_days
+            else ""
+        )
+        findings.append(Finding(R.NATIONAL_REGISTRY, hit,
+            f"The number is on {label} ({register}, snapshot as of {snap.as_of}{delay}){override_text}."))  # fmt: skip
+        return Outcome(findings, valid_until=until)
+
+    codes = (
+        (R.NATIONAL_REGISTRY,) if optional else (R.NATIONAL_REGISTRY, R.REGISTRY_MISSING, R.REGISTRY_STALE)
+    )
+    if optional and max_age_days is not None:
+        codes = (*codes, R.REGISTRY_STALE)
+    return Rule(rule_id, law, codes, summary, firmness, check, None, purposes, parties, effective_from,
+                effective_until, (register,))  # fmt: skip
+
+
+def window_rule(
+    rule_id: str,
+    law: str,
+    summary: str,
+    *,
+    windows: WeeklyWindows | Callable[[Group], WeeklyWindows | None],
+    holidays: bool,
+    country: str,
+    subdiv: Callable[[Group], str | None] = lambda _g: None,
+    pre_holiday: tuple[Span, ...] | None = None,
+    when: Callable[[Group, Campaign], bool] = lambda _g, _c: True,
+    parties: frozenset[Party] = EVERY_PARTY,
+    purposes: frozenset[Purpose] = COMMERCIAL,
+    firmness: Firmness = "V",
+    effective_from: date | None = None,
+    effective_until: date | None = None,
+) -> Rule:
+    def window(group: Group, campaign: Campaign) -> WindowRule | None:
+        weekly = windows(group) if callable(windows) else windows
+        if weekly is None or not when(group, campaign):
+            return None
+        return WindowRule(
+            weekly, holidays, country, subdiv(group) if holidays or pre_holiday else None, pre_holiday
+        )
+
+    return Rule(rule_id, law, (R.OUTSIDE_CALLING_HOURS, R.PUBLIC_HOLIDAY), summary, firmness, None, window,
+                purposes, parties, effective_from, effective_until)  # fmt: skip
+
+
+def attempt_cap(
+    rule_id: str,
+    law: str,
+    summary: str,
+    *,
+    count: int,
+    seconds: int,
+    scope: str,
+    label: str,
+    where: Callable[[Group], bool] | None = None,
+    parties: frozenset[Party] = EVERY_PARTY,
+    purposes: frozenset[Purpose] = COMMERCIAL,
+    firmness: Firmness = "V",
+) -> Rule:
+    """At most `count` attempts in any `seconds`; scope: brand, purpose (same subject) or campaign."""
+
+    def check(f: Frame) -> Outcome:
+        a = f.attempts
+        owner = a.owner
+        sel = (a.at > f.at_s - seconds) & (a.at <= f.at_s)
+        if scope == "purpose":
+            sel &= a.same_purpose
+        elif scope == "campaign":
+            sel &= a.same_campaign
+        if where is not None:
+            ok_groups = np.array([where(g) for g in f.groups], dtype=bool)
+            rows_ok = ok_groups[f.group] if f.n else np.zeros(0, bool)
+            sel &= rows_ok[owner] if owner.size else sel
+        k = np.bincount(owner[sel], minlength=f.n)
+        blocked = k >= count
+        clears = np.full(f.n, NEVER, dtype=np.int64)
+        if blocked.any():
+            chosen = np.flatnonzero(sel)
+            rows = owner[chosen]
+            first = np.concatenate([[0], np.cumsum(k)])[:-1]
+            rank = np.arange(chosen.size) - first[rows]
+            pick = rank == (k[rows] - count)
+            clears[rows[pick]] = a.at[chosen[pick]] + seconds
+        msg = f"{label}: this would exceed {count} attempt{'s' * (count > 1)} in {_span(seconds)}."
+        return Outcome([Finding(R.FREQUENCY_CAP, blocked, msg, clears_at=clears)])
+
+    return Rule(rule_id, law, (R.FREQUENCY_CAP,), summary, firmness, check, None, purposes, parties)
+
+
+def _span(seconds: int) -> str:
+    return f"{seconds // 3600} hours" if seconds < 2 * DAY else f"{seconds // DAY} days"
+
+
+def cooling_off(
+    rule_id: str,
+    law: str,
+    summary: str,
+    *,
+    days: int,
+    label: str,
+    parties: frozenset[Party] = EVERY_PARTY,
+    purposes: frozenset[Purpose] = COMMERCIAL,
+    firmness: Firmness = "V",
+) -> Rule:
+    """No call for `days` full calendar days (callee's time) after the day of a refusal."""
+
+    def check(f: Frame) -> Outcome:
+        a = f.attempts
+        sel = a.refused & (a.at <= f.at_s) & (a.at > f.at_s - (days + 2) * DAY)
+        last = np.zeros(f.n, dtype=np.int64)
+        np.maximum.at(last, a.owner[sel], a.at[sel])
+        clears = np.full(f.n, NEVER, dtype=np.int64)
+        for i in np.flatnonzero(last):
+            zones = f.groups[int(f.group[i])].zones
+            clears[i] = max(_midnight_after(int(last[i]), z, days) for z in zones)
+        blocked = (last > 0) & (f.at_s < clears)
+        return Outcome(
+            [
+                Finding(
+                    R.COOLING_OFF,
+                    blocked,
+                    f"{label}: no call for {days} days after a refusal.",
+                    clears_at=clears,
+                )
+            ]
+        )
+
+    return Rule(rule_id, law, (R.COOLING_OFF,), summary, firmness, check, None, purposes, parties)
+
+
+def _midnight_after(instant: int, zone: str, days: int) -> int:
+    tz = ZoneInfo(zone)
+    day = datetime.fromtimestamp(instant, tz).date() + timedelta(days=days + 1)
+    return int(datetime.combine(day, time(), tzinfo=tz).timestamp())
+
+
+def caller_id_rule(
+    rule_id: str,
+    law: str,
+    summary: str,
+    *,
+    present: bool = True,
+    valid: bool = False,
+    permitted: Callable[[str, Campaign], bool] | None = None,
+    not_permitted_text: str = "",
+    withheld_not_permitted: bool = False,
+    parties: frozenset[Party] = EVERY_PARTY,
+    purposes: frozenset[Purpose] = COMMERCIAL,
+    firmness: Firmness = "V",
+    effective_from: date | None = None,
+    effective_until: date | None = None,
+) -> Rule:
+    """The caller ID is a campaign-level fact: each finding covers every row or none."""
+    codes = []
+    if present:
+        codes.append(R.CALLER_ID_MISSING)
+    if valid:
+        codes.append(R.CALLER_ID_INVALID)
+    if permitted is not None:
+        codes.append(R.CALLER_ID_NOT_PERMITTED)
+
+    def check(f: Frame) -> Outcome:
+        every = np.ones(f.n, dtype=bool)
+        caller, campaign = f.caller, f.campaign
+        if caller.withheld:
+            if present:
+                return Outcome(
+                    [
+                        Finding(
+                            R.CALLER_ID_MISSING,
+                            every,
+                            "The caller ID is withheld; the law requires it to be shown.",
+                        )
+                    ]
+                )
+            if permitted is not None and withheld_not_permitted:
+                return Outcome(
+                    [
+                        Finding(
+                            R.CALLER_ID_NOT_PERMITTED,
+                            every,
+                            f"The caller ID is withheld; {not_permitted_text}",
+                        )
+                    ]
+                )
+            return Outcome()
+        if caller.number is None:
+            if valid:
+                return Outcome([Finding(R.CALLER_ID_INVALID, every,
+                    f"The caller ID '{caller.raw}' is not a valid number the callee could call back.")])  # fmt: skip
+            if permitted is not None and withheld_not_permitted:
+                return Outcome(
+                    [
+                        Finding(
+                            R.CALLER_ID_NOT_PERMITTED,
+                            every,
+                            f"The caller ID '{caller.raw}' is not a valid number; {not_permitted_text}",
+                        )
+                    ]
+                )
+            return Outcome()
+        if permitted is not None and not permitted(caller.number.e164, campaign):
+            return Outcome(
+                [
+                    Finding(
+                        R.CALLER_ID_NOT_PERMITTED,
+                        every,
+                        f"The caller ID {caller.number.e164} is not permitted: {not_permitted_text}",
+                    )
+                ]
+            )
+        return Outcome()
+
+    return Rule(
+        rule_id,
+        law,
+        tuple(codes),
+        summary,
+        firmness,
+        check,
+        None,
+        purposes,
+        parties,
+        effective_from,
+        effective_until,
+    )
+
+
+def roaming_rule(rule_id: str, law: str, summary: str, *, firmness: Firmness = "S",
+                 purposes: frozenset[Purpose] = COMMERCIAL, parties: frozenset[Party] = EVERY_PARTY) -> Rule:  # fmt: skip
+    """Mobile callees roaming where receiving a call costs them money; unknown status fails closed."""
+
+    def check(f: Frame) -> Outcome:
+        mobile = f.mobile
+        outside = mobile & (f.roaming == ROAM_OUTSIDE)
+        unknown = mobile & ((f.roaming == ROAM_UNKNOWN) | (f.roaming == ROAM_NOT_NEEDED))
+        findings = [Finding(R.ROAMING, outside,
+            "The callee is roaming outside the EU/EEA, where receiving the call costs them money; "
+            "dialgate retries the lookup once its cached answer expires.")]  # fmt: skip
+        if not f.roaming_fail_open:
+            findings.append(Finding(R.ROAMING_UNKNOWN, unknown,
+                "The roaming status could not be determined, and dialgate is set to fail closed (block) in that case."))  # fmt: skip
+        return Outcome(findings)
+
+    return Rule(
+        rule_id, law, (R.ROAMING, R.ROAMING_UNKNOWN), summary, firmness, check, None, purposes, parties
+    )

@@ -1,0 +1,215 @@
+"""The one decision function: a frame of calls against the packs, giving every reason for every row.
+
+Every rule is evaluated (never first-fail). `next_allowed_at` is the earliest instant at which all
+time-based reasons have cleared at once: the latest moment a frequency cap or cooling-off lets go, then
+the first instant from there at which every calling window of the row is open. It is null when any
+reason would not clear by waiting, or when something else would start to block by then (a snapshot
+going stale, a consent expiring, a change in the law).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from dialgate.domain.calendar import NO_TIME, Calendar, WindowRule, calendar_for, closure, describe_windows
+from dialgate.domain.decision import TIME_BASED, Decision, Reason, ReasonCode, Verdict
+from dialgate.domain.rules.base import Finding, Outcome, Pack, Rule
+from dialgate.domain.rules.campaign_rules import INVALID_NUMBER, UNSUPPORTED, campaign_rules, register_applies
+from dialgate.domain.rules.frame import NEVER, Bools, Frame, Ints
+
+_MONOTONIC = (ReasonCode.FREQUENCY_CAP, ReasonCode.COOLING_OFF)
+
+
+@dataclass
+class Evaluation:
+    """The decisions of a frame, as columns: per row a verdict and a next instant; reasons are shared
+    descriptors with the rows they apply to."""
+
+    frame: Frame
+    block: Bools
+    next_allowed: Ints  # NO_TIME where null
+    reasons: list[Reason] = field(default_factory=list)
+    hits: list[tuple[int, npt.NDArray[np.intp]]] = field(default_factory=list)
+    pack_version: npt.NDArray[np.object_] | None = None
+
+    def reasons_of(self, row: int) -> list[Reason]:
+        found = [d for d, rows in self.hits if rows.size and np.any(rows == row)]
+        return [self.reasons[d] for d in sorted(set(found))]
+
+    def reason_sets(self) -> tuple[npt.NDArray[np.intp], list[tuple[int, ...]]]:
+        """Per row, an index into a list of distinct reason sets (descriptor indices, in order)."""
+        n, d = self.frame.n, len(self.reasons)
+        if d == 0 or n == 0:
+            return np.zeros(n, dtype=np.intp), [()]
+        matrix = np.zeros((n, d), dtype=bool)
+        for desc, rows in self.hits:
+            matrix[rows, desc] = True
+        packed = np.packbits(matrix, axis=1)
+        keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        sets = [tuple(int(x) for x in np.flatnonzero(matrix[i])) for i in first]
+        return inverse.astype(np.intp), sets
+
+    def decision(self, row: int, check_id: str, evaluated_at: datetime) -> Decision:
+        f = self.frame
+        group = f.groups[int(f.group[row])]
+        zone = ZoneInfo(group.zones[0]) if group.zones else None
+        nxt = int(self.next_allowed[row])
+        return Decision(
+            check_id=check_id,
+            number=str(f.e164[row]),
+            verdict=Verdict.BLOCK if self.block[row] else Verdict.ALLOW,
+            reasons=tuple(self.reasons_of(row)),
+            next_allowed_at=datetime.fromtimestamp(nxt, zone) if nxt != NO_TIME and zone else None,
+            jurisdiction=group.jurisdiction or None,
+            local_time=f.at.astimezone(zone) if zone else None,
+            zones=group.zones,
+            zone_source=group.zone_source if group.zones else None,
+            evaluated_at=evaluated_at,
+            pack_version=str(self.pack_version[row]) if self.pack_version is not None else None,
+            snapshots=tuple(sorted(r.snapshot.snapshot_id for r in f.registers.values() if r.snapshot)),
+        )
+
+
+class _Collector:
+    def __init__(self, frame: Frame) -> None:
+        n = frame.n
+        self.frame = frame
+        self.block = np.zeros(n, dtype=bool)
+        self.not_time = np.zeros(n, dtype=bool)
+        self.wait_until = np.full(n, frame.at_s, dtype=np.int64)
+        self.stable_until = np.full(n, NEVER, dtype=np.int64)
+        self.reasons: list[Reason] = []
+        self.index: dict[Reason, int] = {}
+        self.hits: list[tuple[int, npt.NDArray[np.intp]]] = []
+
+    def add(self, rule_id: str, law: str, code: ReasonCode, message: str, rows: npt.NDArray[np.intp],
+            clears_at: Ints | None = None) -> None:  # fmt: skip
+        if rows.size == 0:
+            return
+        reason = Reason(code, rule_id, law, message)
+        d = self.index.get(reason)
+        if d is None:
+            d = self.index[reason] = len(self.reasons)
+            self.reasons.append(reason)
+        self.hits.append((d, rows))
+        self.block[rows] = True
+        if code in _MONOTONIC and clears_at is not None:
+            np.maximum.at(self.wait_until, rows, clears_at)
+        elif code not in TIME_BASED:
+            self.not_time[rows] = True
+
+    def finding(self, prefix: str, rule: Rule, finding: Finding, idx: npt.NDArray[np.intp]) -> None:
+        if finding.group_messages:
+            groups = self.frame.group[idx]
+            for g in np.unique(groups[finding.rows]):
+                sel = finding.rows & (groups == g)
+                msg = finding.group_messages.get(int(g), finding.message)
+                self.add(f"{prefix}.{rule.id}", rule.law, finding.code, msg, idx[sel],
+                         finding.clears_at[sel] if finding.clears_at is not None else None)  # fmt: skip
+            return
+        rows = idx[finding.rows]
+        clears = finding.clears_at[finding.rows] if finding.clears_at is not None else None
+        self.add(f"{prefix}.{rule.id}", rule.law, finding.code, finding.message, rows, clears)
+
+
+def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
+    c = _Collector(frame)
+    n = frame.n
+    jurisdiction = np.array([g.jurisdiction for g in frame.groups], dtype=object)
+    row_jur = jurisdiction[frame.group] if n else np.zeros(0, dtype=object)
+    pack_version = np.full(n, None, dtype=object)
+    invalid = ~frame.valid
+    c.add("core.number", INVALID_NUMBER.law, ReasonCode.INVALID_NUMBER,
+          "The number cannot be read as a valid, dialable number.", np.flatnonzero(invalid))  # fmt: skip
+    covered = frame.valid & np.isin(row_jur, list(packs)) if n else np.zeros(0, bool)
+    c.add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION,
+          "No rule pack covers this destination, so dialgate does not allow the call.",
+          np.flatnonzero(frame.valid & ~covered))  # fmt: skip
+    extra = campaign_rules(frame.campaign)
+    calendars: dict[int, Calendar] = {}
+    for country in sorted({str(j) for j in row_jur[covered]}):
+        idx = np.flatnonzero(covered & (row_jur == country))
+        sub = frame if idx.size == n else frame.take(idx)
+        pack = packs[country]
+        pack_version[idx] = f"{pack.country}@{pack.version}"
+        day = pack.legal_day(frame.at)
+        edge = pack.next_change_after(frame.at)
+        if edge is not None:
+            np.minimum.at(c.stable_until, idx, edge)
+        active = [("campaign", r) for r in extra] + [
+            (pack.country, r) for r in pack.rules if r.applies(frame.campaign, day)
+        ]
+        for prefix, rule in active:
+            if rule.check is None:
+                continue
+            if rule.id.startswith("register-") and not _any_group(sub, rule.id[len("register-") :]):
+                continue
+            outcome = _run(rule, sub, prefix)
+            for finding in outcome.findings:
+                c.finding(prefix, rule, finding, idx)
+            if outcome.valid_until is not None:
+                np.minimum.at(c.stable_until, idx, outcome.valid_until)
+        _windows(c, sub, idx, active, calendars)
+    return Evaluation(frame, c.block, _next_allowed(c, calendars), c.reasons, c.hits, pack_version)
+
+
+def _any_group(f: Frame, register: str) -> bool:
+    return any(register_applies(register, g) for g in f.groups)
+
+
+def _run(rule: Rule, f: Frame, prefix: str) -> Outcome:
+    assert rule.check is not None
+    if prefix == "campaign" and rule.id.startswith("register-"):
+        name = rule.id[len("register-") :]
+        keep = np.array([register_applies(name, g) for g in f.groups], dtype=bool)[f.group]
+        out = rule.check(f)
+        for finding in out.findings:
+            finding.rows &= keep
+        if out.valid_until is not None:
+            out.valid_until = np.where(keep, out.valid_until, NEVER)
+        return out
+    return rule.check(f)
+
+
+def _windows(c: _Collector, f: Frame, idx: npt.NDArray[np.intp], active: list[tuple[str, Rule]],
+             calendars: dict[int, Calendar]) -> None:  # fmt: skip
+    window_rules = [(p, r) for p, r in active if r.window is not None]
+    for g in np.unique(f.group):
+        group = f.groups[int(g)]
+        rows = idx[f.group == g]
+        parts: list[WindowRule] = []
+        for prefix, rule in window_rules:
+            assert rule.window is not None
+            wr = rule.window(group, f.campaign)
+            if wr is None:
+                continue
+            parts.append(wr)
+            shut = closure(wr, group.zones, f.at)
+            if shut is not None:
+                code = ReasonCode.PUBLIC_HOLIDAY if shut.holiday else ReasonCode.OUTSIDE_CALLING_HOURS
+                said = shut.describe()
+                text = f"{said[0].upper()}{said[1:]}; calls are allowed {describe_windows(wr)} (callee's local time)."
+                c.add(f"{prefix}.{rule.id}", rule.law, code, text, rows)
+        calendars[int(g)] = calendar_for(tuple(parts), group.zones)
+
+
+def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
+    f = c.frame
+    out = np.full(f.n, NO_TIME, dtype=np.int64)
+    waiting = c.block & ~c.not_time
+    for g, cal in calendars.items():
+        rows = np.flatnonzero(waiting & (f.group == g))
+        if rows.size:
+            out[rows] = cal.next_open(c.wait_until[rows])
+    return np.where(waiting & (out < c.stable_until), out, NO_TIME)
+
+
+def decide_instant(at: datetime) -> int:
+    return int(at.astimezone(UTC).timestamp())

@@ -1,0 +1,182 @@
+"""The inputs of a batch of decisions, as columns. A single check is a frame of one row.
+
+Everything the same for the whole batch (the instant, the campaign, the caller ID, the vendor, the
+register snapshots) is a scalar; everything about the callee is an array with one entry per row.
+Rows are grouped by where the number rings (zones, subdivision), so time rules are computed per group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from dialgate.domain.campaign import Campaign
+from dialgate.domain.model import Vendor
+from dialgate.domain.numbers import PhoneNumber
+from dialgate.domain.registry import SnapshotInfo
+
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+Small = npt.NDArray[np.int8]
+
+NEVER = np.iinfo(np.int64).max
+# consent status / basis codes in ConsentColumns
+NONE, GRANTED, REVOKED = 0, 1, 2
+BASIS_CONSENT, BASIS_CONTRACT, BASIS_INQUIRY = 0, 1, 2
+PARTY_CONSUMER, PARTY_BUSINESS = 0, 1
+# roaming codes, in RoamingState order
+ROAM_NOT_NEEDED, ROAM_HOME, ROAM_IN_EEA, ROAM_OUTSIDE, ROAM_UNKNOWN = 0, 1, 2, 3, 4
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Where a set of rows rings: the same zones and subdivision give the same calendar."""
+
+    region: str
+    jurisdiction: str  # the pack's country, "" when no pack covers the region
+    zones: tuple[str, ...]
+    zone_source: str
+    subdivision: str | None
+
+
+@dataclass(frozen=True)
+class CallerFacts:
+    raw: str
+    withheld: bool
+    number: PhoneNumber | None  # None when withheld or not a valid number
+
+
+@dataclass(frozen=True)
+class VendorFacts:
+    requested: str | None  # the vendor id given with the check, if any
+    vendor: Vendor | None  # None when not given or unknown to the brand
+
+
+@dataclass(frozen=True)
+class ConsentColumns:
+    """The consent that governs each row for the campaign's channel and purpose (the fold's answer)."""
+
+    status: Small
+    basis: Small
+    party: Small
+    captured: Ints  # epoch seconds; 0 when there is none
+    expires: Ints  # NEVER when the consent has no expiry
+    evidence: Bools
+    from_registry: Bools  # the governing event came from a register (İYS)
+    registry_status: Small  # the latest register-sourced event's status (İYS mirror), NONE if none
+    registry_party: Small
+
+    @staticmethod
+    def empty(n: int) -> ConsentColumns:
+        z8 = np.zeros(n, dtype=np.int8)
+        return ConsentColumns(
+            z8, z8.copy(), z8.copy(), np.zeros(n, np.int64), np.full(n, NEVER, np.int64),
+            np.zeros(n, bool), np.zeros(n, bool), z8.copy(), z8.copy(),
+        )  # fmt: skip
+
+    def take(self, idx: npt.NDArray[np.intp]) -> ConsentColumns:
+        return ConsentColumns(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class AttemptColumns:
+    """Past attempts per row (brand-wide), in CSR form: row i owns at[offsets[i]:offsets[i+1]], ascending."""
+
+    offsets: Ints
+    at: Ints
+    same_campaign: Bools
+    same_purpose: Bools
+    refused: Bools
+    last_use: Ints  # the latest attempt ever made to the row's number (0 if none), for retention rules
+
+    @staticmethod
+    def empty(n: int) -> AttemptColumns:
+        e = np.zeros(0, np.int64)
+        return AttemptColumns(
+            np.zeros(n + 1, np.int64),
+            e,
+            np.zeros(0, bool),
+            np.zeros(0, bool),
+            np.zeros(0, bool),
+            np.zeros(n, np.int64),
+        )
+
+    @property
+    def owner(self) -> npt.NDArray[np.intp]:
+        """For each attempt, the row it belongs to."""
+        return np.repeat(np.arange(self.offsets.size - 1), np.diff(self.offsets))
+
+    def take(self, idx: npt.NDArray[np.intp]) -> AttemptColumns:
+        starts, ends = self.offsets[idx], self.offsets[idx + 1]
+        counts = ends - starts
+        sel = (
+            np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+            if counts.sum()
+            else np.zeros(0, np.intp)
+        )
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return AttemptColumns(
+            offsets,
+            self.at[sel],
+            self.same_campaign[sel],
+            self.same_purpose[sel],
+            self.refused[sel],
+            self.last_use[idx],
+        )
+
+
+@dataclass(frozen=True)
+class RegisterColumns:
+    """One register as seen by this batch: the snapshot in force (or none) and each row's hit."""
+
+    name: str
+    snapshot: SnapshotInfo | None
+    member: Bools
+    listed_on: npt.NDArray[np.int32]  # day number, registry.NO_DATE when unknown
+
+    def take(self, idx: npt.NDArray[np.intp]) -> RegisterColumns:
+        return replace(self, member=self.member[idx], listed_on=self.listed_on[idx])
+
+
+@dataclass(frozen=True)
+class Frame:
+    at: datetime
+    at_s: int
+    today: date  # `at` as a UTC date, for snapshot ages
+    campaign: Campaign
+    caller: CallerFacts
+    vendor: VendorFacts
+    e164: npt.NDArray[np.object_]  # E.164, or the raw input where the number is invalid
+    valid: Bools
+    mobile: Bools  # mobile or fixed-or-mobile: what a roaming lookup is for
+    group: npt.NDArray[np.int32]
+    groups: list[Group]
+    consent: ConsentColumns
+    dnc: Bools
+    registers: dict[str, RegisterColumns]
+    attempts: AttemptColumns
+    roaming: Small
+    roaming_fail_open: bool = False
+    roaming_errors: list[str | None] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return int(self.e164.size)
+
+    def take(self, idx: npt.NDArray[np.intp]) -> Frame:
+        return replace(
+            self,
+            e164=self.e164[idx],
+            valid=self.valid[idx],
+            mobile=self.mobile[idx],
+            group=self.group[idx],
+            consent=self.consent.take(idx),
+            dnc=self.dnc[idx],
+            registers={k: v.take(idx) for k, v in self.registers.items()},
+            attempts=self.attempts.take(idx),
+            roaming=self.roaming[idx],
+            roaming_errors=[self.roaming_errors[i] for i in idx] if self.roaming_errors else [],
+        )

@@ -1,0 +1,48 @@
+"""Germany: prior express consent with documentation (UWG §7(2) no. 1, §7a), presumed consent for
+businesses, and a caller ID that is never suppressed (TKG)."""
+
+from __future__ import annotations
+
+from dialgate.domain.rules.base import COMMERCIAL, CONSUMERS, Pack, validate_pack
+from dialgate.domain.rules.common import caller_id_rule, consent_required, days, internal_dnc, revoked
+from dialgate.domain.rules.frame import BASIS_CONSENT
+from dialgate.domain.vocabulary import Purpose
+
+COVERED = COMMERCIAL | {Purpose.SURVEY}  # market research that serves sales counts as advertising
+
+PACK = validate_pack(
+    Pack(
+        country="DE",
+        name="Germany",
+        version="2026.11.1",
+        legal_zone="Europe/Berlin",
+        rules=(
+            revoked("UWG § 7(2) Nr. 1; DSGVO Art. 21(3)"),
+            internal_dnc("UWG § 7(2) Nr. 1; DSGVO Art. 21(3)"),
+            consent_required(
+                "consent",
+                "UWG § 7(2) Nr. 1 (vorherige ausdrückliche Einwilligung); § 7a UWG (documented, kept 5 years "
+                "from the grant and from each use)",
+                "Consumers need prior express consent, documented (evidence on record); a consent unused for more "
+                "than 5 years is no longer relied on, as its proof need not be kept longer.",
+                bases=[BASIS_CONSENT],
+                need="prior express consent",
+                evidence=True,
+                lifetimes={BASIS_CONSENT: days(5 * 365 + 1)},
+                from_last_use=True,
+                parties=CONSUMERS,
+                purposes=COVERED,
+            ),
+            caller_id_rule(
+                "caller-id",
+                "TKG § 120 (formerly § 102(2)): advertising calls must not suppress the caller's number",
+                "The caller ID is never withheld on advertising calls.",
+                purposes=COVERED,
+                firmness="S",
+            ),
+        ),
+        notes=(
+            "Business callees: presumed consent (BGH I ZR 191/03) is assumed; revocations and the internal list still apply.",
+        ),
+    )
+)

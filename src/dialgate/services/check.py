@@ -1,0 +1,246 @@
+"""The check use case: gather the facts for one number or many, evaluate, keep the decision.
+
+The single check, the batch API and the dashboard's "try a number" all end in engine.evaluate().
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from dialgate.domain.campaign import WITHHELD, Campaign
+from dialgate.domain.decision import Decision
+from dialgate.domain.numbers import PhoneNumber, clean_region, e164_key, parse_number
+from dialgate.domain.registry import NO_DATE
+from dialgate.domain.roaming import RoamingState
+from dialgate.domain.rules.engine import Evaluation, evaluate
+from dialgate.domain.rules.frame import (
+    AttemptColumns,
+    CallerFacts,
+    Frame,
+    RegisterColumns,
+    VendorFacts,
+)
+from dialgate.domain.rules.inputs import NumberColumns, attempt_columns, consent_columns, number_columns
+from dialgate.domain.rules.packs import PACKS
+from dialgate.domain.timeutil import format_instant, parse_instant
+from dialgate.domain.vocabulary import Channel
+from dialgate.errors import InputError, NotFoundError
+from dialgate.services.runtime import Runtime
+
+MAX_BATCH = 10_000
+_ROAMING_CODE = {
+    RoamingState.NOT_NEEDED: 0, RoamingState.HOME: 1, RoamingState.IN_EEA: 2,
+    RoamingState.OUTSIDE_EEA: 3, RoamingState.UNKNOWN: 4,
+}  # fmt: skip
+_CALLER_TEXT = re.compile(r"^\+[\d\s().-]{4,24}$")
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    campaign: str
+    numbers: Sequence[str]
+    caller_id: str | None = None  # None: the campaign's caller ID
+    vendor: str | None = None
+    at: str | datetime | None = None  # None: now
+    region: str | None = None
+    via: str = "api"
+
+
+def _instant(rt: Runtime, at: str | datetime | None) -> datetime:
+    if at is None:
+        return rt.clock.now()
+    return parse_instant(at, "at") if isinstance(at, str) else at
+
+
+def caller_facts(raw: str) -> CallerFacts:
+    text = raw.strip()
+    if text.lower() in WITHHELD:
+        return CallerFacts(raw=text, withheld=True, number=None)
+    if not _CALLER_TEXT.match(text):
+        raise InputError(
+            f"'{raw}' is not a caller ID: write it in international form (+<country code><number>), "
+            'or "anonymous" for a withheld one'
+        ).at(field="caller_id")
+    try:
+        return CallerFacts(raw=text, withheld=False, number=parse_number(text))
+    except InputError:
+        return CallerFacts(raw=text, withheld=False, number=None)
+
+
+def _parse_all(numbers: Sequence[str], region: str | None) -> NumberColumns:
+    parsed: list[PhoneNumber | None] = []
+    for raw in numbers:
+        try:
+            parsed.append(parse_number(raw, region))
+        except InputError:
+            parsed.append(None)
+    return number_columns(parsed, [str(n) for n in numbers])
+
+
+def _lookback(campaign: Campaign) -> timedelta:
+    days = 62  # France's 60 days of silence after a refusal, with a margin for zone offsets
+    if campaign.limits.max_attempts is not None:
+        days = max(days, campaign.limits.max_attempts.days + 1)
+    if campaign.limits.cooling_off_days is not None:
+        days = max(days, campaign.limits.cooling_off_days + 2)
+    return timedelta(days=days)
+
+
+def build_frame(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> tuple[Frame, int]:
+    """Everything the engine needs about these calls, read in bulk. Returns the frame and the campaign version."""
+    region = clean_region(req.region)
+    at = _instant(rt, req.at)
+    campaign, version = rt.reference.campaign(req.campaign)
+    if brand is not None and campaign.brand != brand:
+        raise NotFoundError(f"unknown campaign '{req.campaign}'").at(field="campaign")
+    if not req.numbers:
+        raise InputError("give at least one number").at(field="numbers")
+    if len(req.numbers) > MAX_BATCH:
+        raise InputError(f"at most {MAX_BATCH} numbers per batch, got {len(req.numbers)}").at(field="numbers")
+    caller = caller_facts(req.caller_id if req.caller_id is not None else campaign.caller_id)
+    vendor = VendorFacts(req.vendor, rt.reference.vendor(campaign.brand, req.vendor) if req.vendor else None)
+    cols = _parse_all(req.numbers, region)
+    return frame_for(rt, campaign, at, caller, vendor, cols), version
+
+
+def frame_for(
+    rt: Runtime,
+    campaign: Campaign,
+    at: datetime,
+    caller: CallerFacts,
+    vendor: VendorFacts,
+    cols: NumberColumns,
+) -> Frame:
+    n = cols.e164.size
+    known = [str(e) for e, ok in zip(cols.e164, cols.valid, strict=True) if ok]
+    rows = np.flatnonzero(cols.valid)
+    store = rt.decisions
+    consent = consent_columns(
+        n, _remap(store.consent_rows(campaign.brand, Channel.CALL, campaign.purpose, known), rows)
+    )
+    dnc = np.zeros(n, dtype=bool)
+    dnc[rows] = store.dnc_members(campaign.brand, known)
+    attempts_raw, last_use_known = store.attempt_rows(
+        campaign.brand, campaign.id, campaign.purpose, known, at - _lookback(campaign), at
+    )
+    last_use = np.zeros(n, dtype=np.int64)
+    last_use[rows] = last_use_known
+    attempts = attempt_columns(n, _remap(attempts_raw, rows), last_use) if known else AttemptColumns.empty(n)
+    return Frame(
+        at=at,
+        at_s=int(at.timestamp()),
+        today=at.date() if at.utcoffset() == timedelta(0) else at.astimezone().date(),
+        campaign=campaign,
+        caller=caller,
+        vendor=vendor,
+        e164=cols.e164,
+        valid=cols.valid,
+        mobile=cols.mobile,
+        group=cols.group,
+        groups=cols.groups,
+        consent=consent,
+        dnc=dnc,
+        registers=_registers(rt, campaign, cols),
+        attempts=attempts,
+        roaming=_roaming(rt, cols),
+        roaming_fail_open=rt.roaming.fail_open if rt.roaming is not None else False,
+    )
+
+
+def _remap(rows_obj, rows: npt.NDArray[np.intp]):  # type: ignore[no-untyped-def]
+    """Store answers index the valid numbers; the frame indexes every input row."""
+    from dataclasses import replace
+
+    return replace(rows_obj, row=rows[rows_obj.row] if rows_obj.row.size else rows_obj.row)
+
+
+def _registers(rt: Runtime, campaign: Campaign, cols: NumberColumns) -> dict[str, RegisterColumns]:
+    n = cols.e164.size
+    names: list[str] = []
+    for country in sorted({g.jurisdiction for g in cols.groups if g.jurisdiction in PACKS}):
+        names.extend(PACKS[country].registers)
+    names.extend(campaign.registries)
+    keys = np.zeros(n, dtype=np.uint64)
+    for i in np.flatnonzero(cols.valid):
+        keys[i] = e164_key(str(cols.e164[i]))
+    out: dict[str, RegisterColumns] = {}
+    for name in dict.fromkeys(names):
+        snapshot = rt.registers.current(name)
+        if snapshot is None:
+            out[name] = RegisterColumns(name, None, np.zeros(n, bool), np.full(n, NO_DATE, np.int32))
+            continue
+        hits = snapshot.lookup(keys)
+        member = hits.member & cols.valid
+        out[name] = RegisterColumns(name, snapshot.info, member, hits.listed_on)
+    return out
+
+
+def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
+    """Look up roaming only where a pack asks (Poland's mobiles), within the lookup budget."""
+    n = cols.e164.size
+    out = np.zeros(n, dtype=np.int8)
+    wanted = [
+        i
+        for i in range(n)
+        if cols.valid[i] and cols.mobile[i] and cols.groups[int(cols.group[i])].jurisdiction == "PL"
+    ]
+    if not wanted:
+        return out
+    if rt.roaming is None:
+        out[wanted] = _ROAMING_CODE[RoamingState.UNKNOWN]
+        return out
+    statuses = rt.roaming.resolve([str(cols.e164[i]) for i in wanted], budget_s=rt.roaming_budget_s)
+    for i in wanted:
+        status = statuses.get(str(cols.e164[i]))
+        out[i] = _ROAMING_CODE[status.state if status else RoamingState.UNKNOWN]
+    return out
+
+
+def evaluate_request(
+    rt: Runtime, req: CheckRequest, *, brand: str | None = None
+) -> tuple[Evaluation, list[str]]:
+    """Decide every number of the request; keep every decision; return them with their check ids."""
+    frame, version = build_frame(rt, req, brand=brand)
+    ev = evaluate(frame, PACKS)
+    ids = [rt.ids.new_id() for _ in range(frame.n)]
+    _log(rt, ev, ids, version, req.via)
+    return ev, ids
+
+
+def check_call(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> Decision:
+    if len(req.numbers) != 1:
+        raise InputError("a single check takes exactly one number").at(field="number")
+    ev, ids = evaluate_request(rt, req, brand=brand)
+    return ev.decision(0, ids[0], rt.clock.now())
+
+
+def _log(rt: Runtime, ev: Evaluation, ids: list[str], version: int, via: str) -> None:
+    f = ev.frame
+    now = rt.clock.now()
+    sets_of_row, sets = ev.reason_sets()
+    codes = ["|".join(str(ev.reasons[d].code) for d in s) for s in sets]
+    detail = [[ev.reasons[d].to_dict() for d in s] for s in sets]
+    snapshots = ",".join(sorted(r.snapshot.snapshot_id for r in f.registers.values() if r.snapshot)) or None
+    records = []
+    for i in range(f.n):
+        nxt = int(ev.next_allowed[i])
+        k = int(sets_of_row[i])
+        records.append({
+            "check_id": ids[i], "brand_id": f.campaign.brand, "campaign_id": f.campaign.id, "campaign_version": version,
+            "number": str(f.e164[i])[:64], "at": f.at, "evaluated_at": now,
+            "verdict": "BLOCK" if ev.block[i] else "ALLOW", "reasons": codes[k],
+            "next_allowed_at": datetime.fromtimestamp(nxt, f.at.tzinfo) if nxt != np.iinfo(np.int64).max else None,
+            "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested,
+            "pack_version": ev.pack_version[i] if ev.pack_version is not None else None,
+            "snapshots": snapshots, "via": via, "detail": {"reasons": detail[k]},
+        })  # fmt: skip
+    rt.decision_log.record(records)
+
+
+__all__ = ["CheckRequest", "check_call", "evaluate_request", "format_instant"]
