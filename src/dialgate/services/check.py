@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +19,7 @@ from dialgate.domain.decision import Decision
 from dialgate.domain.numbers import PhoneNumber, clean_region, e164_key, parse_number
 from dialgate.domain.registry import NO_DATE
 from dialgate.domain.roaming import RoamingState
-from dialgate.domain.rules.engine import Evaluation, evaluate
+from dialgate.domain.rules.engine import Evaluation, evaluate, registers_in_force
 from dialgate.domain.rules.frame import (
     AttemptColumns,
     CallerFacts,
@@ -26,7 +27,14 @@ from dialgate.domain.rules.frame import (
     RegisterColumns,
     VendorFacts,
 )
-from dialgate.domain.rules.inputs import NumberColumns, attempt_columns, consent_columns, number_columns
+from dialgate.domain.rules.inputs import (
+    AttemptRows,
+    ConsentRows,
+    NumberColumns,
+    attempt_columns,
+    consent_columns,
+    number_columns,
+)
 from dialgate.domain.rules.packs import PACKS
 from dialgate.domain.timeutil import format_instant, parse_instant
 from dialgate.domain.vocabulary import Channel
@@ -34,6 +42,7 @@ from dialgate.errors import InputError, NotFoundError
 from dialgate.services.runtime import Runtime
 
 MAX_BATCH = 10_000
+_R = TypeVar("_R", ConsentRows, AttemptRows)
 _ROAMING_CODE = {
     RoamingState.NOT_NEEDED: 0, RoamingState.HOME: 1, RoamingState.IN_EEA: 2,
     RoamingState.OUTSIDE_EEA: 3, RoamingState.UNKNOWN: 4,
@@ -122,16 +131,21 @@ def frame_for(
     rows = np.flatnonzero(cols.valid)
     store = rt.decisions
     consent = consent_columns(
-        n, _remap(store.consent_rows(campaign.brand, Channel.CALL, campaign.purpose, known), rows)
+        n, _remap(store.consent_rows(campaign.brand, Channel.CALL, campaign.purpose, known), rows, n)
     )
-    dnc = np.zeros(n, dtype=bool)
-    dnc[rows] = store.dnc_members(campaign.brand, known)
+    members = store.dnc_members(campaign.brand, known)
+    dnc = members if rows.size == n else np.zeros(n, dtype=bool)
+    if rows.size != n:
+        dnc[rows] = members
     attempts_raw, last_use_known = store.attempt_rows(
         campaign.brand, campaign.id, campaign.purpose, known, at - _lookback(campaign), at
     )
-    last_use = np.zeros(n, dtype=np.int64)
-    last_use[rows] = last_use_known
-    attempts = attempt_columns(n, _remap(attempts_raw, rows), last_use) if known else AttemptColumns.empty(n)
+    last_use = last_use_known if rows.size == n else np.zeros(n, dtype=np.int64)
+    if rows.size != n:
+        last_use[rows] = last_use_known
+    attempts = (
+        attempt_columns(n, _remap(attempts_raw, rows, n), last_use) if known else AttemptColumns.empty(n)
+    )
     return Frame(
         at=at,
         at_s=int(at.timestamp()),
@@ -146,26 +160,31 @@ def frame_for(
         groups=cols.groups,
         consent=consent,
         dnc=dnc,
-        registers=_registers(rt, campaign, cols),
+        registers=_registers(rt, campaign, at, cols),
         attempts=attempts,
         roaming=_roaming(rt, cols),
         roaming_fail_open=rt.roaming.fail_open if rt.roaming is not None else False,
     )
 
 
-def _remap(rows_obj, rows: npt.NDArray[np.intp]):  # type: ignore[no-untyped-def]
+def _remap(rows_obj: _R, rows: npt.NDArray[np.intp], n: int) -> _R:
     """Store answers index the valid numbers; the frame indexes every input row."""
-    from dataclasses import replace
+    if rows.size == n or not rows_obj.row.size:  # every number valid: the indexes already agree
+        return rows_obj
+    return replace(rows_obj, row=rows[rows_obj.row])
 
-    return replace(rows_obj, row=rows[rows_obj.row] if rows_obj.row.size else rows_obj.row)
 
-
-def _registers(rt: Runtime, campaign: Campaign, cols: NumberColumns) -> dict[str, RegisterColumns]:
+def _registers(
+    rt: Runtime, campaign: Campaign, at: datetime, cols: NumberColumns
+) -> dict[str, RegisterColumns]:
+    """The snapshots the rules in force will read, looked up once for every row."""
     n = cols.e164.size
     names: list[str] = []
     for country in sorted({g.jurisdiction for g in cols.groups if g.jurisdiction in PACKS}):
-        names.extend(PACKS[country].registers)
+        names.extend(registers_in_force(campaign, PACKS[country], at))
     names.extend(campaign.registries)
+    if not names:
+        return {}
     keys = np.zeros(n, dtype=np.uint64)
     for i in np.flatnonzero(cols.valid):
         keys[i] = e164_key(str(cols.e164[i]))
@@ -224,7 +243,7 @@ def _log(rt: Runtime, ev: Evaluation, ids: list[str], version: int, via: str) ->
     f = ev.frame
     now = rt.clock.now()
     sets_of_row, sets = ev.reason_sets()
-    codes = ["|".join(str(ev.reasons[d].code) for d in s) for s in sets]
+    codes = ["|".join(ev.reasons[d].code for d in s) for s in sets]
     detail = [[ev.reasons[d].to_dict() for d in s] for s in sets]
     snapshots = ",".join(sorted(r.snapshot.snapshot_id for r in f.registers.values() if r.snapshot)) or None
     records = []

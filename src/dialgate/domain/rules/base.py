@@ -7,6 +7,7 @@ lawful instant, because every window must be open at the same moment.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -78,7 +79,7 @@ class Rule:
         return campaign.purpose in self.purposes and campaign.party in self.parties and self.in_force(day)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pack:
     country: str
     name: str
@@ -98,20 +99,20 @@ class Pack:
 
     def next_change_after(self, at: datetime) -> int | None:
         """The next instant a rule of this pack enters or leaves force, as epoch seconds."""
-        tz = ZoneInfo(self.legal_zone)
         now = at.timestamp()
-        edges: list[float] = []
-        for rule in self.rules:
-            if rule.effective_from is not None:
-                edges.append(datetime.combine(rule.effective_from, time(), tzinfo=tz).timestamp())
-            if rule.effective_until is not None:
-                edges.append(
-                    datetime.combine(
-                        date.fromordinal(rule.effective_until.toordinal() + 1), time(), tzinfo=tz
-                    ).timestamp()
-                )
-        later = [e for e in edges if e > now]
-        return int(min(later)) if later else None
+        later = [e for e in self._edges if e > now]
+        return min(later) if later else None
+
+    @functools.cached_property
+    def _edges(self) -> tuple[int, ...]:
+        tz = ZoneInfo(self.legal_zone)
+        days = [r.effective_from for r in self.rules if r.effective_from is not None]
+        days += [
+            date.fromordinal(r.effective_until.toordinal() + 1)
+            for r in self.rules
+            if r.effective_until is not None
+        ]
+        return tuple(sorted(int(datetime.combine(d, time(), tzinfo=tz).timestamp()) for d in days))
 
 
 class PackError(DialgateError):

@@ -69,6 +69,13 @@ def internal_dnc(law: str) -> Rule:
                 check=check, purposes=EVERY_PURPOSE)  # fmt: skip
 
 
+def accepts(bases: Collection[int]) -> Bools:
+    """A lookup table over basis codes (cheaper than np.isin on the small arrays of a single check)."""
+    table = np.zeros(3, dtype=bool)
+    table[list(bases)] = True
+    return table
+
+
 Lifetime = Callable[[Ints], Ints]  # from the instant a consent counts from, to the instant it stops counting
 
 
@@ -92,7 +99,7 @@ def consent_state(
     restarts at each call (Germany's retention duty runs from the grant and from every use).
     """
     c = f.consent
-    usable = (c.status == GRANTED) & np.isin(c.basis, list(bases))
+    usable = (c.status == GRANTED) & accepts(bases)[c.basis]
     until = c.expires.copy()
     for basis, lifetime in (lifetimes or {}).items():
         start = np.maximum(c.captured, f.attempts.last_use) if from_last_use else c.captured
@@ -122,7 +129,7 @@ def consent_required(
     def check(f: Frame) -> Outcome:
         c = f.consent
         valid, expired, until = consent_state(f, bases, lifetimes, from_last_use)
-        absent = (c.status == NONE) | ((c.status == GRANTED) & ~np.isin(c.basis, list(bases)))
+        absent = (c.status == NONE) | ((c.status == GRANTED) & ~accepts(bases)[c.basis])
         findings = [
             Finding(R.NO_CONSENT, absent, f"There is no {need} on record for this brand, channel and purpose."),
             Finding(R.CONSENT_EXPIRED, expired, "The consent on record is no longer valid (its own expiry or the time a consent of its basis counts has passed)."),
@@ -292,6 +299,9 @@ def attempt_cap(
 
     def check(f: Frame) -> Outcome:
         a = f.attempts
+        msg = f"{label}: this would exceed {count} attempt{'s' * (count > 1)} in {_span(seconds)}."
+        if a.at.size < count:  # not enough attempts anywhere in the frame to reach the cap
+            return Outcome([Finding(R.FREQUENCY_CAP, np.zeros(f.n, dtype=bool), msg)])
         owner = a.owner
         sel = (a.at > f.at_s - seconds) & (a.at <= f.at_s)
         if scope == "purpose":
@@ -312,7 +322,6 @@ def attempt_cap(
             rank = np.arange(chosen.size) - first[rows]
             pick = rank == (k[rows] - count)
             clears[rows[pick]] = a.at[chosen[pick]] + seconds
-        msg = f"{label}: this would exceed {count} attempt{'s' * (count > 1)} in {_span(seconds)}."
         return Outcome([Finding(R.FREQUENCY_CAP, blocked, msg, clears_at=clears)])
 
     return Rule(rule_id, law, (R.FREQUENCY_CAP,), summary, firmness, check, None, purposes, parties)
@@ -337,6 +346,9 @@ def cooling_off(
 
     def check(f: Frame) -> Outcome:
         a = f.attempts
+        msg = f"{label}: no call for {days} days after a refusal."
+        if not a.refused.any():
+            return Outcome([Finding(R.COOLING_OFF, np.zeros(f.n, dtype=bool), msg)])
         sel = a.refused & (a.at <= f.at_s) & (a.at > f.at_s - (days + 2) * DAY)
         last = np.zeros(f.n, dtype=np.int64)
         np.maximum.at(last, a.owner[sel], a.at[sel])

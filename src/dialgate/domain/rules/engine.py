@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain.calendar import NO_TIME, Calendar, WindowRule, calendar_for, closure, describe_windows
+from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import TIME_BASED, Decision, Reason, ReasonCode, Verdict
 from dialgate.domain.rules.base import Finding, Outcome, Pack, Rule
 from dialgate.domain.rules.campaign_rules import INVALID_NUMBER, UNSUPPORTED, campaign_rules, register_applies
@@ -47,6 +49,10 @@ class Evaluation:
         n, d = self.frame.n, len(self.reasons)
         if d == 0 or n == 0:
             return np.zeros(n, dtype=np.intp), [()]
+        if n == 1:
+            return np.zeros(1, dtype=np.intp), [
+                tuple(sorted({desc for desc, rows in self.hits if rows.size}))
+            ]
         matrix = np.zeros((n, d), dtype=bool)
         for desc, rows in self.hits:
             matrix[rows, desc] = True
@@ -128,27 +134,22 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     invalid = ~frame.valid
     c.add("core.number", INVALID_NUMBER.law, ReasonCode.INVALID_NUMBER,
           "The number cannot be read as a valid, dialable number.", np.flatnonzero(invalid))  # fmt: skip
-    covered = frame.valid & np.isin(row_jur, list(packs)) if n else np.zeros(0, bool)
+    group_covered = np.array([g.jurisdiction in packs for g in frame.groups], dtype=bool)
+    covered = frame.valid & group_covered[frame.group] if n else np.zeros(0, bool)
     c.add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION,
           "No rule pack covers this destination, so dialgate does not allow the call.",
           np.flatnonzero(frame.valid & ~covered))  # fmt: skip
-    extra = campaign_rules(frame.campaign)
     calendars: dict[int, Calendar] = {}
     for country in sorted({str(j) for j in row_jur[covered]}):
         idx = np.flatnonzero(covered & (row_jur == country))
         sub = frame if idx.size == n else frame.take(idx)
         pack = packs[country]
-        pack_version[idx] = f"{pack.country}@{pack.version}"
-        day = pack.legal_day(frame.at)
+        plan = _plan(frame.campaign, pack, pack.legal_day(frame.at))
+        pack_version[idx] = plan.version
         edge = pack.next_change_after(frame.at)
         if edge is not None:
             np.minimum.at(c.stable_until, idx, edge)
-        active = [("campaign", r) for r in extra] + [
-            (pack.country, r) for r in pack.rules if r.applies(frame.campaign, day)
-        ]
-        for prefix, rule in active:
-            if rule.check is None:
-                continue
+        for prefix, rule in plan.checks:
             if rule.id.startswith("register-") and not _any_group(sub, rule.id[len("register-") :]):
                 continue
             outcome = _run(rule, sub, prefix)
@@ -156,8 +157,33 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
                 c.finding(prefix, rule, finding, idx)
             if outcome.valid_until is not None:
                 np.minimum.at(c.stable_until, idx, outcome.valid_until)
-        _windows(c, sub, idx, active, calendars)
+        _windows(c, sub, idx, plan.windows, calendars)
     return Evaluation(frame, c.block, _next_allowed(c, calendars), c.reasons, c.hits, pack_version)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    version: str
+    checks: tuple[tuple[str, Rule], ...]
+    windows: tuple[tuple[str, Rule], ...]
+
+
+@lru_cache(maxsize=1024)
+def _plan(campaign: Campaign, pack: Pack, day: date) -> _Plan:
+    """The rules in force for this campaign in this country on this day, in evaluation order."""
+    active = [("campaign", r) for r in campaign_rules(campaign)]
+    active += [(pack.country, r) for r in pack.rules if r.applies(campaign, day)]
+    return _Plan(
+        f"{pack.country}@{pack.version}",
+        tuple((p, r) for p, r in active if r.check is not None),
+        tuple((p, r) for p, r in active if r.window is not None),
+    )
+
+
+def registers_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[str, ...]:
+    """The registers the pack's rules in force at `at` will read for this campaign."""
+    plan = _plan(campaign, pack, pack.legal_day(at))
+    return tuple(dict.fromkeys(name for _, rule in plan.checks for name in rule.registers))
 
 
 def _any_group(f: Frame, register: str) -> bool:
@@ -178,9 +204,8 @@ def _run(rule: Rule, f: Frame, prefix: str) -> Outcome:
     return rule.check(f)
 
 
-def _windows(c: _Collector, f: Frame, idx: npt.NDArray[np.intp], active: list[tuple[str, Rule]],
+def _windows(c: _Collector, f: Frame, idx: npt.NDArray[np.intp], window_rules: tuple[tuple[str, Rule], ...],
              calendars: dict[int, Calendar]) -> None:  # fmt: skip
-    window_rules = [(p, r) for p, r in active if r.window is not None]
     for g in np.unique(f.group):
         group = f.groups[int(g)]
         rows = idx[f.group == g]

@@ -7,7 +7,7 @@ captured_at, then seq) among the campaign's purpose and `all`. A test holds the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +55,8 @@ def _latest(rows: ConsentRows, keep: npt.NDArray[np.bool_], n: int) -> npt.NDArr
 
 def consent_columns(n: int, rows: ConsentRows) -> ConsentColumns:
     cols = ConsentColumns.empty(n)
+    if rows.row.size == 0:
+        return cols
     gov = _latest(rows, np.ones(rows.row.size, dtype=bool), n)
     has = gov >= 0
     g = gov[has]
@@ -87,6 +89,12 @@ class AttemptRows:
 
 
 def attempt_columns(n: int, rows: AttemptRows, last_use: Ints | None = None) -> AttemptColumns:
+    if rows.row.size == 0:
+        return (
+            AttemptColumns.empty(n)
+            if last_use is None
+            else replace(AttemptColumns.empty(n), last_use=last_use)
+        )
     order = np.lexsort((rows.at, rows.row))
     counts = np.bincount(rows.row, minlength=n) if rows.row.size else np.zeros(n, np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
