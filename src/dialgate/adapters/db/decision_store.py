@@ -62,7 +62,8 @@ class SqlDecisionStore:
         if conn is None:
             fairy = self._engine.raw_connection()  # kept for the thread's life: checks never wait on the pool
             driver = fairy.driver_connection
-            if not self._sqlite and driver is not None:
+            assert driver is not None, "a pooled connection always has a driver connection"
+            if not self._sqlite:
                 driver.autocommit = True
             self._local.fairy, self._local.conn = fairy, driver
             conn = driver
@@ -87,8 +88,8 @@ class SqlDecisionStore:
         return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self._sqlite else utc
 
     def _query(
-        self, template: str, head: list[Any], part: list[str], tail: list[Any] = ()
-    ) -> list[tuple[Any, ...]]:  # type: ignore[assignment]
+        self, template: str, head: list[Any], part: list[str], tail: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
         cur = self._cursor()
         try:
             cur.execute(self._render(template, len(part)), [*head, *part, *tail])
