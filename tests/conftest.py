@@ -130,3 +130,45 @@ def tamper(container: Container, sql: str, **params: object) -> list[tuple[objec
                 conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         result = conn.execute(text(sql), params)
         return [tuple(r) for r in result] if result.returns_rows else []
+
+
+class LiveServer:
+    """uvicorn serving the real app on a free loopback port, in a thread of the test process."""
+
+    def __init__(self, app: object) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live(container: Container) -> Iterator[LiveServer]:
+    from dialgate.api.app import create_app
+
+    with LiveServer(create_app(container)) as server:
+        yield server

@@ -4,13 +4,45 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections import deque
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from dialgate.errors import InputError
 from dialgate.services.imports import InputRow
 
 csv.field_size_limit(min(sys.maxsize, 1 << 30))
+
+
+class _Lines:
+    """The physical lines under a csv.reader, numbered, with push-back: when a record turns out bad and
+    spans several lines (an unterminated quote swallowing its neighbours), the lines after its first
+    are read again on their own, so one broken line never takes good rows down with it."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self._handle = handle
+        self._pending: deque[tuple[int, str]] = deque()
+        self._next_number = 1
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._pending:
+            item = self._pending.popleft()
+        else:
+            item = (self._next_number, next(self._handle))
+            self._next_number += 1
+        self.taken.append(item)
+        return item[1]
+
+    def start_record(self) -> None:
+        self.taken = []
+
+    def retry_after_first(self) -> None:
+        self._pending.extendleft(reversed(self.taken[1:]))
 
 
 def read_rows(
@@ -36,7 +68,8 @@ def read_rows(
             raise InputError("the file is empty; the first line must name the columns").at(file=name, line=1)
         if delimiter is None:
             delimiter = _sniff_delimiter(sample)
-        reader = csv.reader(handle, delimiter=delimiter)
+        lines = _Lines(handle)
+        reader = csv.reader(lines, delimiter=delimiter)
         header = [h.strip().lower() for h in next(reader)]
         unknown = [h for h in header if h not in known]
         if unknown:
@@ -46,23 +79,31 @@ def read_rows(
         missing = [r for r in required if r not in header]
         if missing:
             raise InputError(f"the column '{missing[0]}' is missing from the header").at(file=name, line=1)
-        last_line = reader.line_num
-        try:
-            for record in reader:
-                line, last_line = last_line + 1, reader.line_num
-                if not record or (len(record) == 1 and not record[0].strip()):
-                    continue
-                if len(record) != len(header):
-                    yield InputRow(line, {}, f"has {len(record)} fields where the header has {len(header)}")
-                    continue
-                fields = dict(zip(header, record, strict=True))
-                bad = next((k for k, v in fields.items() if _undecodable(v)), None)
-                if bad is not None:
-                    yield InputRow(line, {}, f"field '{bad}' is not valid {encoding} text (try --encoding)")
-                    continue
-                yield InputRow(line, fields)
-        except csv.Error as exc:
-            yield InputRow(last_line + 1, {}, f"the file cannot be read as CSV from here on: {exc}")
+        while True:
+            lines.start_record()
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                first = lines.taken[0][0] if lines.taken else 0
+                yield InputRow(first, {}, f"cannot be read as CSV: {exc}")
+                lines.retry_after_first()
+                continue
+            line = lines.taken[0][0]
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            if len(record) != len(header):
+                yield InputRow(line, {}, f"has {len(record)} fields where the header has {len(header)}")
+                if len(lines.taken) > 1:
+                    lines.retry_after_first()
+                continue
+            fields = dict(zip(header, record, strict=True))
+            bad = next((k for k, v in fields.items() if _undecodable(v)), None)
+            if bad is not None:
+                yield InputRow(line, {}, f"field '{bad}' is not valid {encoding} text (try --encoding)")
+                continue
+            yield InputRow(line, fields)
 
 
 def _undecodable(text: str) -> bool:
