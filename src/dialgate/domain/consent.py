@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -78,7 +78,8 @@ class ConsentEvent:
         return (self.captured_at, self.seq)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        # Built by hand: dataclasses.asdict deep-copies every field, which dominated bulk imports.
+        out = {name: getattr(self, name) for name in _EVENT_FIELDS}
         for key in ("captured_at", "recorded_at", "expires_at"):
             out[key] = format_instant(out[key]) if out[key] is not None else None
         for key in ("channel", "status", "basis", "party", "source"):
@@ -86,9 +87,15 @@ class ConsentEvent:
         return out
 
 
+_EVENT_FIELDS = tuple(ConsentEvent.__dataclass_fields__)
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_bytes(fields: Mapping[str, Any]) -> bytes:
     """Stable serialisation: sorted keys, no spaces, UTF-8, instants in canonical UTC."""
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(fields).encode()
 
 
 def compute_hash(event_fields: Mapping[str, Any]) -> str:
@@ -98,19 +105,18 @@ def compute_hash(event_fields: Mapping[str, Any]) -> str:
 
 
 def seal(draft: ConsentDraft, *, seq: int, prev_hash: str, recorded_at: datetime) -> ConsentEvent:
-    unsealed = ConsentEvent(
-        seq=seq,
-        recorded_at=recorded_at,
-        prev_hash=prev_hash,
-        hash="",
-        **{f: getattr(draft, f) for f in ConsentDraft.__dataclass_fields__},
-    )
-    fields = unsealed.to_dict()
-    return ConsentEvent(**{**_as_event_kwargs(unsealed), "hash": compute_hash(fields)})
+    """Number an event, link it to the previous one and compute its hash."""
+    fields = {name: getattr(draft, name) for name in _DRAFT_FIELDS}
+    fields.update(seq=seq, recorded_at=recorded_at, prev_hash=prev_hash)
+    wire = dict(fields)
+    for key in ("captured_at", "recorded_at", "expires_at"):
+        wire[key] = format_instant(wire[key]) if wire[key] is not None else None
+    for key in ("channel", "status", "basis", "party", "source"):
+        wire[key] = str(wire[key])
+    return ConsentEvent(hash=compute_hash(wire), **fields)
 
 
-def _as_event_kwargs(event: ConsentEvent) -> dict[str, Any]:
-    return {f: getattr(event, f) for f in ConsentEvent.__dataclass_fields__}
+_DRAFT_FIELDS = tuple(ConsentDraft.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)

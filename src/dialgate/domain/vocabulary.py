@@ -69,6 +69,9 @@ E = TypeVar("E", bound=StrEnum)
 
 def parse_enum(kind: type[E], value: str, field: str) -> E:
     """Parse a wire value, with an error that lists what would have been accepted."""
+    member = kind._value2member_map_.get(value)  # the common case, without exceptions or copies
+    if member is not None:
+        return member  # type: ignore[return-value]
     try:
         return kind(value.strip().lower())
     except ValueError:

@@ -39,19 +39,23 @@ REQUIRED_FIELDS = ("number", "brand", "status")
 
 
 def draft_from_fields(
-    rt: Runtime, fields: Mapping[str, str | None], *, base_dir: Path | None = None, default_source: Source
+    rt: Runtime,
+    fields: Mapping[str, str | None],
+    *,
+    base_dir: Path | None = None,
+    default_source: Source,
+    now: datetime | None = None,
 ) -> ConsentDraft:
     """Validate one consent event given as text fields. Stores the evidence file last, once all else holds."""
 
-    def get(name: str) -> str | None:
-        value = fields.get(name)
-        return value.strip() if isinstance(value, str) and value.strip() else None
+    clean = {k: v.strip() for k, v in fields.items() if isinstance(v, str) and v.strip()}
+    get = clean.get
 
     for name in REQUIRED_FIELDS:
         if get(name) is None:
             raise InputError("is required").at(field=name)
     number = parse_number(get("number") or "", get("region")).e164
-    now = rt.clock.now()
+    now = now or rt.clock.now()
     captured_text = get("captured_at")
     captured_at = parse_instant(captured_text, "captured_at") if captured_text else now
     if captured_at > now + rt.clock_skew:
@@ -137,6 +141,7 @@ def import_consents(
     report = ImportReport()
     known_brands: dict[str, bool] = {}
     batch: list[ConsentDraft] = []
+    now = rt.clock.now()
 
     def flush() -> None:
         if batch:
@@ -145,6 +150,8 @@ def import_consents(
                 uow.commit()
             report.accepted += len(batch)
             batch.clear()
+            nonlocal now
+            now = rt.clock.now()
 
     for row in rows:
         line, fields = row.line, dict(row.fields)
@@ -154,7 +161,7 @@ def import_consents(
         if default_brand and not (fields.get("brand") or "").strip():
             fields["brand"] = default_brand
         try:
-            draft = draft_from_fields(rt, fields, base_dir=base_dir, default_source=Source.IMPORT)
+            draft = draft_from_fields(rt, fields, base_dir=base_dir, default_source=Source.IMPORT, now=now)
             if draft.brand not in known_brands:
                 with rt.uow() as uow:
                     known_brands[draft.brand] = uow.brands.get(draft.brand) is not None

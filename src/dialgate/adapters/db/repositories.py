@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -184,7 +184,13 @@ class SqlConsents:
         if not events:
             return
         try:
-            self._c.execute(insert(_events), [_event_row(e) for e in events])
+            if len(events) > 50:  # bulk: skip SQLAlchemy's per-value processing
+                self._c.exec_driver_sql(
+                    _insert_events_sql(self._c.dialect.name),
+                    [_event_tuple(e, self._c.dialect.name) for e in events],
+                )
+            else:
+                self._c.execute(insert(_events), [_event_row(e) for e in events])
         except IntegrityError:
             raise ConflictError("another writer appended to this brand's ledger at the same time") from None
         last = events[-1]
@@ -211,6 +217,31 @@ class SqlConsents:
         return {
             r.brand_id: (r.seq, r.hash) for r in self._c.execute(select(_heads).order_by(_heads.c.brand_id))
         }
+
+
+_EVENT_COLUMNS = (
+    "brand_id", "seq", "number", "channel", "purpose", "status", "basis", "party", "source", "captured_at",
+    "recorded_at", "expires_at", "actor_agent", "actor_vendor", "evidence_sha256", "evidence_uri",
+    "notice_version", "note", "prev_hash", "hash",
+)  # fmt: skip
+
+
+def _insert_events_sql(dialect: str) -> str:
+    mark = "?" if dialect == "sqlite" else "%s"
+    return f"INSERT INTO consent_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join([mark] * len(_EVENT_COLUMNS))})"  # noqa: S608 (fixed column names, placeholders only)
+
+
+def _instant_param(moment: datetime | None, dialect: str) -> Any:
+    if moment is None or dialect != "sqlite":
+        return moment
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite storage format
+
+
+def _event_tuple(e: ConsentEvent, dialect: str) -> tuple[Any, ...]:
+    row = _event_row(e)
+    for key in ("captured_at", "recorded_at", "expires_at"):
+        row[key] = _instant_param(row[key], dialect)
+    return tuple(row[c] for c in _EVENT_COLUMNS)
 
 
 def _event_row(e: ConsentEvent) -> dict[str, Any]:

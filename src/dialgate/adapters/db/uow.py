@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -37,14 +38,18 @@ class SqlUnitOfWork:
     attempts: AttemptRepository
     apikeys: ApiKeyRepository
 
-    def __init__(self, engine: Engine, *, write: bool) -> None:
+    def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None = None) -> None:
         self._engine, self._write = engine, write
+        self._lock = write_lock if write else None
         self._conn: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
+        if self._lock is not None:
+            self._lock.acquire()
         try:
             conn = self._engine.connect()
         except OperationalError as exc:
+            self._release()
             raise StoreError(f"cannot open the store: {exc.orig}") from None
         if self._write:
             conn = conn.execution_options(dialgate_write=True)
@@ -81,11 +86,19 @@ class SqlUnitOfWork:
                 conn.rollback()
         finally:
             conn.close()
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None and self._lock.locked():
+            self._lock.release()
 
 
 class SqlUnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite has one writer at a time. Threads of this process queue on a lock instead of polling
+        # SQLite's busy handler (which sleeps and backs off); only other processes contend there.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, write=write)
+        return SqlUnitOfWork(self.engine, write=write, write_lock=self._write_lock)

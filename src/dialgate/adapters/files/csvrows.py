@@ -107,7 +107,7 @@ def read_rows(
 
 
 def _undecodable(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
 def _sniff_delimiter(sample: str) -> str:
