@@ -60,8 +60,9 @@ class SqlDecisionStore:
     def _cursor(self) -> Any:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            fairy = self._engine.raw_connection()  # kept for the thread's life: checks never wait on the pool
+            fairy = self._engine.raw_connection()
             driver = fairy.driver_connection
+            fairy.detach()  # this thread keeps it for life, outside the pool: other work never waits for it
             assert driver is not None, "a pooled connection always has a driver connection"
             if not self._sqlite:
                 driver.autocommit = True
