@@ -1,0 +1,140 @@
+"""`dialgate demo`: a realistic, fictional brand with campaigns in every country, ready to try."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from importlib import resources
+
+import click
+
+from dialgate.cli.context import runtime, state
+from dialgate.domain.timeutil import format_instant
+from dialgate.domain.vocabulary import Source
+from dialgate.services import apikeys, brands, campaigns, consent, dnc, vendors
+from dialgate.services.attempts import AttemptInput, record_attempt
+from dialgate.services.runtime import Runtime
+
+BRAND = "enercom"
+# Fictional numbers only: regulators' fiction ranges where they exist (GB, FR, US, DE), otherwise
+# fixtures in blocks no operator holds (see DEVELOPERS.md).
+CONSENTED = {
+    "+33639980012": {
+        "basis": "consent",
+        "source": "web",
+        "evidence_uri": "https://forms.enercom.example/c/1012",
+    },
+    "+491713920012": {
+        "basis": "consent",
+        "source": "web",
+        "evidence_uri": "https://forms.enercom.example/c/2012",
+    },
+    "+48451000100": {
+        "basis": "consent",
+        "source": "web",
+        "evidence_uri": "https://forms.enercom.example/c/3100",
+    },
+    "+905100000100": {"basis": "consent", "source": "registry", "note": "ONAY in İYS"},
+    "+34710000100": {
+        "basis": "consent",
+        "source": "agent",
+        "evidence_uri": "https://recordings.enercom.example/4100",
+    },
+    "+12125550123": {"basis": "contract", "source": "agent", "note": "customer since 2025"},
+}
+TRY = [
+    (
+        "dialgate check +33639980012 --campaign fr-fibre",
+        "consented in France: ALLOW on weekdays 10-13 and 14-20",
+    ),
+    ("dialgate check +33639980013 --campaign fr-fibre", "on the brand's do-not-call list: INTERNAL_DNC"),
+    (
+        "dialgate check +33639980014 --campaign fr-fibre",
+        "called 4 times in 30 days: FREQUENCY_CAP and when it clears",
+    ),
+    (
+        "dialgate check +33639980015 --campaign fr-fibre",
+        "no consent since the 2026 opt-in switch: NO_CONSENT",
+    ),
+    (
+        "dialgate check +491713920012 --campaign de-strom --caller-id anonymous",
+        "withheld caller ID in Germany",
+    ),
+    (
+        "dialgate check +14155550123 --campaign us-solar --json",
+        "the US registry has no snapshot loaded: REGISTRY_MISSING",
+    ),
+    (
+        "dialgate check +81312345678 --campaign fr-fibre",
+        "a destination no pack covers: UNSUPPORTED_DESTINATION",
+    ),
+    ("dialgate ledger verify", "recompute every hash chain"),
+    ("dialgate consent show +33639980012 --brand enercom", "the consent state and its history"),
+]
+
+
+def load(rt: Runtime) -> bool:
+    """Fill the store; False when the demo brand already exists (nothing is changed then)."""
+    with rt.uow() as uow:
+        if uow.brands.get(BRAND) is not None:
+            return False
+    brands.add_brand(rt, BRAND, "Enercom Energy (fictional)")
+    today = rt.clock.now().date()
+    vendors.apply_vendor(
+        rt, brand=BRAND, vendor_id="callco", name="CallCo Outsourcing", until=date(today.year + 1, 12, 31)
+    )
+    vendors.apply_vendor(
+        rt, brand=BRAND, vendor_id="dialfast", name="DialFast (not accredited)", accredited=False
+    )
+    vendors.apply_vendor(
+        rt,
+        brand=BRAND,
+        vendor_id="oldcall",
+        name="OldCall (accreditation ended)",
+        until=today - timedelta(days=30),
+    )
+    folder = resources.files("dialgate.data") / "demo"
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            campaigns.apply_campaign(rt, entry.read_text(encoding="utf-8"), file=f"demo/{entry.name}")
+    captured = format_instant(rt.clock.now() - timedelta(days=40))
+    for number, extra in CONSENTED.items():
+        fields = {
+            "number": number,
+            "brand": BRAND,
+            "status": "granted",
+            "purpose": "all",
+            "captured_at": captured,
+            **extra,
+        }
+        consent.record_consent(rt, consent.draft_from_fields(rt, fields, default_source=Source.WEB))
+    dnc.add_dnc(rt, BRAND, "+33639980013", reason="asked never to be called again", actor="demo")
+    consent.record_consent(rt, consent.draft_from_fields(
+        rt, {"number": "+33639980014", "brand": BRAND, "status": "granted", "captured_at": captured}, default_source=Source.WEB
+    ))  # fmt: skip
+    for days_ago in (20, 12, 6, 2):
+        at = format_instant(rt.clock.now() - timedelta(days=days_ago))
+        record_attempt(rt, AttemptInput("+33639980014", "fr-fibre", at, "no-answer", vendor="callco"))
+    return True
+
+
+@click.command("demo")
+def demo() -> None:
+    """Fill the configured store with a realistic demo (fictional numbers only) and say what to try."""
+    rt = runtime()
+    fresh = load(rt)
+    key = apikeys.create_api_key(rt, brand=BRAND, scopes=["admin"], name="demo")
+    where = state().settings.resolved_database_url
+    click.echo(("Demo loaded into " if fresh else "The demo was already loaded in ") + where)
+    click.echo(
+        f"Brand {BRAND}: campaigns in FR, US, GB, IT, DE, PL, TR, BR and ES; vendors callco, dialfast, oldcall.\n"
+    )
+    click.echo("Try:")
+    for command, what in TRY:
+        click.echo(f"  {command:75s} # {what}")
+    click.echo(f"\nAn API key for the HTTP API (shown once): {key}")
+    click.echo(
+        f'  curl -s -H \'Authorization: Bearer {key}\' -d \'{{"number": "+33639980012", "campaign": "fr-fibre"}}\' http://127.0.0.1:8000/v1/checks'
+    )
+
+
+COMMANDS = [demo]
