@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from dialgate.api.auth import principal_for
 from dialgate.api.problems import from_error
+from dialgate.api.render import decision_json, decisions_json
 from dialgate.domain.access import Scope
 from dialgate.domain.decision import Verdict
 from dialgate.errors import DialgateError, InputError, PermissionDeniedError
@@ -60,11 +61,10 @@ async def check_one(request: Request) -> Response:
         if not isinstance(number, str):
             raise InputError("is required").at(field="number")
         rt: Runtime = request.app.state.runtime
-        ev, ids = evaluate_request(rt, _request(body, [number], who.vendor), brand=who.brand)
-        decision = ev.decision(0, ids[0], rt.clock.now())
+        checked = evaluate_request(rt, _request(body, [number], who.vendor), brand=who.brand)
     except DialgateError as exc:
         return from_error(exc)
-    return Response(orjson.dumps(decision.to_dict()), media_type="application/json")
+    return Response(decision_json(checked), media_type="application/json")
 
 
 async def check_batch(request: Request) -> Response:
@@ -78,12 +78,10 @@ async def check_batch(request: Request) -> Response:
         if len(numbers) > MAX_BATCH:
             raise InputError(f"at most {MAX_BATCH} numbers per batch").at(field="numbers")
         rt: Runtime = request.app.state.runtime
-        ev, ids = evaluate_request(rt, _request(body, numbers, who.vendor), brand=who.brand)
-        now = rt.clock.now()
-        decisions = [ev.decision(i, ids[i], now).to_dict() for i in range(len(numbers))]
+        checked = evaluate_request(rt, _request(body, numbers, who.vendor), brand=who.brand)
     except DialgateError as exc:
         return from_error(exc)
-    return Response(orjson.dumps({"decisions": decisions}), media_type="application/json")
+    return Response(decisions_json(checked), media_type="application/json")
 
 
 _DECISION = {

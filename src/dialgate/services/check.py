@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from dialgate.domain.calendar import NO_TIME
 from dialgate.domain.campaign import WITHHELD, Campaign
 from dialgate.domain.decision import Decision
 from dialgate.domain.numbers import PhoneNumber, clean_region, e164_key, parse_number
@@ -221,45 +222,84 @@ def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
     return out
 
 
-def evaluate_request(
-    rt: Runtime, req: CheckRequest, *, brand: str | None = None
-) -> tuple[Evaluation, list[str]]:
-    """Decide every number of the request; keep every decision; return them with their check ids."""
+@dataclass(frozen=True)
+class Checked:
+    """Decisions of one request: the evaluation, the check id of every row, when it was evaluated."""
+
+    evaluation: Evaluation
+    check_ids: list[str]
+    evaluated_at: datetime
+    campaign_version: int
+
+
+def evaluate_request(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> Checked:
+    """Decide every number of the request and keep every decision (rows of a batch share one record)."""
     frame, version = build_frame(rt, req, brand=brand)
     ev = evaluate(frame, PACKS)
-    ids = [rt.ids.new_id() for _ in range(frame.n)]
-    _log(rt, ev, ids, version, req.via)
-    return ev, ids
+    now = rt.clock.now()
+    if frame.n == 1:
+        checked = Checked(ev, [rt.ids.new_id()], now, version)
+        _log_single(rt, checked, req.via)
+    else:
+        batch = rt.ids.new_id()
+        checked = Checked(ev, [f"{batch}-{i:05d}" for i in range(frame.n)], now, version)
+        _log_batch(rt, checked, batch, req.via)
+    return checked
 
 
 def check_call(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> Decision:
     if len(req.numbers) != 1:
         raise InputError("a single check takes exactly one number").at(field="number")
-    ev, ids = evaluate_request(rt, req, brand=brand)
-    return ev.decision(0, ids[0], rt.clock.now())
+    checked = evaluate_request(rt, req, brand=brand)
+    return checked.evaluation.decision(0, checked.check_ids[0], checked.evaluated_at)
 
 
-def _log(rt: Runtime, ev: Evaluation, ids: list[str], version: int, via: str) -> None:
+def _snapshots(f: Frame) -> str | None:
+    return ",".join(sorted(r.snapshot.snapshot_id for r in f.registers.values() if r.snapshot)) or None
+
+
+def _next(ev: Evaluation, i: int) -> datetime | None:
+    nxt = int(ev.next_allowed[i])
+    return None if nxt == NO_TIME else datetime.fromtimestamp(nxt, UTC)
+
+
+def _log_single(rt: Runtime, checked: Checked, via: str) -> None:
+    ev = checked.evaluation
     f = ev.frame
-    now = rt.clock.now()
-    sets_of_row, sets = ev.reason_sets()
-    codes = ["|".join(ev.reasons[d].code for d in s) for s in sets]
-    detail = [[ev.reasons[d].to_dict() for d in s] for s in sets]
-    snapshots = ",".join(sorted(r.snapshot.snapshot_id for r in f.registers.values() if r.snapshot)) or None
-    records = []
-    for i in range(f.n):
-        nxt = int(ev.next_allowed[i])
-        k = int(sets_of_row[i])
-        records.append({
-            "check_id": ids[i], "brand_id": f.campaign.brand, "campaign_id": f.campaign.id, "campaign_version": version,
-            "number": str(f.e164[i])[:64], "at": f.at, "evaluated_at": now,
-            "verdict": "BLOCK" if ev.block[i] else "ALLOW", "reasons": codes[k],
-            "next_allowed_at": datetime.fromtimestamp(nxt, f.at.tzinfo) if nxt != np.iinfo(np.int64).max else None,
-            "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested,
-            "pack_version": ev.pack_version[i] if ev.pack_version is not None else None,
-            "snapshots": snapshots, "via": via, "detail": {"reasons": detail[k]},
-        })  # fmt: skip
-    rt.decision_log.record(records)
+    reasons = ev.reasons_of(0)
+    rt.decision_log.record([{
+        "check_id": checked.check_ids[0], "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
+        "campaign_version": checked.campaign_version, "number": str(f.e164[0])[:64], "at": f.at,
+        "evaluated_at": checked.evaluated_at, "verdict": "BLOCK" if ev.block[0] else "ALLOW",
+        "reasons": "|".join(r.code for r in reasons), "next_allowed_at": _next(ev, 0),
+        "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested,
+        "pack_version": ev.pack_version[0] if ev.pack_version is not None else None,
+        "snapshots": _snapshots(f), "via": via, "detail": {"reasons": [r.to_dict() for r in reasons]},
+    }])  # fmt: skip
 
 
-__all__ = ["CheckRequest", "check_call", "evaluate_request", "format_instant"]
+def _log_batch(rt: Runtime, checked: Checked, batch_id: str, via: str) -> None:
+    ev = checked.evaluation
+    f = ev.frame
+    set_of_row, sets = ev.reason_sets()
+    per_set = np.bincount(set_of_row, minlength=len(sets))
+    codes: dict[str, int] = {}
+    for s, count in zip(sets, per_set, strict=True):
+        for d in s:
+            codes[ev.reasons[d].code] = codes.get(ev.reasons[d].code, 0) + int(count)
+    versions = sorted({str(v) for v in ev.pack_version if v}) if ev.pack_version is not None else []
+    rt.decision_log.record_batch({
+        "batch_id": batch_id, "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
+        "campaign_version": checked.campaign_version, "at": f.at, "evaluated_at": checked.evaluated_at,
+        "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested, "via": via, "count": f.n,
+        "blocked": int(ev.block.sum()), "reason_counts": codes, "pack_versions": ",".join(versions) or None,
+        "snapshots": _snapshots(f),
+        "payload": {
+            "numbers": [str(x) for x in f.e164], "blocked": ev.block, "reason_set": set_of_row,
+            "reason_sets": [[ev.reasons[d].to_dict() for d in s] for s in sets], "next_allowed": ev.next_allowed,
+            "pack_version": [None if v is None else str(v) for v in ev.pack_version] if ev.pack_version is not None else None,
+        },
+    })  # fmt: skip
+
+
+__all__ = ["CheckRequest", "Checked", "check_call", "evaluate_request", "format_instant"]

@@ -6,15 +6,17 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import zlib
 from collections import deque
 from collections.abc import Sequence
 
+import orjson
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError
 
-from dialgate.adapters.db.tables import DecisionRow, table
+from dialgate.adapters.db.tables import DecisionBatchRow, DecisionRow, table
 
-_decisions = table(DecisionRow)
+_decisions, _batches = table(DecisionRow), table(DecisionBatchRow)
 log = logging.getLogger("dialgate.decision_log")
 
 
@@ -22,6 +24,7 @@ class BackgroundDecisionLog:
     def __init__(self, engine: Engine, *, interval_s: float = 0.25, max_batch: int = 5000) -> None:
         self._engine = engine
         self._queue: deque[dict[str, object]] = deque()
+        self._batches: deque[dict[str, object]] = deque()
         self._interval, self._max_batch = interval_s, max_batch
         self._wake = threading.Event()
         self._idle = threading.Condition()
@@ -31,6 +34,21 @@ class BackgroundDecisionLog:
 
     def record(self, records: Sequence[dict[str, object]]) -> None:
         self._queue.extend(records)
+        self._start()
+        if len(self._queue) >= self._max_batch:
+            self._wake.set()
+
+    def record_batch(self, batch: dict[str, object]) -> None:
+        payload = batch["payload"]
+        # compressed in the writer thread would hold the GIL just the same: do it here, once
+        batch = {
+            **batch,
+            "payload": zlib.compress(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY), 1),
+        }
+        self._batches.append(batch)
+        self._start()
+
+    def _start(self) -> None:
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
@@ -38,8 +56,6 @@ class BackgroundDecisionLog:
                         target=self._run, name="dialgate-decision-log", daemon=True
                     )
                     self._thread.start()
-        if len(self._queue) >= self._max_batch:
-            self._wake.set()
 
     def _run(self) -> None:
         while True:
@@ -49,15 +65,22 @@ class BackgroundDecisionLog:
 
     def _drain(self) -> None:
         with self._idle:
-            while self._queue:
-                batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
+            while self._queue or self._batches:
+                rows = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
+                batches = [self._batches.popleft() for _ in range(min(50, len(self._batches)))]
                 try:
                     with self._engine.begin() as conn:
-                        conn.execute(insert(_decisions), batch)
+                        if rows:
+                            conn.execute(insert(_decisions), rows)
+                        if batches:
+                            conn.execute(insert(_batches), batches)
                 except DBAPIError as exc:  # never lose the hot path to the audit log; say so loudly
-                    log.error("decision_log.write_failed", extra={"rows": len(batch), "error": str(exc.orig)})
+                    log.error(
+                        "decision_log.write_failed",
+                        extra={"rows": len(rows) + len(batches), "error": str(exc.orig)},
+                    )
             self._idle.notify_all()
 
     def flush(self) -> None:
-        if self._queue:
+        if self._queue or self._batches:
             self._drain()

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from dialgate.adapters.db.types import UTCDateTime
@@ -175,3 +187,27 @@ class DecisionRow(Base):
         Index("ix_decisions_brand_number", "brand_id", "number"),
         Index("ix_decisions_brand_evaluated", "brand_id", "evaluated_at"),
     )
+
+
+class DecisionBatchRow(Base):
+    """A batch of decisions (checks:batch, up to 10,000) as one record: shared inputs, counts for
+    dashboards, and the per-row columns compressed. Check ids of its rows are `<batch_id>-<index>`."""
+
+    __tablename__ = "decision_batches"
+    batch_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[str] = mapped_column(String(64))
+    campaign_version: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    caller_id: Mapped[str | None] = mapped_column(String(32))
+    vendor_id: Mapped[str | None] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(8))
+    count: Mapped[int] = mapped_column(Integer)
+    blocked: Mapped[int] = mapped_column(Integer)
+    reason_counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pack_versions: Mapped[str | None] = mapped_column(Text)
+    snapshots: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_decision_batches_brand_evaluated", "brand_id", "evaluated_at"),)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from dialgate.domain.numbers import PhoneNumber
-from dialgate.domain.rules.frame import NEVER, AttemptColumns, ConsentColumns, Group
+from dialgate.domain.numbers import NumberKind, PhoneNumber
+from dialgate.domain.rules.frame import AttemptColumns, ConsentColumns, Group
 
 Ints = npt.NDArray[np.int64]
 
@@ -125,24 +125,35 @@ INVALID_GROUP = Group(region="", jurisdiction="", zones=(), zone_source="", subd
 
 def number_columns(parsed: Sequence[PhoneNumber | None], raw: Sequence[str]) -> NumberColumns:
     """Numbers parsed one by one (the single check, small batches); bulk paths build NumberColumns directly."""
-    groups: dict[Group, int] = {INVALID_GROUP: 0}
+    index: dict[tuple[object, ...], int] = {}
+    groups = [INVALID_GROUP]
     n = len(parsed)
     group = np.zeros(n, dtype=np.int32)
     valid = np.zeros(n, dtype=bool)
     mobile = np.zeros(n, dtype=bool)
     e164 = np.empty(n, dtype=object)
-    for i, (number, text) in enumerate(zip(parsed, raw, strict=True)):
+    for i, number in enumerate(parsed):
         if number is None:
-            e164[i] = text
+            e164[i] = raw[i]
             continue
-        key = Group(
-            number.region, number.jurisdiction, number.zones, str(number.zone_source), number.subdivision
-        )
-        group[i] = groups.setdefault(key, len(groups))
+        key = (number.region, number.jurisdiction, number.zones, number.zone_source, number.subdivision)
+        g = index.get(key)
+        if g is None:
+            g = index[key] = len(groups)
+            groups.append(
+                Group(
+                    number.region,
+                    number.jurisdiction,
+                    number.zones,
+                    str(number.zone_source),
+                    number.subdivision,
+                )
+            )
+        group[i] = g
         valid[i] = True
-        mobile[i] = number.kind.may_be_mobile
+        mobile[i] = number.kind in _MOBILE
         e164[i] = number.e164
-    return NumberColumns(e164, valid, mobile, group, list(groups))
+    return NumberColumns(e164, valid, mobile, group, groups)
 
 
-__all__ = ["NEVER"]
+_MOBILE = frozenset({NumberKind.MOBILE, NumberKind.FIXED_OR_MOBILE})
