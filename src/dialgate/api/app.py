@@ -27,6 +27,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.runtime = container.runtime
     app.state.key_cache = KeyCache()
+    app.state.check_coalescer = routes_checks.Coalescer(container.runtime)
     problems.install(app)
     app.include_router(routes_ledger.router)
     app.add_route("/v1/checks", routes_checks.check_one, methods=["POST"], include_in_schema=False)

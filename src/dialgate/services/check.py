@@ -232,14 +232,20 @@ class Checked:
     campaign_version: int
 
 
-def evaluate_request(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> Checked:
-    """Decide every number of the request and keep every decision (rows of a batch share one record)."""
+def evaluate_request(
+    rt: Runtime, req: CheckRequest, *, brand: str | None = None, separate: bool = False
+) -> Checked:
+    """Decide every number of the request and keep every decision.
+
+    Rows of a batch share one audit record; with `separate` (single checks answered together, see
+    api/routes_checks.py) each row is its own check with its own id and audit row.
+    """
     frame, version = build_frame(rt, req, brand=brand)
     ev = evaluate(frame, PACKS)
     now = rt.clock.now()
-    if frame.n == 1:
-        checked = Checked(ev, [rt.ids.new_id()], now, version)
-        _log_single(rt, checked, req.via)
+    if frame.n == 1 or separate:
+        checked = Checked(ev, [rt.ids.new_id() for _ in range(frame.n)], now, version)
+        _log_rows(rt, checked, req.via)
     else:
         batch = rt.ids.new_id()
         checked = Checked(ev, [f"{batch}-{i:05d}" for i in range(frame.n)], now, version)
@@ -263,19 +269,23 @@ def _next(ev: Evaluation, i: int) -> datetime | None:
     return None if nxt == NO_TIME else datetime.fromtimestamp(nxt, UTC)
 
 
-def _log_single(rt: Runtime, checked: Checked, via: str) -> None:
+def _log_rows(rt: Runtime, checked: Checked, via: str) -> None:
     ev = checked.evaluation
     f = ev.frame
-    reasons = ev.reasons_of(0)
-    rt.decision_log.record([{
-        "check_id": checked.check_ids[0], "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
-        "campaign_version": checked.campaign_version, "number": str(f.e164[0])[:64], "at": f.at,
-        "evaluated_at": checked.evaluated_at, "verdict": "BLOCK" if ev.block[0] else "ALLOW",
-        "reasons": "|".join(r.code for r in reasons), "next_allowed_at": _next(ev, 0),
-        "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested,
-        "pack_version": ev.pack_version[0] if ev.pack_version is not None else None,
-        "snapshots": _snapshots(f), "via": via, "detail": {"reasons": [r.to_dict() for r in reasons]},
-    }])  # fmt: skip
+    snapshots = _snapshots(f)
+    records = []
+    for i in range(f.n):
+        reasons = ev.reasons_of(i)
+        records.append({
+            "check_id": checked.check_ids[i], "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
+            "campaign_version": checked.campaign_version, "number": str(f.e164[i])[:64], "at": f.at,
+            "evaluated_at": checked.evaluated_at, "verdict": "BLOCK" if ev.block[i] else "ALLOW",
+            "reasons": "|".join(r.code for r in reasons), "next_allowed_at": _next(ev, i),
+            "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested,
+            "pack_version": ev.pack_version[i] if ev.pack_version is not None else None,
+            "snapshots": snapshots, "via": via, "detail": {"reasons": [r.to_dict() for r in reasons]},
+        })  # fmt: skip
+    rt.decision_log.record(records)
 
 
 def _log_batch(rt: Runtime, checked: Checked, batch_id: str, via: str) -> None:

@@ -101,22 +101,24 @@ class SqlDecisionStore:
 
     def consent_rows(self, brand: str, channel: str, purpose: str, numbers: Sequence[str]) -> ConsentRows:
         where = _positions(numbers)
-        cols: list[list[Any]] = [[] for _ in range(9)]
+        found: list[tuple[Any, ...]] = []
         for part in _chunks(list(where)):
-            for number, captured, seq, status, basis, party, source, expires, evidence in self._query(
-                _CONSENTS, [brand, channel, purpose], part
-            ):
-                values = (self._instant(captured), seq, _STATUS[status], _BASIS[basis], _PARTY[party],
-                          source == "registry", NEVER if expires is None else self._instant(expires), bool(evidence))  # fmt: skip
-                for row in where[number]:
-                    cols[0].append(row)
-                    for col, value in zip(cols[1:], values, strict=True):
-                        col.append(value)
+            found.extend(self._query(_CONSENTS, [brand, channel, purpose], part))
+        if not found:
+            return ConsentRows.empty()
+        owners, rows = _expand([r[0] for r in found], where)
+        expires = [NEVER if r[7] is None else self._instant(r[7]) for r in found]
         return ConsentRows(
-            np.array(cols[0], dtype=np.intp), np.array(cols[1], dtype=np.int64), np.array(cols[2], dtype=np.int64),
-            np.array(cols[3], dtype=np.int8), np.array(cols[4], dtype=np.int8), np.array(cols[5], dtype=np.int8),
-            np.array(cols[6], dtype=bool), np.array(cols[7], dtype=np.int64), np.array(cols[8], dtype=bool),
-        )  # fmt: skip
+            rows,
+            np.array([self._instant(r[1]) for r in found], dtype=np.int64)[owners],
+            np.array([r[2] for r in found], dtype=np.int64)[owners],
+            np.array([_STATUS[r[3]] for r in found], dtype=np.int8)[owners],
+            np.array([_BASIS[r[4]] for r in found], dtype=np.int8)[owners],
+            np.array([_PARTY[r[5]] for r in found], dtype=np.int8)[owners],
+            np.array([r[6] == "registry" for r in found], dtype=bool)[owners],
+            np.array(expires, dtype=np.int64)[owners],
+            np.array([bool(r[8]) for r in found], dtype=bool)[owners],
+        )
 
     def dnc_members(self, brand: str, numbers: Sequence[str]) -> npt.NDArray[np.bool_]:
         where = _positions(numbers)
@@ -136,28 +138,33 @@ class SqlDecisionStore:
         until: datetime,
     ) -> tuple[AttemptRows, npt.NDArray[np.int64]]:
         where = _positions(numbers)
-        rows: list[int] = []
-        at: list[int] = []
-        same_campaign: list[bool] = []
-        same_purpose: list[bool] = []
-        refused: list[bool] = []
+        found: list[tuple[Any, ...]] = []
         last_use = np.zeros(len(numbers), dtype=np.int64)
         lo, hi = self._param(since), self._param(until)
         for part in _chunks(list(where)):
-            for number, when, campaign_id, attempt_purpose, outcome in self._query(
-                _ATTEMPTS, [brand], part, [lo, hi]
-            ):
-                t = self._instant(when)
-                for row in where[number]:
-                    rows.append(row)
-                    at.append(t)
-                    same_campaign.append(campaign_id == campaign)
-                    same_purpose.append(attempt_purpose == purpose)
-                    refused.append(outcome == "refused")
+            found.extend(self._query(_ATTEMPTS, [brand], part, [lo, hi]))
             for number, last in self._query(_LAST_USE, [brand], part, [hi]):
                 last_use[where[number]] = self._instant(last)
+        if not found:
+            return AttemptRows.empty(), last_use
+        owners, rows = _expand([r[0] for r in found], where)
         attempts = AttemptRows(
-            np.array(rows, dtype=np.intp), np.array(at, dtype=np.int64), np.array(same_campaign, dtype=bool),
-            np.array(same_purpose, dtype=bool), np.array(refused, dtype=bool),
-        )  # fmt: skip
+            rows,
+            np.array([self._instant(r[1]) for r in found], dtype=np.int64)[owners],
+            np.array([r[2] == campaign for r in found], dtype=bool)[owners],
+            np.array([r[3] == purpose for r in found], dtype=bool)[owners],
+            np.array([r[4] == "refused" for r in found], dtype=bool)[owners],
+        )
         return attempts, last_use
+
+
+def _expand(
+    keys: list[str], where: dict[str, list[int]]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Store rows belong to numbers; a number may stand at several input rows. Returns, per output entry,
+    the store row it copies and the input row it belongs to."""
+    positions = [where[k] for k in keys]
+    counts = np.fromiter((len(p) for p in positions), dtype=np.intp, count=len(positions))
+    owners = np.repeat(np.arange(len(keys)), counts)
+    rows = np.fromiter((r for p in positions for r in p), dtype=np.intp, count=int(counts.sum()))
+    return owners, rows

@@ -1,0 +1,207 @@
+"""The decision's hot paths, with the targets of issue 3.
+
+    .venv/bin/python bench/check.py [--store sqlite|postgresql] [--seconds 10]
+
+- one decision in process, warm, including the store reads: p99 <= 250 µs
+- POST /v1/checks, `dialgate serve --workers 2`, 64 connections from the same machine (wrk):
+  >= 5,000 checks/s and p99 <= 15 ms; unloaded p99 <= 1 ms
+- POST /v1/checks:batch: >= 500,000 decisions/s
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+
+PG_ADMIN = os.environ.get("DIALGATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+CAMPAIGN = 'id = "fr"\nbrand = "acme"\npurpose = "marketing"\ncaller_id = "+33162000000"\ncountries = ["FR", "US", "GB", "DE"]\n'
+AT = "2026-11-23T09:30:00Z"  # a Monday, 10:30 in Paris
+NUMBER = "+33639980012"
+
+
+def fictional_mix(n: int) -> list[str]:
+    """Mixed destinations from fiction ranges: France (10,000 numbers), the US (555-01xx in 300 area
+    codes: every state and zone), the UK and Germany (1,000 each). Few repeats, as in a real list."""
+    from dialgate.domain.numbering_data import US_NPA_STATE
+
+    npas = sorted(US_NPA_STATE)[:300]
+    out = []
+    for i in range(n):
+        k = i % 4
+        j = i // 4
+        if k == 0:
+            out.append(f"+3363998{j % 10000:04d}")
+        elif k == 1:
+            out.append(f"+1{npas[j % len(npas)]}55501{j // len(npas) % 100:02d}")
+        elif k == 2:
+            out.append(f"+447700900{j % 1000:03d}")
+        else:
+            out.append(f"+493023125{j % 1000:03d}")
+    return out
+
+
+class Store:
+    def __init__(self, kind: str) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="dg-bench-"))
+        self.db_name = None
+        if kind == "sqlite":
+            self.url = f"sqlite:///{self.dir / 'dialgate.db'}"
+        else:
+            self.db_name = f"dialgate_bench_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.db_name}"')
+            self.url = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.db_name
+        self.env = {**os.environ, "DIALGATE_DATA_DIR": str(self.dir), "DIALGATE_DATABASE_URL": self.url}
+
+    def dg(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "dialgate", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    def prepare(self) -> str:
+        self.dg("db", "upgrade")
+        self.dg("brand", "add", "acme")
+        (self.dir / "c.toml").write_text(CAMPAIGN)
+        self.dg("campaign", "apply", str(self.dir / "c.toml"))
+        rows = ["number,status,captured_at,evidence_uri"] + [
+            f"{n},granted,2026-01-05T10:00:00Z,https://forms.example/{i}"
+            for i, n in enumerate(fictional_mix(4000))
+        ]
+        (self.dir / "consents.csv").write_text("\n".join(rows) + "\n")
+        self.dg("consent", "import", str(self.dir / "consents.csv"), "--brand", "acme")
+        return self.dg("apikey", "create", "--brand", "acme", "--scope", "check")
+
+    def close(self) -> None:
+        if self.db_name:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def in_process(store: Store) -> None:
+    from dialgate.bootstrap import build
+    from dialgate.config import Settings
+    from dialgate.services.check import CheckRequest, check_call, evaluate_request
+
+    container = build(Settings(data_dir=store.dir, database_url=store.url))
+    rt = container.runtime
+    req = CheckRequest("fr", [NUMBER], at=AT)
+    for _ in range(500):
+        check_call(rt, req)
+    samples = []
+    for _ in range(5000):
+        start = time.perf_counter()
+        check_call(rt, req)
+        samples.append(time.perf_counter() - start)
+    samples.sort()
+    p50, p99 = samples[len(samples) // 2] * 1e6, samples[int(len(samples) * 0.99)] * 1e6
+    print(
+        f"  one decision in process (warm, store reads included): p50 {p50:.0f} µs, p99 {p99:.0f} µs   target p99 <= 250 µs"
+    )
+    numbers = fictional_mix(10_000)
+    batch = CheckRequest("fr", numbers, at=AT)
+    evaluate_request(rt, batch)
+    from dialgate.api.render import decisions_json
+
+    start = time.perf_counter()
+    rounds = 5
+    for _ in range(rounds):
+        decisions_json(evaluate_request(rt, batch))
+    rate = rounds * len(numbers) / (time.perf_counter() - start)
+    print(f"  batch of 10,000 in process, rendered to JSON: {rate:,.0f} decisions/s   target >= 500,000")
+    rt.decision_log.flush()
+    container.close()
+
+
+def http(store: Store, key: str, seconds: int) -> None:
+    port = 18500 + os.getpid() % 500
+    server = subprocess.Popen([sys.executable, "-m", "dialgate", "serve", "--port", str(port), "--workers", "2"],
+                              env=store.env, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        headers = {"Authorization": f"Bearer {key}"}
+        body = {"number": NUMBER, "campaign": "fr", "at": AT}
+        with httpx.Client(base_url=base, headers=headers) as client:
+            for _ in range(200):
+                client.post("/v1/checks", json=body)
+            lat = []
+            for _ in range(2000):
+                start = time.perf_counter()
+                assert client.post("/v1/checks", json=body).status_code == 200
+                lat.append(time.perf_counter() - start)
+        lat.sort()
+        print(f"  POST /v1/checks unloaded (one client, keep-alive): p50 {statistics.median(lat) * 1e3:.2f} ms, "
+              f"p99 {lat[int(len(lat) * 0.99)] * 1e3:.2f} ms   target p99 <= 1 ms")  # fmt: skip
+        if shutil.which("wrk"):
+            script = Path(store.dir) / "post.lua"
+            script.write_text(
+                'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f'wrk.headers["Authorization"] = "Bearer {key}"\nwrk.body = {json.dumps(json.dumps(body))}\n'
+            )
+            out = subprocess.run(["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", str(script), base + "/v1/checks"],
+                                 capture_output=True, text=True, check=True).stdout  # fmt: skip
+            rps = next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec"))
+            p99 = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("99%"))
+            print(f"  POST /v1/checks, 2 workers, 64 connections (wrk): {float(rps):,.0f} checks/s, p99 {p99}   "
+                  "target >= 5,000 checks/s, p99 <= 15 ms")  # fmt: skip
+        else:
+            print("  (install wrk for the loaded HTTP figure: apt-get install wrk)")
+        numbers = fictional_mix(10_000)
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+            client.post("/v1/checks:batch", json={"campaign": "fr", "numbers": numbers, "at": AT})
+            start = time.perf_counter()
+            rounds = 10
+            for _ in range(rounds):
+                assert (
+                    client.post(
+                        "/v1/checks:batch", json={"campaign": "fr", "numbers": numbers, "at": AT}
+                    ).status_code
+                    == 200
+                )
+            rate = rounds * len(numbers) / (time.perf_counter() - start)
+        print(f"  POST /v1/checks:batch of 10,000 (one client): {rate:,.0f} decisions/s   target >= 500,000")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    print(f"cores: {os.cpu_count()}; store: {args.store}")
+    store = Store(args.store)
+    try:
+        key = store.prepare()
+        in_process(store)
+        http(store, key, args.seconds)
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
