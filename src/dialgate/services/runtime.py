@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from dialgate.services.ports import Clock, EvidenceStore, IdGenerator, UnitOfWorkFactory
+from dialgate.services.ports import Clock, EvidenceStore, ExportStore, IdGenerator, UnitOfWorkFactory
 
 
 @dataclass
@@ -16,3 +16,4 @@ class Runtime:
     evidence: EvidenceStore
     clock_skew: timedelta = timedelta(minutes=5)
     import_batch_size: int = 5000
+    exports: ExportStore | None = None  # where access-request exports are written

@@ -7,6 +7,8 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from dialgate.adapters.clock import UlidGenerator
+from dialgate.adapters.db.feed import SqlFeed
 from dialgate.adapters.db.repositories import (
     SqlApiKeys,
     SqlAttempts,
@@ -16,6 +18,8 @@ from dialgate.adapters.db.repositories import (
     SqlDnc,
     SqlVendors,
 )
+from dialgate.adapters.db.requests import SqlRequests
+from dialgate.adapters.db.webhooks import SqlWebhooks
 from dialgate.errors import StoreError
 from dialgate.services.ports import (
     ApiKeyRepository,
@@ -24,8 +28,13 @@ from dialgate.services.ports import (
     CampaignRepository,
     ConsentRepository,
     DncRepository,
+    FeedRepository,
+    RequestRepository,
     VendorRepository,
+    WebhookRepository,
 )
+
+_ids = UlidGenerator()
 
 
 class SqlUnitOfWork:
@@ -36,6 +45,9 @@ class SqlUnitOfWork:
     dnc: DncRepository
     attempts: AttemptRepository
     apikeys: ApiKeyRepository
+    requests: RequestRepository
+    feed: FeedRepository
+    webhooks: WebhookRepository
 
     def __init__(self, engine: Engine, *, write: bool) -> None:
         self._engine, self._write = engine, write
@@ -57,6 +69,10 @@ class SqlUnitOfWork:
         self.dnc = SqlDnc(conn)
         self.attempts = SqlAttempts(conn)
         self.apikeys = SqlApiKeys(conn)
+        self.requests = SqlRequests(conn)
+        self._feed = SqlFeed(conn, _ids.new_id)
+        self.feed = self._feed
+        self.webhooks = SqlWebhooks(conn)
         return self
 
     @property
@@ -66,6 +82,7 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         try:
+            self._feed.flush()  # the change feed's events, last, in this same transaction
             self.connection.commit()
         except DBAPIError as exc:
             raise StoreError(f"the store refused the commit: {exc.orig}") from None
