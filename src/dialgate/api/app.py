@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from dialgate import __version__
-from dialgate.api import problems, routes_ledger
+from dialgate.api import problems, routes_events, routes_ledger, routes_requests
 from dialgate.api.auth import KeyCache
 from dialgate.api.schemas import Health
-from dialgate.bootstrap import Container, build
+from dialgate.bootstrap import Container, build, build_dispatcher
 from dialgate.config import load_settings
+from dialgate.services.dispatch import BackgroundDispatcher
 
 
-def create_app(container: Container) -> FastAPI:
+def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Every worker starts a dispatcher; the store's lease lets exactly one of them deliver.
+        background = BackgroundDispatcher(build_dispatcher(container)) if run_dispatcher else None
+        if background is not None:
+            background.start()
+        try:
+            yield
+        finally:
+            if background is not None:
+                background.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="dialgate",
         version=__version__,
         description="May this brand call this number now, for this purpose, from this caller ID?",
@@ -27,6 +44,8 @@ def create_app(container: Container) -> FastAPI:
     app.state.key_cache = KeyCache()
     problems.install(app)
     app.include_router(routes_ledger.router)
+    app.include_router(routes_requests.router)
+    app.include_router(routes_events.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> dict[str, str]:
@@ -39,4 +58,5 @@ def create_app(container: Container) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` workers: settings come from DIALGATE_* variables."""
-    return create_app(build(load_settings()))
+    settings = load_settings()
+    return create_app(build(settings), run_dispatcher=settings.webhooks.dispatch_in_serve)
