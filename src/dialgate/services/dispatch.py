@@ -18,10 +18,9 @@ import contextlib
 import logging
 import random
 import threading
-import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -34,7 +33,7 @@ from dialgate.domain.webhooks import (
     WebhookEndpoint,
     backoff_seconds,
 )
-from dialgate.services.ports import HttpAnswer, Lease, Wakeup, WebhookSender
+from dialgate.services.ports import Lease, Wakeup, WebhookSender
 from dialgate.services.runtime import Runtime
 from dialgate.webhook_signature import DELIVERY_HEADER, signed_headers
 
@@ -77,26 +76,44 @@ class Dispatcher:
         """Dispatch until `stop` is set; with `until_idle`, return once nothing is left to send now
         (every webhook caught up, dead, or waiting for a retry)."""
         stop = stop or asyncio.Event()
-        checked = -1e9
+        lease_changed = asyncio.Event()
+        self.is_leader = await asyncio.to_thread(self.lease.acquire)
+        keeper = asyncio.create_task(self._keep_lease(stop, lease_changed))
         try:
             while not stop.is_set():
-                if not self.is_leader or time.monotonic() - checked >= self.config.lease_check:
-                    self.is_leader = await asyncio.to_thread(self.lease.acquire)
-                    checked = time.monotonic()
-                    if not self.is_leader:
-                        await self._stop_workers()
-                        await _sleep_until(stop, self.config.lease_retry)
-                        continue
+                if not self.is_leader:
+                    await self._stop_workers()
+                    lease_changed.clear()
+                    await _first_of(stop, lease_changed.wait())
+                    continue
                 endpoints, heads = await asyncio.to_thread(self._snapshot)
                 pending = self._reconcile(endpoints, heads)
                 if until_idle and not pending and not any(w.sending for w in self._workers.values()):
                     return
                 await _first_of(stop, self.wakeup.wait(self.config.idle_wait))
         finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
             await self._stop_workers()
             if self.is_leader:
                 await asyncio.to_thread(self.lease.release)
                 self.is_leader = False
+
+    async def _keep_lease(self, stop: asyncio.Event, changed: asyncio.Event) -> None:
+        """Renew (or try to take) the lease on its own schedule: a renewal waiting for the store's write
+        lock never holds up deliveries."""
+        while not stop.is_set():
+            await _sleep_until(stop, self.config.lease_check if self.is_leader else self.config.lease_retry)
+            try:
+                leader = await asyncio.to_thread(self.lease.acquire)
+            except Exception:
+                log.exception("webhook_lease_error")
+                leader = False
+            if leader != self.is_leader:
+                log.info("webhook_dispatcher_%s", "leading" if leader else "standing_by")
+                self.is_leader = leader
+                changed.set()
 
     async def aclose(self) -> None:
         await self.sender.aclose()
@@ -127,12 +144,14 @@ class Dispatcher:
         for w in workers:
             w.cancel()
         for w in workers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await w.task
+            await w.closed()
 
     # --- one delivery ---------------------------------------------------------------------------------
 
-    async def deliver(self, endpoint: WebhookEndpoint, events: list[FeedEvent]) -> bool:
+    async def post(
+        self, endpoint: WebhookEndpoint, events: list[FeedEvent], attempt: int
+    ) -> tuple[bool, DeliveryAttempt]:
+        """Send one signed batch; returns whether the vendor accepted it, and the attempt for the log."""
         body = orjson.dumps({"events": [e.envelope() for e in events]})
         delivery_id = "dlv_" + self.rt.ids.new_id()
         headers = signed_headers(endpoint.secret, body, int(self.rt.clock.now().timestamp()))
@@ -140,78 +159,84 @@ class Dispatcher:
         async with self._slots:
             answer = await self.sender.post(endpoint.url, body, headers, self.config.timeout)
         ok = answer.status is not None and 200 <= answer.status < 300
-        await asyncio.to_thread(self._record, endpoint, events, delivery_id, answer, ok)
-        return ok
-
-    def _record(
-        self,
-        endpoint: WebhookEndpoint,
-        events: list[FeedEvent],
-        delivery_id: str,
-        answer: HttpAnswer,
-        ok: bool,
-    ) -> None:
-        now = self.rt.clock.now()
-        failures = 0 if ok else endpoint.failures + 1
-        dead = not ok and failures >= self.config.max_failures
-        outcome = (
-            DeliveryOutcome.DELIVERED if ok else DeliveryOutcome.DEAD if dead else DeliveryOutcome.FAILED
-        )
-        attempt = DeliveryAttempt(
+        dead = not ok and attempt >= self.config.max_failures
+        return ok, DeliveryAttempt(
             brand=endpoint.brand,
             vendor=endpoint.vendor,
             delivery_id=delivery_id,
             first_seq=events[0].seq,
             last_seq=events[-1].seq,
             events=len(events),
-            attempt=endpoint.failures + 1,
-            at=now,
-            outcome=outcome,
+            attempt=attempt,
+            at=self.rt.clock.now(),
+            outcome=DeliveryOutcome.DELIVERED
+            if ok
+            else DeliveryOutcome.DEAD
+            if dead
+            else DeliveryOutcome.FAILED,
             status_code=answer.status,
             error=answer.error,
             duration_ms=answer.duration_ms,
         )
+
+    def persist_acks(
+        self, key: Key, cursor: int, version: datetime | None, attempts: list[DeliveryAttempt]
+    ) -> None:
+        with self.rt.uow(write=True) as uow:
+            for attempt in attempts:
+                uow.webhooks.log(attempt)
+            uow.webhooks.acknowledge(key[0], key[1], cursor, self.rt.clock.now(), version)
+            uow.commit()
+
+    def persist_failure(self, attempt: DeliveryAttempt) -> None:
+        dead = attempt.outcome is DeliveryOutcome.DEAD
+        delay = backoff_seconds(
+            attempt.attempt,
+            base=self.config.backoff_base,
+            cap=self.config.backoff_cap,
+            draw=self.rng.random(),
+        )
         with self.rt.uow(write=True) as uow:
             uow.webhooks.log(attempt)
-            if ok:
-                uow.webhooks.acknowledge(endpoint.brand, endpoint.vendor, events[-1].seq, now)
-            else:
-                delay = backoff_seconds(
-                    failures,
-                    base=self.config.backoff_base,
-                    cap=self.config.backoff_cap,
-                    draw=self.rng.random(),
-                )
-                uow.webhooks.record_failure(
-                    endpoint.brand,
-                    endpoint.vendor,
-                    failures=failures,
-                    next_attempt_at=None if dead else now + timedelta(seconds=delay),
-                    error=answer.error or "no answer",
-                    at=now,
-                    dead=dead,
-                )
-            uow.commit()
-        if not ok:
-            log.warning(
-                "webhook_delivery_failed brand=%s vendor=%s cursor=%d attempt=%d dead=%s error=%s",
-                endpoint.brand,
-                endpoint.vendor,
-                events[0].seq,
-                attempt.attempt,
-                dead,
-                answer.error,
+            uow.webhooks.record_failure(
+                attempt.brand,
+                attempt.vendor,
+                failures=attempt.attempt,
+                next_attempt_at=None if dead else attempt.at + timedelta(seconds=delay),
+                error=attempt.error or "no answer",
+                at=attempt.at,
+                dead=dead,
             )
+            uow.commit()
+        log.warning(
+            "webhook_delivery_failed brand=%s vendor=%s cursor=%d attempt=%d dead=%s error=%s",
+            attempt.brand,
+            attempt.vendor,
+            attempt.first_seq,
+            attempt.attempt,
+            dead,
+            attempt.error,
+        )
 
 
 class _VendorWorker:
-    """Sends one vendor's events in order. Kicked by the dispatcher whenever its brand's feed moved."""
+    """Sends one vendor's events in order. Kicked by the dispatcher whenever its brand's feed moved.
+
+    Acknowledgements are written behind the deliveries: after a 2xx the next batch goes out at once
+    while the cursor is stored (coalesced) in the background. The stored cursor therefore never runs
+    ahead of what the vendor accepted; it may lag, and a crash then means those events come again.
+    """
 
     def __init__(self, dispatcher: Dispatcher, key: Key) -> None:
         self.d, self.key = dispatcher, key
         self.busy = False  # draining (perhaps asleep until a retry)
         self.sending = False  # a delivery is in flight
         self._kicked = asyncio.Event()
+        self._cursor: int | None = None  # accepted by the vendor (stored or about to be)
+        self._based_on: datetime | None = None  # the endpoint version the cursor above belongs to
+        self._stored = 0  # the cursor as last written to the store
+        self._unlogged: list[DeliveryAttempt] = []
+        self._writer: asyncio.Task[None] | None = None
         self.task = asyncio.create_task(self._loop(), name=f"webhook:{key[0]}/{key[1]}")
 
     def kick(self) -> None:
@@ -219,6 +244,13 @@ class _VendorWorker:
 
     def cancel(self) -> None:
         self.task.cancel()
+
+    async def closed(self) -> None:
+        """Wait for the task to end, then store what the vendor accepted (so a restart resends less)."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._store_acks(), 5.0)
 
     async def _loop(self) -> None:
         while True:
@@ -236,9 +268,8 @@ class _VendorWorker:
                 self.busy = False
 
     async def _drain(self) -> None:
-        brand, vendor = self.key
         while True:
-            endpoint, events = await asyncio.to_thread(self._next, brand, vendor)
+            endpoint, events = await asyncio.to_thread(self._next)
             if endpoint is None or endpoint.status is not EndpointStatus.ACTIVE:
                 return
             if endpoint.next_attempt_at is not None:  # a retry is scheduled (perhaps by a predecessor)
@@ -250,17 +281,47 @@ class _VendorWorker:
                 return
             self.sending = True
             try:
-                await self.d.deliver(endpoint, events)
+                ok, attempt = await self.d.post(endpoint, events, endpoint.failures + 1)
             finally:
                 self.sending = False
-            # the loop re-reads the endpoint: its cursor moved, or its next_attempt_at paces the retry
+            if ok:
+                self._cursor = events[-1].seq
+                self._unlogged.append(attempt)
+                if endpoint.failures:  # clear the failure state before anything else
+                    await self._store_acks()
+                elif self._writer is None or self._writer.done():
+                    self._writer = asyncio.create_task(self._store_acks())
+            else:
+                await self._store_acks()
+                await asyncio.to_thread(self.d.persist_failure, attempt)
+            # the loop re-reads the endpoint: its next_attempt_at paces a retry
 
-    def _next(self, brand: str, vendor: str) -> tuple[WebhookEndpoint | None, list[FeedEvent]]:
+    def _next(self) -> tuple[WebhookEndpoint | None, list[FeedEvent]]:
+        brand, vendor = self.key
         with self.d.rt.uow() as uow:
             endpoint = uow.webhooks.get(brand, vendor)
             if endpoint is None:
                 return None, []
-            return endpoint, uow.feed.after(brand, endpoint.cursor, self.d.config.batch_size)
+            if self._cursor is None or endpoint.updated_at != self._based_on:
+                # first look, or the webhook was set again (new URL, replay from a cursor): start there
+                self._cursor, self._based_on, self._stored = (
+                    endpoint.cursor,
+                    endpoint.updated_at,
+                    endpoint.cursor,
+                )
+            cursor = max(self._cursor, endpoint.cursor)
+            return endpoint, uow.feed.after(brand, cursor, self.d.config.batch_size)
+
+    async def _store_acks(self) -> None:
+        while self._cursor is not None and (self._unlogged or self._cursor > self._stored):
+            cursor, version = self._cursor, self._based_on
+            attempts, self._unlogged = self._unlogged, []
+            try:
+                await asyncio.to_thread(self.d.persist_acks, self.key, cursor, version, attempts)
+            except Exception:
+                self._unlogged[:0] = attempts  # keep them for the next try
+                raise
+            self._stored = max(self._stored, cursor)
 
 
 async def _sleep_until(stop: asyncio.Event, seconds: float) -> None:
@@ -268,7 +329,7 @@ async def _sleep_until(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), seconds)
 
 
-async def _first_of(stop: asyncio.Event, waiting: Coroutine[Any, Any, None]) -> None:
+async def _first_of(stop: asyncio.Event, waiting: Coroutine[Any, Any, object]) -> None:
     """Wait for the wakeup, but return at once when asked to stop."""
     wake = asyncio.ensure_future(waiting)
     halt = asyncio.ensure_future(stop.wait())

@@ -142,8 +142,11 @@ class WebhookRepository(Protocol):
     def endpoints(self, brand: str | None = None) -> list[WebhookEndpoint]: ...
     def put(self, endpoint: WebhookEndpoint) -> None: ...
     def remove(self, brand: str, vendor: str) -> bool: ...
-    def acknowledge(self, brand: str, vendor: str, cursor: int, at: datetime) -> None:
-        """Move the cursor forward (never back) and clear the failure state."""
+    def acknowledge(
+        self, brand: str, vendor: str, cursor: int, at: datetime, version: datetime | None = None
+    ) -> None:
+        """Move the cursor forward (never back) and clear the failure state. With `version`, only if the
+        endpoint was not set again since (its updated_at): a stale acknowledgement then does nothing."""
         ...
 
     def record_failure(

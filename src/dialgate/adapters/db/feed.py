@@ -9,6 +9,7 @@ On PostgreSQL the flush also sends NOTIFY, delivered at commit, so the dispatche
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,6 +23,29 @@ from dialgate.domain.feed import FeedDraft, FeedEvent, FeedEventType
 _heads, _events = table(FeedHeadRow), table(ChangeEventRow)
 NOTIFY_CHANNEL = "dialgate_feed"
 
+# In-process listeners, called after a commit that wrote feed events: a dispatcher in the same process
+# (`dialgate serve` with one worker) wakes at once instead of at its next poll.
+_listeners: list[Callable[[], None]] = []
+_listeners_lock = threading.Lock()
+
+
+def add_commit_listener(callback: Callable[[], None]) -> None:
+    with _listeners_lock:
+        _listeners.append(callback)
+
+
+def remove_commit_listener(callback: Callable[[], None]) -> None:
+    with _listeners_lock:
+        if callback in _listeners:
+            _listeners.remove(callback)
+
+
+def notify_committed() -> None:
+    with _listeners_lock:
+        callbacks = list(_listeners)
+    for callback in callbacks:
+        callback()
+
 
 class SqlFeed:
     def __init__(self, conn: Connection, new_id: Callable[[], str]) -> None:
@@ -32,10 +56,11 @@ class SqlFeed:
     def publish(self, draft: FeedDraft) -> None:
         self._pending.append(draft)
 
-    def flush(self) -> None:
-        """Number and insert the queued events; called by the unit of work right before COMMIT."""
+    def flush(self) -> bool:
+        """Number and insert the queued events; called by the unit of work right before COMMIT.
+        True when there were any (the unit of work then tells in-process listeners after the commit)."""
         if not self._pending:
-            return
+            return False
         by_brand: dict[str, list[FeedDraft]] = {}
         for draft in self._pending:
             by_brand.setdefault(draft.brand, []).append(draft)
@@ -64,6 +89,7 @@ class SqlFeed:
                 "channel": NOTIFY_CHANNEL,
                 "payload": ",".join(sorted(by_brand))[:7000],
             })  # fmt: skip
+        return True
 
     def _reserve(self, brand: str, count: int) -> int:
         bump = update(_heads).where(_heads.c.brand_id == brand).values(seq=_heads.c.seq + count)

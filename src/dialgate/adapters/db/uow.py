@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dialgate.adapters.clock import UlidGenerator
-from dialgate.adapters.db.feed import SqlFeed
+from dialgate.adapters.db.feed import SqlFeed, notify_committed
 from dialgate.adapters.db.repositories import (
     SqlApiKeys,
     SqlAttempts,
@@ -82,10 +82,12 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         try:
-            self._feed.flush()  # the change feed's events, last, in this same transaction
+            published = self._feed.flush()  # the change feed's events, last, in this same transaction
             self.connection.commit()
         except DBAPIError as exc:
             raise StoreError(f"the store refused the commit: {exc.orig}") from None
+        if published:
+            notify_committed()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

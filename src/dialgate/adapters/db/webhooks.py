@@ -51,15 +51,16 @@ class SqlWebhooks:
     def remove(self, brand: str, vendor: str) -> bool:
         return bool(self._c.execute(delete(_endpoints).where(_key(brand, vendor))).rowcount)
 
-    def acknowledge(self, brand: str, vendor: str, cursor: int, at: datetime) -> None:
+    def acknowledge(
+        self, brand: str, vendor: str, cursor: int, at: datetime, version: datetime | None = None
+    ) -> None:
+        key = _key(brand, vendor)
+        if version is not None:
+            key = key & (_endpoints.c.updated_at == version)
+        self._c.execute(update(_endpoints).where(key & (_endpoints.c.cursor < cursor)).values(cursor=cursor))
         self._c.execute(
             update(_endpoints)
-            .where(_key(brand, vendor) & (_endpoints.c.cursor < cursor))
-            .values(cursor=cursor)
-        )
-        self._c.execute(
-            update(_endpoints)
-            .where(_key(brand, vendor))
+            .where(key)
             .values(
                 failures=0, next_attempt_at=None, last_error=None, last_attempt_at=at, last_delivered_at=at
             )
