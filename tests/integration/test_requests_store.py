@@ -79,7 +79,7 @@ def test_a_cancellation_ends_the_contract_basis_and_blocks_until_consent_is_give
 
 
 def test_an_opt_out_needs_a_number_that_can_be_blocked(rt, brand):
-    with pytest.raises(InputError, match="needs a number that can be blocked") as info:
+    with pytest.raises(InputError, match="need a number that can be blocked") as info:
         open_(rt, number="call me maybe")
     assert info.value.location.field == "number"
     assert requests.list_requests(rt, brand="enercom") == []

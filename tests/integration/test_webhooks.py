@@ -39,7 +39,7 @@ def live(settings: Settings) -> Iterator[Container]:
     built = build(settings.model_copy(update={"webhooks": WebhookSettings(**FAST)}))
     rt = built.runtime
     brands.add_brand(rt, "enercom")
-    for vendor in ("callco", "slowco"):
+    for vendor in ("callco", "slowco", "goneco"):
         vendors.apply_vendor(rt, brand="enercom", vendor_id=vendor)
     yield built
     built.close()
@@ -128,18 +128,21 @@ def test_after_too_many_failures_the_webhook_is_dead_lettered_and_resume_loses_n
     assert [e["cursor"] for e in (e for d in receiver.accepted() for e in d.events)] == list(range(1, 10))
 
 
-def test_a_vendor_that_never_answers_delays_nobody_else(live):
+def test_vendors_that_never_answer_or_refuse_connections_delay_nobody_else(live):
     rt = live.runtime
     with Receiver() as receiver, dispatching(live):
         receiver.answer("/hangs", 200, delay=30)  # far beyond the 0.5 s timeout
         hook(rt, receiver, vendor="slowco", path="/hangs")
+        webhooks.set_webhook(rt, "enercom", "goneco", "http://127.0.0.1:1/closed")  # nothing listens
         hook(rt, receiver, vendor="callco", path="/fast")
         opt_outs(rt, 3)  # every request is stored and answered at once
         assert receiver.wait_for(lambda: len(receiver.event_ids("/fast")) == 9)
         assert receiver.wait_for(lambda: status(rt, "slowco").failures >= 1)
+        assert receiver.wait_for(lambda: status(rt, "goneco").failures >= 1)
         assert receiver.accepted("/hangs") == []
     slow = status(rt, "slowco")
     assert slow.acknowledged == 0 and slow.lag_events == 9 and "no answer" in (slow.last_error or "")
+    assert "ConnectError" in (status(rt, "goneco").last_error or "")
     assert status(rt, "callco").lag_events == 0
     assert len(requests.list_requests(rt, brand="enercom")) == 3
 

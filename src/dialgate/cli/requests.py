@@ -82,7 +82,7 @@ def request_open(
     vendor: str | None,
     as_json: bool,
 ) -> None:
-    """Open a consumer request; prints its protocol number and due date.
+    """Open a consumer request; prints its protocol number (first line), then its due date and effect.
 
     An opt-out is applied at once (a revocation for every purpose) and closed; a cancellation ends the
     contract basis at once; an access request writes an export of everything held on the number.
@@ -107,9 +107,9 @@ def request_open(
     if as_json:
         echo_json(r.to_dict(rt.clock.now()))
         return
-    click.echo(r.protocol)
+    click.echo(r.protocol)  # first line alone, for scripts: `dialgate request open … | head -1`
     for line in _describe(r):
-        click.echo(line, err=True)
+        click.echo(line)
 
 
 @request_group.command("list")

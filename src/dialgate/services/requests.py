@@ -28,7 +28,7 @@ from dialgate.domain.consent import ConsentDraft, ConsentEvent
 from dialgate.domain.deadlines import Counting, deadline_for
 from dialgate.domain.feed import FeedEventType
 from dialgate.domain.model import CallAttempt
-from dialgate.domain.numbers import PhoneNumber, parse_number
+from dialgate.domain.numbers import PhoneNumber, clean_region, parse_number
 from dialgate.domain.requests import (
     ConsumerRequest,
     RequestAction,
@@ -148,12 +148,13 @@ def _number(kind: RequestKind, raw: str, region: str | None) -> tuple[str, Phone
     text = (raw or "").strip()
     if not text:
         raise InputError("is required").at(field="number")
+    region = clean_region(region)  # a bad region is an error of its own, never "an unparseable number"
     try:
         parsed = parse_number(text, region)
     except InputError as exc:
         if kind.needs_valid_number:
             raise InputError(
-                f"{exc.message}; an {kind} request needs a number that can be "
+                f"{exc.message}; {kind} requests need a number that can be "
                 f"{'blocked' if kind is RequestKind.OPT_OUT else 'found in the records'} "
                 "(only complaints are kept with the number as written)"
             ).at(field="number") from None
