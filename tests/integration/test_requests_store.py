@@ -11,7 +11,17 @@ from sqlalchemy.exc import DBAPIError
 from dialgate.domain.consent import effective, is_granted
 from dialgate.domain.vocabulary import Basis, Channel, ConsentStatus, Source
 from dialgate.errors import ConflictError, InputError, NotFoundError, StoreError
-from dialgate.services import attempts, brands, campaigns, consent, dnc, feed, requests, vendors
+from dialgate.services import (
+    attempts,
+    brands,
+    campaigns,
+    consent,
+    dnc,
+    feed,
+    request_exports,
+    requests,
+    vendors,
+)
 from dialgate.services.requests import RequestInput
 
 BR_NUMBER = "+5511900000123"
@@ -166,11 +176,11 @@ def test_a_complaint_naming_a_call_is_filled_from_the_attempts_table(rt, brand, 
         called_at=(call_at + timedelta(minutes=20)).isoformat(),
     )
     assert (r.campaign, r.vendor, r.caller_id, r.attempt_id) == ("br-spring", "callco", "+551130000000", 1)
-    (row,) = requests.regulator_rows(rt, "enercom")
+    (row,) = request_exports.regulator_rows(rt, "enercom")
     assert row["number_called"] == BR_NUMBER and row["company"] == "Enercom SA"
     assert row["caller_id_shown"] == "+551130000000" and row["description"] == "pushy sales call at dinner"
     assert row["called_at"] == r.called_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    csv_text = requests.regulator_csv([row])
+    csv_text = request_exports.regulator_csv([row])
     assert csv_text.splitlines()[0].startswith("protocol,request_id,kind")
 
 

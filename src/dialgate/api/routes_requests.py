@@ -22,7 +22,7 @@ from dialgate.domain.access import Principal, Scope
 from dialgate.domain.requests import ConsumerRequest
 from dialgate.domain.timeutil import parse_instant
 from dialgate.errors import NotFoundError, PermissionDeniedError
-from dialgate.services import requests
+from dialgate.services import request_exports, requests
 from dialgate.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
@@ -114,7 +114,7 @@ def regulator_export(
     until: str | None = None,
 ) -> Response:
     """Requests with the fields a regulator's complaint form asks for, as CSV or JSON."""
-    rows = requests.regulator_rows(
+    rows = request_exports.regulator_rows(
         rt,
         who.brand,
         kind=None if kind == "all" else kind,
@@ -124,7 +124,7 @@ def regulator_export(
     if format == "json":
         return Response(orjson.dumps(rows), media_type="application/json")
     return Response(
-        requests.regulator_csv(rows),
+        request_exports.regulator_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{who.brand}-requests.csv"'},
     )

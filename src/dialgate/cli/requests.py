@@ -11,7 +11,7 @@ import orjson
 from dialgate.cli.context import echo_json, runtime
 from dialgate.domain.requests import ConsumerRequest, RequestKind, RequestStatus
 from dialgate.domain.timeutil import format_instant, parse_date
-from dialgate.services import requests
+from dialgate.services import request_exports, requests
 
 
 @click.group("request")
@@ -213,7 +213,7 @@ def request_export(
 ) -> None:
     """Requests with the fields a regulator's complaint form asks for (number called, caller ID shown,
     date and time, company, campaign, vendor, description)."""
-    rows = requests.regulator_rows(
+    rows = request_exports.regulator_rows(
         runtime(),
         brand,
         kind=None if kind == "all" else kind,
@@ -221,7 +221,7 @@ def request_export(
         until=_day_start(until, "until"),
     )
     text = (
-        requests.regulator_csv(rows)
+        request_exports.regulator_csv(rows)
         if fmt == "csv"
         else orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n"
     )

@@ -250,6 +250,8 @@ class _VendorWorker:
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
         with contextlib.suppress(Exception):
+            if self._writer is not None:
+                await asyncio.wait_for(self._writer, 5.0)
             await asyncio.wait_for(self._store_acks(), 5.0)
 
     async def _loop(self) -> None:
@@ -269,9 +271,13 @@ class _VendorWorker:
 
     async def _drain(self) -> None:
         while True:
-            endpoint, events = await asyncio.to_thread(self._next)
+            endpoint, cursor, events = await asyncio.to_thread(self._next, self._cursor, self._based_on)
             if endpoint is None or endpoint.status is not EndpointStatus.ACTIVE:
                 return
+            if endpoint.updated_at != self._based_on:
+                # first look, or the webhook was set again (new URL, replay from a cursor): start there
+                self._based_on, self._stored = endpoint.updated_at, endpoint.cursor
+            self._cursor = cursor
             if endpoint.next_attempt_at is not None:  # a retry is scheduled (perhaps by a predecessor)
                 wait = (endpoint.next_attempt_at - self.d.rt.clock.now()).total_seconds()
                 if wait > 0:
@@ -296,21 +302,19 @@ class _VendorWorker:
                 await asyncio.to_thread(self.d.persist_failure, attempt)
             # the loop re-reads the endpoint: its next_attempt_at paces a retry
 
-    def _next(self) -> tuple[WebhookEndpoint | None, list[FeedEvent]]:
+    def _next(
+        self, known: int | None, version: datetime | None
+    ) -> tuple[WebhookEndpoint | None, int, list[FeedEvent]]:
+        """The endpoint, the cursor to send after, and the next batch (runs on a worker thread: it reads
+        the worker's state only through its arguments)."""
         brand, vendor = self.key
         with self.d.rt.uow() as uow:
             endpoint = uow.webhooks.get(brand, vendor)
             if endpoint is None:
-                return None, []
-            if self._cursor is None or endpoint.updated_at != self._based_on:
-                # first look, or the webhook was set again (new URL, replay from a cursor): start there
-                self._cursor, self._based_on, self._stored = (
-                    endpoint.cursor,
-                    endpoint.updated_at,
-                    endpoint.cursor,
-                )
-            cursor = max(self._cursor, endpoint.cursor)
-            return endpoint, uow.feed.after(brand, cursor, self.d.config.batch_size)
+                return None, 0, []
+            same = known is not None and endpoint.updated_at == version
+            cursor = max(known, endpoint.cursor) if same and known is not None else endpoint.cursor
+            return endpoint, cursor, uow.feed.after(brand, cursor, self.d.config.batch_size)
 
     async def _store_acks(self) -> None:
         while self._cursor is not None and (self._unlogged or self._cursor > self._stored):
