@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -305,3 +306,16 @@ def test_tail_follows_all_brands_in_order(rt, brand):
     ]
     assert len(events) == 6
     assert [e.seq for e in feed.tail(rt, "enercom", after=1, limit=1)] == [2]
+
+
+def test_tail_with_follow_waits_for_new_events(rt, brand):
+    open_(rt)
+    seen = []
+    follower = threading.Thread(
+        target=lambda: seen.extend(feed.tail(rt, "enercom", follow=True, poll_seconds=0.01, limit=6))
+    )
+    follower.start()
+    open_(rt, number="+5511900000124")
+    follower.join(20)
+    assert not follower.is_alive()
+    assert [e.seq for e in seen] == [1, 2, 3, 4, 5, 6]

@@ -147,6 +147,18 @@ def test_vendors_that_never_answer_or_refuse_connections_delay_nobody_else(live)
     assert len(requests.list_requests(rt, brand="enercom")) == 3
 
 
+def test_setting_a_webhook_again_with_a_cursor_replays_from_there(live):
+    rt = live.runtime
+    with Receiver() as receiver, dispatching(live):
+        hook(rt, receiver)
+        opt_outs(rt, 1)
+        assert receiver.wait_for(lambda: status(rt).lag_events == 0)
+        hook(rt, receiver, after=0)  # the vendor lost its data: send everything again
+        assert receiver.wait_for(lambda: len(receiver.event_ids()) == 6)
+        assert receiver.wait_for(lambda: status(rt).lag_events == 0)
+    assert Counter(receiver.event_ids()) == Counter({i: 2 for i in receiver.event_ids()[:3]})
+
+
 def test_two_dispatchers_on_one_store_deliver_each_event_once(live, settings):
     rt = live.runtime
     other = build(settings.model_copy(update={"webhooks": WebhookSettings(**FAST)}))
