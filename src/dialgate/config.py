@@ -8,8 +8,52 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebhookSettings(BaseModel):
+    """Vendor webhooks and their dispatcher (env: DIALGATE_WEBHOOKS__<FIELD>)."""
+
+    timeout_seconds: float = Field(
+        default=5.0, gt=0, description="How long one delivery may take before it counts as failed."
+    )
+    max_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Failed attempts in a row after which a vendor's webhook is dead-lettered: deliveries "
+        "stop, undelivered events stay in the feed, and `dialgate webhook resume` restarts them.",
+    )
+    backoff_base_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="First retry delay ceiling; it doubles with each failure (full jitter).",
+    )
+    backoff_cap_seconds: float = Field(default=300.0, gt=0, description="Longest delay between two retries.")
+    batch_size: int = Field(
+        default=50, ge=1, le=1000, description="Most events sent in one delivery when a vendor has a backlog."
+    )
+    concurrency: int = Field(
+        default=64, ge=1, description="Most deliveries in flight at once, over all vendors."
+    )
+    poll_interval_seconds: float = Field(
+        default=0.05,
+        gt=0,
+        description="How often the dispatcher looks for new events on SQLite. PostgreSQL wakes it by "
+        "LISTEN/NOTIFY and polls only as a fallback, every `fallback_poll_seconds`.",
+    )
+    fallback_poll_seconds: float = Field(
+        default=1.0, gt=0, description="PostgreSQL: how often to look even without a notification."
+    )
+    lease_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="SQLite: how long the dispatcher's lease lasts without renewal, so how long a crashed "
+        "dispatcher's successor waits (PostgreSQL uses an advisory lock, freed the moment its holder dies).",
+    )
+    dispatch_in_serve: bool = Field(
+        default=True, description="Run the dispatcher inside `dialgate serve` (one worker wins the lease)."
+    )
 
 
 class Settings(BaseSettings):
@@ -36,6 +80,9 @@ class Settings(BaseSettings):
         default=5000, description="Rows per transaction in bulk imports (consents, attempts)."
     )
     log_level: str = Field(default="INFO", description="Log level for the structured logs.")
+    webhooks: WebhookSettings = Field(
+        default_factory=WebhookSettings, description="Vendor webhooks: timeouts, retries, dispatcher."
+    )
 
     @property
     def resolved_database_url(self) -> str:

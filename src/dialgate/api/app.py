@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from dialgate import __version__
-from dialgate.api import problems, routes_checks, routes_ledger
+from dialgate.api import problems, routes_checks, routes_events, routes_ledger, routes_requests
 from dialgate.api.auth import KeyCache
 from dialgate.api.schemas import Health
-from dialgate.bootstrap import Container, build
+from dialgate.bootstrap import Container, build, build_dispatcher
 from dialgate.config import load_settings
+from dialgate.services.dispatch import BackgroundDispatcher
 
 
-def create_app(container: Container) -> FastAPI:
+def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Every worker starts a dispatcher; the store's lease lets exactly one of them deliver.
+        background = BackgroundDispatcher(build_dispatcher(container)) if run_dispatcher else None
+        if background is not None:
+            background.start()
+        try:
+            yield
+        finally:
+            if background is not None:
+                background.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="dialgate",
         version=__version__,
         description="May this brand call this number now, for this purpose, from this caller ID?",
@@ -30,6 +46,8 @@ def create_app(container: Container) -> FastAPI:
     app.state.check_coalescer = routes_checks.Coalescer(container.runtime)
     problems.install(app)
     app.include_router(routes_ledger.router)
+    app.include_router(routes_requests.router)
+    app.include_router(routes_events.router)
     app.add_route("/v1/checks", routes_checks.check_one, methods=["POST"], include_in_schema=False)
     app.add_route("/v1/checks:batch", routes_checks.check_batch, methods=["POST"], include_in_schema=False)
     _document(app)
@@ -59,4 +77,5 @@ def _document(app: FastAPI) -> None:
 
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` workers: settings come from DIALGATE_* variables."""
-    return create_app(build(load_settings()))
+    settings = load_settings()
+    return create_app(build(settings), run_dispatcher=settings.webhooks.dispatch_in_serve)

@@ -53,8 +53,12 @@ def cli_reference() -> str:
 def _options(command: click.Command, ctx: click.Context) -> list[str]:
     rows = []
     for param in command.get_params(ctx):
+        if "--help" in getattr(
+            param, "opts", ()
+        ):  # the same everywhere; click caches its spelling per context
+            continue
         record = param.get_help_record(ctx)
-        if record is None or param.name == "help":
+        if record is None:
             continue
         rows.append(f"| `{record[0]}` | {record[1].replace('|', '/')} |")
     return (["| option | meaning |", "| --- | --- |", *rows, ""]) if rows else []

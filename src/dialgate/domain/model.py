@@ -60,3 +60,24 @@ class CallAttempt:
     outcome: Outcome
     vendor: str | None = None
     caller_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DncLogEntry:
+    """One change to the internal do-not-call list: who added or removed a number, when, and why."""
+
+    brand: str
+    number: str
+    action: str  # "add" or "remove"
+    reason: str | None
+    actor: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedAttempt:
+    """A stored call attempt with its row id, so a complaint can point at the call it is about."""
+
+    id: int
+    attempt: CallAttempt
+    recorded_at: datetime

@@ -1,4 +1,5 @@
-"""Call attempts (call detail records). A refusal during the call is an opt-out, recorded at once."""
+"""Call attempts (call detail records). A refusal during the call is an opt-out, recorded at once: a
+revocation in the ledger and an opt-out request, opened and closed in the same transaction."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from dialgate.errors import InputError, NotFoundError
 from dialgate.services.consent import append_drafts
 from dialgate.services.imports import ImportReport, InputRow, RowError
 from dialgate.services.ports import UnitOfWork
+from dialgate.services.requests import record_refusal
 from dialgate.services.runtime import Runtime
 
 
@@ -87,9 +89,10 @@ def refusal_revocation(attempt: CallAttempt) -> ConsentDraft:
 def _store(uow: UnitOfWork, attempts: list[CallAttempt], rt: Runtime) -> None:
     now = rt.clock.now()
     uow.attempts.add_many(attempts, now)
-    refusals = [refusal_revocation(a) for a in attempts if a.outcome is Outcome.REFUSED]
-    if refusals:
-        append_drafts(uow, refusals, now)
+    for attempt in attempts:
+        if attempt.outcome is Outcome.REFUSED:
+            (revocation,) = append_drafts(uow, [refusal_revocation(attempt)], now)
+            record_refusal(uow, rt, attempt, revocation, now)
 
 
 def record_attempt(rt: Runtime, data: AttemptInput, *, brand: str | None = None) -> CallAttempt:

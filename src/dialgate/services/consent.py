@@ -26,6 +26,7 @@ from dialgate.domain.vocabulary import (
 )
 from dialgate.errors import InputError
 from dialgate.services.brands import require_brand
+from dialgate.services.feed import consent_recorded
 from dialgate.services.imports import ImportReport, InputRow, RowError
 from dialgate.services.ports import UnitOfWork
 from dialgate.services.runtime import Runtime
@@ -117,6 +118,8 @@ def append_drafts(
             events.append(event)
             prev = event.hash
         uow.consents.append(events)
+        for event in events:
+            uow.feed.publish(consent_recorded(event))  # the change feed, in this same transaction
         sealed.extend(events)
     return sealed
 

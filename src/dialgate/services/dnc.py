@@ -5,6 +5,7 @@ from __future__ import annotations
 from dialgate.domain.model import DncEntry
 from dialgate.domain.numbers import parse_number
 from dialgate.services.brands import require_brand
+from dialgate.services.feed import dnc_changed
 from dialgate.services.runtime import Runtime
 
 
@@ -23,6 +24,8 @@ def add_dnc(
     with rt.uow(write=True) as uow:
         require_brand(uow, brand)
         created = uow.dnc.add(entry, actor)
+        if created:
+            uow.feed.publish(dnc_changed(entry, added=True, at=entry.added_at, actor=actor))
         uow.commit()
     return entry, created
 
@@ -37,9 +40,13 @@ def remove_dnc(
     actor: str | None = None,
 ) -> bool:
     number = parse_number(raw_number, region).e164
+    now = rt.clock.now()
     with rt.uow(write=True) as uow:
         require_brand(uow, brand)
-        removed = uow.dnc.remove(brand, number, rt.clock.now(), reason, actor)
+        removed = uow.dnc.remove(brand, number, now, reason, actor)
+        if removed:
+            entry = DncEntry(brand=brand, number=number, reason=reason, added_at=now)
+            uow.feed.publish(dnc_changed(entry, added=False, at=now, actor=actor))
         uow.commit()
     return removed
 

@@ -6,7 +6,8 @@ Adapters implement them (adapters/db, adapters/files, ...); tests and the demo m
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
@@ -17,10 +18,13 @@ import numpy.typing as npt
 from dialgate.domain.access import Scope
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ConsentEvent
-from dialgate.domain.model import Brand, CallAttempt, DncEntry, Vendor
+from dialgate.domain.feed import FeedDraft, FeedEvent
+from dialgate.domain.model import Brand, CallAttempt, DncEntry, DncLogEntry, RecordedAttempt, Vendor
 from dialgate.domain.registry import RegisterHits, SnapshotInfo
+from dialgate.domain.requests import ConsumerRequest, RequestEvent, RequestKind, RequestStatus
 from dialgate.domain.roaming import HlrResult, RoamingStatus
 from dialgate.domain.rules.inputs import AttemptRows, ConsentRows
+from dialgate.domain.webhooks import DeliveryAttempt, WebhookEndpoint
 
 
 class Clock(Protocol):
@@ -75,6 +79,7 @@ class DncRepository(Protocol):
     def remove(
         self, brand: str, number: str, at: datetime, reason: str | None, actor: str | None
     ) -> bool: ...
+    def log(self, brand: str, number: str) -> list[DncLogEntry]: ...
     def get(self, brand: str, number: str) -> DncEntry | None: ...
     def list(self, brand: str) -> list[DncEntry]: ...
 
@@ -82,6 +87,83 @@ class DncRepository(Protocol):
 class AttemptRepository(Protocol):
     def add_many(self, attempts: Iterable[CallAttempt], recorded_at: datetime) -> int: ...
     def for_number(self, brand: str, number: str, since: datetime) -> list[CallAttempt]: ...
+    def recorded(self, brand: str, number: str) -> list[RecordedAttempt]:
+        """Every stored attempt to the number, oldest first, with row ids."""
+        ...
+
+    def nearest(
+        self, brand: str, number: str, *, at: datetime | None, window: timedelta, campaign: str | None
+    ) -> RecordedAttempt | None:
+        """The attempt closest to `at` within `window` (or, without `at`, the latest one of `campaign`)."""
+        ...
+
+
+class FeedRepository(Protocol):
+    def publish(self, draft: FeedDraft) -> None:
+        """Queue an event; the unit of work writes it when it commits, in the same transaction."""
+        ...
+
+    def after(self, brand: str, cursor: int, limit: int) -> list[FeedEvent]: ...
+    def head(self, brand: str) -> int: ...
+    def heads(self) -> dict[str, int]: ...
+    def occurred_at(self, brand: str, seq: int) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    brand: str | None = None
+    status: RequestStatus | None = None
+    kind: RequestKind | None = None
+    number: str | None = None
+    vendor: str | None = None
+    overdue_at: datetime | None = None  # only open requests whose due instant is before this
+    received_from: datetime | None = None
+    received_until: datetime | None = None
+    limit: int | None = None
+
+
+class RequestRepository(Protocol):
+    def add(self, request: ConsumerRequest) -> bool:
+        """Insert; False (and nothing written) when the brand already has that protocol number."""
+        ...
+
+    def get(self, request_id: str) -> ConsumerRequest | None: ...
+    def by_protocol(self, protocol: str, brand: str | None) -> list[ConsumerRequest]: ...
+    def save(self, request: ConsumerRequest) -> None:
+        """Write the mutable fields (status, closing fields, export link, ledger seq)."""
+        ...
+
+    def find(self, where: RequestFilter) -> list[ConsumerRequest]: ...
+    def add_event(self, event: RequestEvent) -> None: ...
+    def events(self, request_id: str) -> list[RequestEvent]: ...
+
+
+class WebhookRepository(Protocol):
+    def get(self, brand: str, vendor: str) -> WebhookEndpoint | None: ...
+    def endpoints(self, brand: str | None = None) -> list[WebhookEndpoint]: ...
+    def put(self, endpoint: WebhookEndpoint) -> None: ...
+    def remove(self, brand: str, vendor: str) -> bool: ...
+    def acknowledge(
+        self, brand: str, vendor: str, cursor: int, at: datetime, version: datetime | None = None
+    ) -> None:
+        """Move the cursor forward (never back) and clear the failure state. With `version`, only if the
+        endpoint was not set again since (its updated_at): a stale acknowledgement then does nothing."""
+        ...
+
+    def record_failure(
+        self,
+        brand: str,
+        vendor: str,
+        *,
+        failures: int,
+        next_attempt_at: datetime | None,
+        error: str,
+        at: datetime,
+        dead: bool,
+    ) -> None: ...
+
+    def log(self, attempt: DeliveryAttempt) -> None: ...
+    def deliveries(self, brand: str, vendor: str, limit: int) -> list[DeliveryAttempt]: ...
 
 
 class ApiKeyRecord(Protocol):
@@ -123,6 +205,9 @@ class UnitOfWork(Protocol):
     dnc: DncRepository
     attempts: AttemptRepository
     apikeys: ApiKeyRepository
+    requests: RequestRepository
+    feed: FeedRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -143,6 +228,20 @@ class EvidenceStore(Protocol):
         ...
 
     def path_of(self, sha256: str) -> Path | None: ...
+
+
+@dataclass(frozen=True)
+class StoredExport:
+    path: str  # relative to the data directory
+    sha256: str
+
+
+class ExportStore(Protocol):
+    def write(self, name: str, data: bytes) -> StoredExport:
+        """Write a file (e.g. an access request's export) under the data directory."""
+        ...
+
+    def path_of(self, relative: str) -> Path | None: ...
 
 
 class RegisterSnapshot(Protocol):
@@ -211,3 +310,35 @@ class DecisionLog(Protocol):
     def record_batch(self, batch: dict[str, object]) -> None: ...
 
     def flush(self) -> None: ...
+
+
+# --- the webhook dispatcher's outside world -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int | None  # None when no answer came (timeout, refused connection, ...)
+    error: str | None
+    duration_ms: int
+
+
+class WebhookSender(Protocol):
+    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> HttpAnswer: ...
+    async def aclose(self) -> None: ...
+
+
+class Lease(Protocol):
+    """Leadership for a singleton job across workers and processes."""
+
+    def acquire(self) -> bool:
+        """Take or renew the lease; True while this holder has it."""
+        ...
+
+    def release(self) -> None: ...
+
+
+class Wakeup(Protocol):
+    """Wakes the dispatcher soon after a change commits (PostgreSQL NOTIFY), or after a short poll."""
+
+    async def wait(self, timeout: float) -> None: ...
+    def close(self) -> None: ...

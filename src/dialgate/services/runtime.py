@@ -10,6 +10,7 @@ from dialgate.services.ports import (
     DecisionLog,
     DecisionStore,
     EvidenceStore,
+    ExportStore,
     IdGenerator,
     RegisterStore,
     RoamingLookup,
@@ -31,6 +32,7 @@ class Runtime:
     roaming_budget_s: float = 0.3
     clock_skew: timedelta = timedelta(minutes=5)
     import_batch_size: int = 5000
+    exports: ExportStore | None = None  # where access-request exports are written
     reference: ReferenceCache = field(init=False)
 
     def __post_init__(self) -> None:

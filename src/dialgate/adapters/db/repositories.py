@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -26,7 +26,7 @@ from dialgate.adapters.db.tables import (
 from dialgate.domain.access import Scope
 from dialgate.domain.campaign import Campaign, Limits
 from dialgate.domain.consent import GENESIS_HASH, ConsentEvent
-from dialgate.domain.model import Brand, CallAttempt, DncEntry, Vendor
+from dialgate.domain.model import Brand, CallAttempt, DncEntry, DncLogEntry, RecordedAttempt, Vendor
 from dialgate.domain.vocabulary import Basis, Channel, ConsentStatus, Outcome, Party, Purpose, Source
 from dialgate.errors import ConflictError, StoreError
 
@@ -326,6 +326,14 @@ class SqlDnc:
             )
         )
 
+    def log(self, brand: str, number: str) -> list[DncLogEntry]:
+        rows = self._c.execute(
+            select(_dnc_log)
+            .where((_dnc_log.c.brand_id == brand) & (_dnc_log.c.number == number))
+            .order_by(_dnc_log.c.id)
+        )
+        return [DncLogEntry(r.brand_id, r.number, r.action, r.reason, r.actor, r.at) for r in rows]
+
     def get(self, brand: str, number: str) -> DncEntry | None:
         row = self._c.execute(
             select(_dnc).where((_dnc.c.brand_id == brand) & (_dnc.c.number == number))
@@ -368,19 +376,44 @@ class SqlAttempts:
             )
             .order_by(_attempts.c.at)
         )
-        return [
-            CallAttempt(
-                brand=r.brand_id,
-                campaign=r.campaign_id,
-                purpose=Purpose(r.purpose),
-                number=r.number,
-                at=r.at,
-                outcome=Outcome(r.outcome),
-                vendor=r.vendor_id,
-                caller_id=r.caller_id,
-            )
-            for r in rows
-        ]
+        return [_attempt(r) for r in rows]
+
+    def recorded(self, brand: str, number: str) -> list[RecordedAttempt]:
+        rows = self._c.execute(
+            select(_attempts)
+            .where((_attempts.c.brand_id == brand) & (_attempts.c.number == number))
+            .order_by(_attempts.c.at, _attempts.c.id)
+        )
+        return [RecordedAttempt(r.id, _attempt(r), r.recorded_at) for r in rows]
+
+    def nearest(
+        self, brand: str, number: str, *, at: datetime | None, window: timedelta, campaign: str | None
+    ) -> RecordedAttempt | None:
+        c = _attempts.c
+        query = select(_attempts).where((c.brand_id == brand) & (c.number == number))
+        if campaign is not None:
+            query = query.where(c.campaign_id == campaign)
+        if at is None:
+            row = self._c.execute(query.order_by(c.at.desc(), c.id.desc()).limit(1)).first()
+            return RecordedAttempt(row.id, _attempt(row), row.recorded_at) if row else None
+        rows = list(self._c.execute(query.where((c.at >= at - window) & (c.at <= at + window))))
+        if not rows:
+            return None
+        best = min(rows, key=lambda r: (abs(r.at - at), -r.id))
+        return RecordedAttempt(best.id, _attempt(best), best.recorded_at)
+
+
+def _attempt(r: Any) -> CallAttempt:
+    return CallAttempt(
+        brand=r.brand_id,
+        campaign=r.campaign_id,
+        purpose=Purpose(r.purpose),
+        number=r.number,
+        at=r.at,
+        outcome=Outcome(r.outcome),
+        vendor=r.vendor_id,
+        caller_id=r.caller_id,
+    )
 
 
 @dataclass(frozen=True, slots=True)

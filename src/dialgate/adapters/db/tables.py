@@ -211,3 +211,130 @@ class DecisionBatchRow(Base):
     payload: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_decision_batches_brand_evaluated", "brand_id", "evaluated_at"),)
+
+
+# --- consumer requests, the change feed (outbox) and vendor webhooks (issue 6) ---------------------------
+
+
+class ConsumerRequestRow(Base):
+    """A consumer request. Only status, closing fields and the export link ever change; the audit trail
+    of every change is in consumer_request_events (append-only)."""
+
+    __tablename__ = "consumer_requests"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    protocol: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(16))
+    via: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8))
+    number: Mapped[str] = mapped_column(String(64))
+    number_valid: Mapped[bool] = mapped_column(Boolean)
+    jurisdiction: Mapped[str | None] = mapped_column(String(8))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_rule: Mapped[str] = mapped_column(String(64))
+    due_law: Mapped[str] = mapped_column(Text)
+    ceiling_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ceiling_law: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    caller_id: Mapped[str | None] = mapped_column(String(64))
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    campaign: Mapped[str | None] = mapped_column(String(64))
+    vendor: Mapped[str | None] = mapped_column(String(64))
+    attempt_id: Mapped[int | None] = mapped_column(BigInteger)
+    ledger_seq: Mapped[int | None] = mapped_column(BigInteger)
+    export_path: Mapped[str | None] = mapped_column(Text)
+    export_sha256: Mapped[str | None] = mapped_column(String(64))
+    opened_by: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ux_consumer_requests_brand_protocol", "brand_id", "protocol", unique=True),
+        Index("ix_consumer_requests_brand_status_due", "brand_id", "status", "due_at"),
+        Index("ix_consumer_requests_brand_number", "brand_id", "number"),
+    )
+
+
+class ConsumerRequestEventRow(Base):
+    """A request's audit trail. Append-only (database triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "consumer_request_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("consumer_requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FeedHeadRow(Base):
+    """The last sequence number of each brand's change feed. Writers lock this row only while they commit,
+    so sequence numbers follow commit order and have no gaps."""
+
+    __tablename__ = "feed_heads"
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChangeEventRow(Base):
+    """The outbox: written in the transaction of the change it describes. Append-only."""
+
+    __tablename__ = "change_events"
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str | None] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class WebhookEndpointRow(Base):
+    """A vendor's webhook and its delivery state. `cursor` moves forward only after a 2xx answer."""
+
+    __tablename__ = "webhook_endpoints"
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), primary_key=True)
+    vendor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(100))  # needed to sign; shown once, never returned by reads
+    status: Mapped[str] = mapped_column(String(8))
+    cursor: Mapped[int] = mapped_column(BigInteger)
+    failures: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDeliveryRow(Base):
+    """The delivery log: one row per HTTP attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(64))
+    vendor_id: Mapped[str] = mapped_column(String(64))
+    delivery_id: Mapped[str] = mapped_column(String(32))
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    events: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(10))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_webhook_deliveries_vendor", "brand_id", "vendor_id", "id"),)
+
+
+class LeaseRow(Base):
+    """Named leases: who runs a singleton job (the webhook dispatcher) and until when."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,8 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from dialgate.adapters.clock import UlidGenerator
+from dialgate.adapters.db.feed import SqlFeed, notify_committed
 from dialgate.adapters.db.repositories import (
     SqlApiKeys,
     SqlAttempts,
@@ -17,6 +19,8 @@ from dialgate.adapters.db.repositories import (
     SqlDnc,
     SqlVendors,
 )
+from dialgate.adapters.db.requests import SqlRequests
+from dialgate.adapters.db.webhooks import SqlWebhooks
 from dialgate.errors import StoreError
 from dialgate.services.ports import (
     ApiKeyRepository,
@@ -25,8 +29,13 @@ from dialgate.services.ports import (
     CampaignRepository,
     ConsentRepository,
     DncRepository,
+    FeedRepository,
+    RequestRepository,
     VendorRepository,
+    WebhookRepository,
 )
+
+_ids = UlidGenerator()
 
 
 class SqlUnitOfWork:
@@ -37,6 +46,9 @@ class SqlUnitOfWork:
     dnc: DncRepository
     attempts: AttemptRepository
     apikeys: ApiKeyRepository
+    requests: RequestRepository
+    feed: FeedRepository
+    webhooks: WebhookRepository
 
     def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None = None) -> None:
         self._engine, self._write = engine, write
@@ -62,6 +74,10 @@ class SqlUnitOfWork:
         self.dnc = SqlDnc(conn)
         self.attempts = SqlAttempts(conn)
         self.apikeys = SqlApiKeys(conn)
+        self.requests = SqlRequests(conn)
+        self._feed = SqlFeed(conn, _ids.new_id)
+        self.feed = self._feed
+        self.webhooks = SqlWebhooks(conn)
         return self
 
     @property
@@ -71,9 +87,12 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         try:
+            published = self._feed.flush()  # the change feed's events, last, in this same transaction
             self.connection.commit()
         except DBAPIError as exc:
             raise StoreError(f"the store refused the commit: {exc.orig}") from None
+        if published:
+            notify_committed()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -1,7 +1,7 @@
 """decisions: the audit trail of every check
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-22 14:54:11.966183
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import dialgate.adapters.db.types
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
