@@ -142,13 +142,18 @@ Override = Callable[[Frame, RegisterColumns], tuple[Bools, Ints]]
 def consent_overrides(
     bases: Collection[int], lifetimes: dict[int, Lifetime] | None = None, after_listing: bool = False
 ) -> Override:
-    """A register hit is overridden by a valid consent (given after the listing, where the law says so)."""
+    """A register hit is overridden by a valid consent (given after the listing, where the law says so).
+
+    "After the listing" means on a later day than the listing date (or, without listing dates, than the
+    snapshot's as-of date): a consent given on the listing day itself may have preceded the registration
+    that wiped it, so it is not relied on.
+    """
 
     def override(f: Frame, reg: RegisterColumns) -> tuple[Bools, Ints]:
         valid, _, until = consent_state(f, bases, lifetimes)
         if after_listing:
             listed = np.where(reg.listed_on == NO_DATE, _as_of_day(reg), reg.listed_on).astype(np.int64)
-            valid = valid & (f.consent.captured >= listed * DAY)
+            valid = valid & (f.consent.captured >= (listed + 1) * DAY)
         return valid, np.where(valid, until, NEVER)
 
     return override
