@@ -89,10 +89,11 @@ def consent_state(
     """(valid, expired, valid_until) of the governing consent for the accepted bases.
 
     `lifetimes` limit what a basis is worth (a US inquiry counts 3 months); with from_last_use the clock
-    restarts at each call (Germany's retention duty runs from the grant and from every use).
+    restarts at each call (Germany's retention duty runs from the grant and from every use). A consent
+    counts only from the instant it was captured: a check `--at` an earlier instant cannot lean on it.
     """
     c = f.consent
-    usable = (c.status == GRANTED) & np.isin(c.basis, list(bases))
+    usable = (c.status == GRANTED) & np.isin(c.basis, list(bases)) & (c.captured <= f.at_s)
     until = c.expires.copy()
     for basis, lifetime in (lifetimes or {}).items():
         start = np.maximum(c.captured, f.attempts.last_use) if from_last_use else c.captured
@@ -122,7 +123,8 @@ def consent_required(
     def check(f: Frame) -> Outcome:
         c = f.consent
         valid, expired, until = consent_state(f, bases, lifetimes, from_last_use)
-        absent = (c.status == NONE) | ((c.status == GRANTED) & ~np.isin(c.basis, list(bases)))
+        later = c.captured > f.at_s  # given after the instant checked: it cannot justify that call
+        absent = (c.status == NONE) | ((c.status == GRANTED) & (~np.isin(c.basis, list(bases)) | later))
         findings = [
             Finding(R.NO_CONSENT, absent, f"There is no {need} on record for this brand, channel and purpose."),
             Finding(R.CONSENT_EXPIRED, expired, "The consent on record is no longer valid (its own expiry or the time a consent of its basis counts has passed)."),

@@ -39,7 +39,7 @@ def grace_end(captured: Ints) -> Ints:
 
 def _consumer(f: Frame) -> Outcome:
     c = f.consent
-    granted = (c.status == GRANTED) & (c.party == PARTY_CONSUMER)
+    granted = (c.status == GRANTED) & (c.party == PARTY_CONSUMER) & (c.captured <= f.at_s)
     live = granted & (c.expires > f.at_s)
     in_iys = (c.registry_status == GRANTED) & (c.registry_party == PARTY_CONSUMER)
     ends = np.full(f.n, NEVER, dtype=np.int64)
