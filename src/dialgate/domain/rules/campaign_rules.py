@@ -6,6 +6,7 @@ which is what makes "tightening a campaign never turns BLOCK into ALLOW" hold by
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -35,6 +36,11 @@ def _countries(f: Frame) -> Outcome:
 def _vendor(f: Frame) -> Outcome:
     requested, vendor, campaign = f.vendor.requested, f.vendor.vendor, f.campaign
     problem = None
+    accredited_until = None
+    if vendor is not None and vendor.accredited_until is not None:
+        # Accreditation ends with its last day (UTC, like f.today): nothing can be promised beyond it.
+        end = datetime.combine(vendor.accredited_until + timedelta(days=1), time(), tzinfo=UTC)
+        accredited_until = np.full(f.n, int(end.timestamp()), dtype=np.int64)
     if requested is not None:
         if vendor is None:
             problem = f"Vendor '{requested}' is not registered for brand {campaign.brand}."
@@ -44,7 +50,7 @@ def _vendor(f: Frame) -> Outcome:
         elif campaign.vendors and requested not in campaign.vendors:
             problem = f"Campaign {campaign.id} may be called only by {', '.join(campaign.vendors)}."
     rows = np.full(f.n, problem is not None, dtype=bool)
-    return Outcome([Finding(R.VENDOR_NOT_AUTHORIZED, rows, problem or "")])
+    return Outcome([Finding(R.VENDOR_NOT_AUTHORIZED, rows, problem or "")], valid_until=accredited_until)
 
 
 COUNTRIES = Rule("countries", "Campaign file: countries", (R.DESTINATION_NOT_ALLOWED,),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -48,6 +49,50 @@ BASIS_NAMES = {0: "express consent", 1: "a contract", 2: "an inquiry"}
 
 def _day_start(day: date) -> int:
     return int(datetime.combine(day, time(), tzinfo=ZoneInfo("UTC")).timestamp())
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+def _callee_days(f: Frame) -> Ints:
+    """Per row, the day (since 1970) a register's age and a listing's delay are counted on: the later of
+    the UTC date and the callee's date in each of its zones. A list "valid 15 days" is stale, and a TPS
+    listing "28 days before the day of the call" binds, as soon as the callee's calendar says so."""
+    utc = (f.today - _EPOCH).days
+    per_group = np.array(
+        [
+            max([utc, *((f.at.astimezone(ZoneInfo(z)).date() - _EPOCH).days for z in g.zones)])
+            for g in f.groups
+        ],
+        dtype=np.int64,
+    )
+    return per_group[f.group] if f.n else np.zeros(0, np.int64)
+
+
+@lru_cache(maxsize=4096)
+def _first_instant_of(day: int, zones: tuple[str, ...]) -> int:
+    """The first instant at which the UTC date or the date in one of `zones` is `day` or later."""
+    d = _EPOCH + timedelta(days=day)
+    return min(
+        [_day_start(d), *(int(datetime.combine(d, time(), tzinfo=ZoneInfo(z)).timestamp()) for z in zones)]
+    )
+
+
+def _day_starts(f: Frame, days: Ints, rows: Bools) -> Ints:
+    """For the selected rows, _first_instant_of(their day, their zones); NEVER elsewhere (one zone
+    lookup per distinct day and group, so a batch costs a sort, not a loop over its rows)."""
+    out = np.full(f.n, NEVER, dtype=np.int64)
+    sel = np.flatnonzero(rows)
+    if sel.size == 0:
+        return out
+    keys = days[sel].astype(np.int64) * (1 << 20) + f.group[sel].astype(np.int64)
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    starts = np.array(
+        [_first_instant_of(int(k) >> 20, f.groups[int(k) & ((1 << 20) - 1)].zones) for k in uniq],
+        dtype=np.int64,
+    )
+    out[sel] = starts[inverse.ravel()]
+    return out
 
 
 def revoked(law: str) -> Rule:
@@ -96,10 +141,11 @@ def consent_state(
     """(valid, expired, valid_until) of the governing consent for the accepted bases.
 
     `lifetimes` limit what a basis is worth (a US inquiry counts 3 months); with from_last_use the clock
-    restarts at each call (Germany's retention duty runs from the grant and from every use).
+    restarts at each call (Germany's retention duty runs from the grant and from every use). A consent
+    counts only from the instant it was captured: a check `--at` an earlier instant cannot lean on it.
     """
     c = f.consent
-    usable = (c.status == GRANTED) & accepts(bases)[c.basis]
+    usable = (c.status == GRANTED) & accepts(bases)[c.basis] & (c.captured <= f.at_s)
     until = c.expires.copy()
     for basis, lifetime in (lifetimes or {}).items():
         start = np.maximum(c.captured, f.attempts.last_use) if from_last_use else c.captured
@@ -129,7 +175,8 @@ def consent_required(
     def check(f: Frame) -> Outcome:
         c = f.consent
         valid, expired, until = consent_state(f, bases, lifetimes, from_last_use)
-        absent = (c.status == NONE) | ((c.status == GRANTED) & ~accepts(bases)[c.basis])
+        later = c.captured > f.at_s  # given after the instant checked: it cannot justify that call
+        absent = (c.status == NONE) | ((c.status == GRANTED) & (~accepts(bases)[c.basis] | later))
         findings = [
             Finding(R.NO_CONSENT, absent, f"There is no {need} on record for this brand, channel and purpose."),
             Finding(R.CONSENT_EXPIRED, expired, "The consent on record is no longer valid (its own expiry or the time a consent of its basis counts has passed)."),
@@ -149,13 +196,18 @@ Override = Callable[[Frame, RegisterColumns], tuple[Bools, Ints]]
 def consent_overrides(
     bases: Collection[int], lifetimes: dict[int, Lifetime] | None = None, after_listing: bool = False
 ) -> Override:
-    """A register hit is overridden by a valid consent (given after the listing, where the law says so)."""
+    """A register hit is overridden by a valid consent (given after the listing, where the law says so).
+
+    "After the listing" means on a later day than the listing date (or, without listing dates, than the
+    snapshot's as-of date): a consent given on the listing day itself may have preceded the registration
+    that wiped it, so it is not relied on.
+    """
 
     def override(f: Frame, reg: RegisterColumns) -> tuple[Bools, Ints]:
         valid, _, until = consent_state(f, bases, lifetimes)
         if after_listing:
             listed = np.where(reg.listed_on == NO_DATE, _as_of_day(reg), reg.listed_on).astype(np.int64)
-            valid = valid & (f.consent.captured >= listed * DAY)
+            valid = valid & (f.consent.captured >= (listed + 1) * DAY)
         return valid, np.where(valid, until, NEVER)
 
     return override
@@ -214,20 +266,23 @@ def register_rule(
                 f"{label} ({register}) must be checked before calling and no snapshot of it is loaded.")])  # fmt: skip
         findings: list[Finding] = []
         until = np.full(f.n, NEVER, dtype=np.int64)
+        today = _callee_days(f)
         if max_age_days is not None:
-            age = (f.today - snap.as_of).days
-            if age > max_age_days:
-                findings.append(Finding(R.REGISTRY_STALE, every,
-                    f"The {register} snapshot is {age} days old (as of {snap.as_of}); calls need one at most {max_age_days} days old."))  # fmt: skip
-            else:
-                until[:] = _day_start(snap.as_of + timedelta(days=max_age_days + 1))
-        today = (f.today - date(1970, 1, 1)).days
+            as_of = (snap.as_of - _EPOCH).days
+            stale = today - as_of > max_age_days
+            if stale.any():
+                age = int((today - as_of)[stale].max())
+                findings.append(Finding(R.REGISTRY_STALE, every & stale,
+                    f"The {register} snapshot is {age} days old (as of {snap.as_of}, counted in the callee's days); calls need one at most {max_age_days} days old."))  # fmt: skip
+            horizon = as_of + max_age_days + 1
+            per_group = np.array([_first_instant_of(horizon, g.zones) for g in f.groups], dtype=np.int64)
+            until = np.where(stale, NEVER, per_group[f.group] if f.n else until)
         binding_from = np.where(
             reg.listed_on == NO_DATE, 0, reg.listed_on.astype(np.int64) + binding_after_days
         )
         binding = reg.member & (binding_from <= today)
         pending = reg.member & ~binding
-        until = np.where(pending, np.minimum(until, binding_from * DAY), until)
+        until = np.minimum(until, _day_starts(f, binding_from, pending))
         hit = binding & every
         if override is not None:
             allowed, allowed_until = override(f, reg)

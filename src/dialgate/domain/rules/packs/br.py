@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from dialgate.domain.rules.base import Pack, validate_pack
+from dialgate.domain.rules.base import COMMERCIAL, Pack, Rule, validate_pack
 from dialgate.domain.rules.common import caller_id_rule, internal_dnc, register_rule, revoked, window_rule
 from dialgate.domain.rules.frame import Group
+from dialgate.domain.vocabulary import Purpose
 from dialgate.domain.windows import WeeklyWindows, parse_weekly
 
 WEEKDAYS_8_18 = parse_weekly({"mon-fri": "08:00-18:00"}, "BR.hours")
 PE_HOURS = parse_weekly({"mon-fri": "08:00-20:00", "sat": "09:00-15:00"}, "BR.hours-pe")
 ES_HOURS = parse_weekly({"mon-fri": "08:00-19:00"}, "BR.hours-es")
+# CE's and ES's laws name debt-collection calls as well as offers (research/rules.md; jornalfato.com.br).
+WITH_COLLECTIONS = COMMERCIAL | {Purpose.COLLECTIONS}
 
 
 def _state(uf: str, weekly: WeeklyWindows):  # type: ignore[no-untyped-def]
@@ -26,16 +29,24 @@ def _uf(group: Group) -> str | None:
     return group.subdivision
 
 
-def _state_rule(rule_id: str, uf: str, law: str, weekly: WeeklyWindows, holidays: bool, summary: str):  # type: ignore[no-untyped-def]
+def _state_rule(
+    rule_id: str,
+    uf: str,
+    law: str,
+    weekly: WeeklyWindows,
+    holidays: bool,
+    summary: str,
+    purposes: frozenset[Purpose] = COMMERCIAL,
+) -> Rule:
     return window_rule(rule_id, law, summary, windows=_state(uf, weekly), holidays=holidays, country="BR",
-                       subdiv=_uf, firmness="S")  # fmt: skip
+                       subdiv=_uf, firmness="S", purposes=purposes)  # fmt: skip
 
 
 PACK = validate_pack(
     Pack(
         country="BR",
         name="Brazil",
-        version="2026.11.1",
+        version="2026.11.2",
         legal_zone="America/Sao_Paulo",
         rules=(
             revoked("LGPD art. 8 § 5 (consent may be revoked at any time); CDC art. 39"),
@@ -75,7 +86,9 @@ PACK = validate_pack(
                 "Ceará Lei 16.836/2019",
                 WEEKDAYS_8_18,
                 True,
-                "CE (DDD 85, 88): Mon-Fri 08:00-18:00, never on weekends or public holidays.",
+                "CE (DDD 85, 88): Mon-Fri 08:00-18:00, never on weekends or public holidays; offers and "
+                "debt collection alike.",
+                WITH_COLLECTIONS,
             ),
             _state_rule(
                 "hours-ms",
@@ -98,8 +111,10 @@ PACK = validate_pack(
                 "ES",
                 "Espírito Santo Lei 10.626/2017",
                 ES_HOURS,
-                False,
-                "ES (DDD 27, 28): Mon-Fri 08:00-19:00.",
+                True,
+                "ES (DDD 27, 28): Mon-Fri 08:00-19:00, never on Saturdays, Sundays or public holidays; offers "
+                "and debt collection alike.",
+                WITH_COLLECTIONS,
             ),
             caller_id_rule(
                 "caller-id-0303",

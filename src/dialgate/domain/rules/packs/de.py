@@ -14,7 +14,7 @@ PACK = validate_pack(
     Pack(
         country="DE",
         name="Germany",
-        version="2026.11.1",
+        version="2026.11.2",
         legal_zone="Europe/Berlin",
         rules=(
             revoked("UWG § 7(2) Nr. 1; DSGVO Art. 21(3)"),

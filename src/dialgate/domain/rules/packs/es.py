@@ -26,7 +26,7 @@ PACK = validate_pack(
     Pack(
         country="ES",
         name="Spain",
-        version="2026.11.1",
+        version="2026.11.2",
         legal_zone="Europe/Madrid",
         rules=(
             revoked("Ley 11/2022 General de Telecomunicaciones art. 66.1.b; RGPD art. 21(3)"),

@@ -49,7 +49,7 @@ PACK = validate_pack(
     Pack(
         country="FR",
         name="France",
-        version="2026.11.1",
+        version="2026.11.2",
         legal_zone="Europe/Paris",
         rules=(
             revoked("C. conso. art. L.223-1; RGPD art. 21(3)"),

@@ -19,7 +19,7 @@ PACK = validate_pack(
     Pack(
         country="GB",
         name="United Kingdom",
-        version="2026.11.1",
+        version="2026.11.2",
         legal_zone="Europe/London",
         rules=(
             revoked("PECR reg. 21(1)(a) (the subscriber told the caller they object)"),
@@ -34,6 +34,21 @@ PACK = validate_pack(
                 label="the Telephone Preference Service",
                 parties=CONSUMERS,
                 override=_TOLD,
+                override_text=" and the subscriber has not told this caller they do not object",
+            ),
+            register_rule(
+                "tps-business",
+                "UK-TPS",
+                "PECR reg. 21(1)(b), (3) and (4); reg. 26 (sole traders and partnerships register on the TPS)",
+                "Business campaigns also skip numbers on the TPS when a snapshot is loaded: sole traders and "
+                "partnerships are individual subscribers and register there, not on the CTPS.",
+                max_age_days=None,
+                binding_after_days=28,
+                optional=True,
+                label="the Telephone Preference Service",
+                parties=BUSINESSES,
+                override=_TOLD,
+                firmness="S",
                 override_text=" and the subscriber has not told this caller they do not object",
             ),
             register_rule(

@@ -46,7 +46,7 @@ PACK = validate_pack(
     Pack(
         country="IT",
         name="Italy",
-        version="2026.11.1",
+        version="2026.11.2",
         legal_zone="Europe/Rome",
         rules=(
             revoked("Codice privacy art. 130; GDPR art. 21(3)"),

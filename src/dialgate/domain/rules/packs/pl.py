@@ -11,7 +11,7 @@ PACK = validate_pack(
     Pack(
         country="PL",
         name="Poland",
-        version="2026.11.1",
+        version="2026.11.2",
         legal_zone="Europe/Warsaw",
         rules=(
             revoked("Prawo komunikacji elektronicznej art. 398; RODO art. 21(3)"),

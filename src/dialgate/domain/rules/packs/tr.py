@@ -1,10 +1,15 @@
 """Turkey: no commercial call without an ONAY (consent) in İYS; traders (TACIR) need no consent but must
 be registered in İYS and not have refused. A consent taken outside İYS counts for at most 3 Turkish
-business days, the time İYS allows to register it (Regulation art. 5; İYS back-dating limit)."""
+business days, the time İYS allows to register it (Regulation art. 5; İYS back-dating limit).
+
+İYS accepts a consent dated "at most 3 business days before the current date and time", so the grace
+ends at the capture's clock time on the third business day after the capture day, not at that day's end.
+BIREYSEL (individual) and TACIR (trader) records are separate in İYS: one never stands in for the other.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -14,7 +19,7 @@ from dialgate.domain.calendar import business_days_after
 from dialgate.domain.decision import ReasonCode as R
 from dialgate.domain.rules.base import BUSINESSES, CONSUMERS, Finding, Outcome, Pack, Rule, validate_pack
 from dialgate.domain.rules.common import caller_id_rule, internal_dnc, revoked
-from dialgate.domain.rules.frame import GRANTED, NEVER, NONE, PARTY_BUSINESS, Frame, Ints
+from dialgate.domain.rules.frame import GRANTED, NEVER, NONE, PARTY_BUSINESS, PARTY_CONSUMER, Frame, Ints
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 GRACE_BUSINESS_DAYS = 3
@@ -22,10 +27,10 @@ GRACE_BUSINESS_DAYS = 3
 
 @lru_cache(maxsize=4096)
 def _grace_end_for(captured: int) -> int:
-    """End of the third Turkish business day after the day the consent was captured (Istanbul time)."""
-    day = datetime.fromtimestamp(captured, ISTANBUL).date()
-    last = business_days_after(day, GRACE_BUSINESS_DAYS, "TR")
-    return int(datetime.combine(last, time.max, tzinfo=ISTANBUL).timestamp()) + 1
+    """The capture's Istanbul clock time on the third Turkish business day after the capture day."""
+    moment = datetime.fromtimestamp(captured, ISTANBUL)
+    last = business_days_after(moment.date(), GRACE_BUSINESS_DAYS, "TR")
+    return int(datetime.combine(last, moment.timetz()).timestamp())
 
 
 def grace_end(captured: Ints) -> Ints:
@@ -34,9 +39,9 @@ def grace_end(captured: Ints) -> Ints:
 
 def _consumer(f: Frame) -> Outcome:
     c = f.consent
-    granted = c.status == GRANTED
+    granted = (c.status == GRANTED) & (c.party == PARTY_CONSUMER) & (c.captured <= f.at_s)
     live = granted & (c.expires > f.at_s)
-    in_iys = c.registry_status == GRANTED
+    in_iys = (c.registry_status == GRANTED) & (c.registry_party == PARTY_CONSUMER)
     ends = np.full(f.n, NEVER, dtype=np.int64)
     pending = live & ~in_iys
     if pending.any():
@@ -46,8 +51,9 @@ def _consumer(f: Frame) -> Outcome:
     valid_until = np.where(live & in_iys, c.expires, np.where(in_grace, np.minimum(ends, c.expires), NEVER))
     return Outcome(
         [
-            Finding(R.NO_CONSENT, c.status == NONE, "İYS holds no ONAY (consent) for calls from this brand to this number."),
-            Finding(R.NO_CONSENT, lapsed,
+            Finding(R.NO_CONSENT, (c.status == NONE) | ((c.status == GRANTED) & ~granted),
+                "İYS holds no ONAY (consent) of this individual (BIREYSEL) for calls from this brand."),
+            Finding(R.CONSENT_EXPIRED, lapsed,
                 "The consent was taken outside İYS and was not registered there within 3 Turkish business days, so it no longer counts."),
             Finding(R.CONSENT_EXPIRED, granted & ~live, "The consent on record has expired."),
         ],
@@ -66,7 +72,7 @@ PACK = validate_pack(
     Pack(
         country="TR",
         name="Turkey",
-        version="2026.11.1",
+        version="2026.11.2",
         legal_zone="Europe/Istanbul",
         rules=(
             revoked("Law 6563 art. 8(1); Regulation on Commercial Communication (OG 29417) art. 9(1)"),
