@@ -99,12 +99,29 @@ def _local_intervals(rule: WindowRule, zone: str, first: date, days: int) -> lis
     for offset in range(days):
         day = first + timedelta(days=offset)
         for start, end in rule.spans(day):
-            s = datetime.combine(day, time(start // 60, start % 60), tzinfo=tz)
-            e = datetime.combine(
-                day + timedelta(days=end // 1440), time((end % 1440) // 60, end % 60), tzinfo=tz
-            )
-            out.append((int(s.timestamp()), int(e.timestamp())))
+            out.append((_wall_instant(day, start, tz), _wall_instant(day, end, tz)))
     return _merge(out)
+
+
+def _wall_instant(day: date, minute: int, tz: ZoneInfo) -> int:
+    """The first instant at which the wall clock in `tz` reads `minute` of `day` or later.
+
+    A local time that does not exist (the hour skipped when clocks go forward) maps to the transition
+    itself, the moment the wall clock jumps past it, which is what `closure` reads. A repeated local time
+    (clocks going back) maps to its first occurrence.
+    """
+    local = datetime.combine(day + timedelta(days=minute // 1440), time((minute % 1440) // 60, minute % 60))
+    late = int(local.replace(tzinfo=tz).timestamp())  # fold=0: the offset before a transition
+    if datetime.fromtimestamp(late, tz).replace(tzinfo=None) == local:
+        return late
+    lo = int(local.replace(tzinfo=tz, fold=1).timestamp())  # in a gap this lies before the transition
+    while lo < late:  # the transition lies between: bisect on the wall clock, a few dozen steps at most
+        mid = (lo + late) // 2
+        if datetime.fromtimestamp(mid, tz).replace(tzinfo=None) >= local:
+            late = mid
+        else:
+            lo = mid + 1
+    return late
 
 
 def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
