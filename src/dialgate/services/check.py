@@ -150,7 +150,7 @@ def frame_for(
     return Frame(
         at=at,
         at_s=int(at.timestamp()),
-        today=at.date() if at.utcoffset() == timedelta(0) else at.astimezone().date(),
+        today=at.astimezone(UTC).date(),
         campaign=campaign,
         caller=caller,
         vendor=vendor,

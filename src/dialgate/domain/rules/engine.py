@@ -150,8 +150,11 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         if edge is not None:
             np.minimum.at(c.stable_until, idx, edge)
         for prefix, rule in plan.checks:
-            if rule.id.startswith("register-") and not _any_group(sub, rule.id[len("register-") :]):
-                continue
+            if rule.id.startswith("register-"):
+                name = rule.id[len("register-") :]
+                # a register the pack already reads is the pack's to apply, with the law's delays
+                if name in pack.registers or not _any_group(sub, name):
+                    continue
             outcome = _run(rule, sub, prefix)
             for finding in outcome.findings:
                 c.finding(prefix, rule, finding, idx)
