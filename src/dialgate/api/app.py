@@ -15,6 +15,7 @@ from dialgate.api.auth import KeyCache
 from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build, build_dispatcher
 from dialgate.config import load_settings
+from dialgate.logs import configure as configure_logging
 from dialgate.services.dispatch import BackgroundDispatcher
 
 
@@ -78,4 +79,5 @@ def _document(app: FastAPI) -> None:
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` workers: settings come from DIALGATE_* variables."""
     settings = load_settings()
+    configure_logging(settings.log_level)
     return create_app(build(settings), run_dispatcher=settings.webhooks.dispatch_in_serve)
