@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from dialgate.adapters.db.registers import SqlRegisters
 from dialgate.adapters.db.repositories import (
     SqlApiKeys,
     SqlAttempts,
@@ -24,6 +25,7 @@ from dialgate.services.ports import (
     CampaignRepository,
     ConsentRepository,
     DncRepository,
+    RegisterRepository,
     VendorRepository,
 )
 
@@ -36,6 +38,7 @@ class SqlUnitOfWork:
     dnc: DncRepository
     attempts: AttemptRepository
     apikeys: ApiKeyRepository
+    registers: RegisterRepository
 
     def __init__(self, engine: Engine, *, write: bool) -> None:
         self._engine, self._write = engine, write
@@ -57,6 +60,7 @@ class SqlUnitOfWork:
         self.dnc = SqlDnc(conn)
         self.attempts = SqlAttempts(conn)
         self.apikeys = SqlApiKeys(conn)
+        self.registers = SqlRegisters(conn)
         return self
 
     @property
