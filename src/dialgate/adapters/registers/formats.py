@@ -17,10 +17,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from dialgate.adapters.registers import kernels
 from dialgate.adapters.registers.index import NO_DAY, Int64s, UInt16s
 from dialgate.domain.registry import NationalPlan, country_code_lengths, day_number
 from dialgate.errors import InputError
+from dialgate.services.imports import InputRow
 
 CHUNK = 1 << 24
 MAX_LINE = 1 << 20  # no register line is longer; a longer one is refused before it is read whole
@@ -141,6 +141,8 @@ class NumberParser:
         last_unterminated: bool = False,
     ) -> Int64s:  # fmt: skip
         """Keys of the block's valid lines. Lines are numbered from first_line, or by line_numbers."""
+        from dialgate.adapters.registers import kernels  # numba: loaded only when a file is read
+
         plan = self.plan
         data = np.frombuffer(block, np.uint8)
         keys = np.empty(block.count(b"\n") + 1, np.int64)
@@ -178,6 +180,8 @@ class NumberParser:
         return keys[:nk]
 
     def message(self, code: int, byte: int, text: bytes) -> str:
+        from dialgate.adapters.registers import kernels
+
         shown = text[:40].decode("utf-8", "replace") + ("…" if len(text) > 40 else "")
         plan = self.plan
         where = f"in {plan.region}" if plan else ""
@@ -409,3 +413,25 @@ def open_source(path: Path) -> BinaryIO:
         raise InputError(f"file '{path}' does not exist").at(file=str(path)) from None
     except (IsADirectoryError, PermissionError) as exc:
         raise InputError(f"file '{path}' cannot be read: {exc.strerror}").at(file=str(path)) from None
+
+
+def iys_rows(path: Path, file: str, required: tuple[str, ...]) -> Iterator[InputRow]:
+    """The rows of an İYS movement CSV as InputRows keyed by lower-case column name."""
+    with open_source(path) as handle:
+        reader = ChunkReader(handle, file)
+        records = csv_records(reader, "utf-8")
+        header_line, header = next(records, (1, []))
+        names = [h.strip().lower() for h in header]
+        missing = [r for r in required if r not in names]
+        if missing:
+            shown = ", ".join(h.strip() for h in header) or "(nothing)"
+            raise InputError(
+                f"this is not an İYS movement file: column '{missing[0]}' is missing (the header has: {shown})"
+            ).at(file=file, line=header_line)
+        for line, record in records:
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            if len(record) != len(names):
+                yield InputRow(line, {}, f"has {len(record)} fields where the header has {len(names)}")
+                continue
+            yield InputRow(line, dict(zip(names, record, strict=True)))
