@@ -89,7 +89,9 @@ def test_a_change_list_applies_to_the_latest_snapshot(rt, tmp_path):
     result = load(rt, write(tmp_path, "changes.txt", changes), format="ftc", change_list=True)
     assert result.record.base_snapshot_id == base.info.snapshot_id
     assert (result.added, result.removed, result.record.info.count) == (2, 1, 51)
-    hits = rt.registers.current("US-DNC").lookup(np.array([12025550100, 12025550101, 12025550150, 12025550151, 12025550152], np.uint64))
+    hits = rt.registers.current("US-DNC").lookup(
+        np.array([12025550100, 12025550101, 12025550150, 12025550151, 12025550152], np.uint64)
+    )
     assert hits.member.tolist() == [False, True, True, True, False]
 
 

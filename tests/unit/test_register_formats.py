@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import io
+from datetime import date
 
 import numpy as np
 import pytest
@@ -12,7 +13,6 @@ from dialgate.adapters.registers.files import RegisterFiles
 from dialgate.adapters.registers.formats import ChunkReader
 from dialgate.domain.registry import NO_DATE, RegisterFormat, RegisterSource, day_number
 from dialgate.errors import InputError, StoreError
-from datetime import date
 
 
 def compile_file(tmp_path, text, *, fmt="lines", region="US", name="TEST", files=None, **options):
@@ -76,9 +76,7 @@ def test_ftc_full_lists_may_split_area_code_and_number(tmp_path):
 
 def test_csv_reads_the_named_column_and_listing_dates(tmp_path):
     text = "id;telefono;listed\n1;2025550100;2026-01-15\n2;2025550101;\n"
-    index, compiled = compile_file(
-        tmp_path, text, fmt="csv", column="TELEFONO", listing_date_column="listed"
-    )
+    index, compiled = compile_file(tmp_path, text, fmt="csv", column="TELEFONO", listing_date_column="listed")
     assert compiled.has_listing_dates
     hits = index.lookup(np.array([12025550100, 12025550101], np.uint64))
     assert hits.member.all()
@@ -147,7 +145,7 @@ def test_mixed_encodings_are_reported_with_their_line(tmp_path):
         compile_file(tmp_path, text, fmt="csv")
     assert info.value.location.line == 3
     with pytest.raises(InputError, match="byte 0xE9") as info:
-        compile_file(tmp_path, "2025550100\n".encode() + "20255501\xe9\n".encode("latin-1"))
+        compile_file(tmp_path, b"2025550100\n" + "20255501\xe9\n".encode("latin-1"))
     assert info.value.location.line == 2
 
 

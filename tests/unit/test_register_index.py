@@ -112,7 +112,10 @@ def test_sorting_in_runs_gives_the_same_index_as_sorting_in_memory(tmp_path):
 
 def test_a_repeated_number_keeps_its_earliest_listing_date(tmp_path):
     collector = KeyCollector(tmp_path, budget_keys=1024, dated=True)
-    collector.add(np.array([12025550100, 12025550100, 12025550101], np.int64), np.array([20_000, 19_000, 0xFFFF], np.uint16))
+    collector.add(
+        np.array([12025550100, 12025550100, 12025550101], np.int64),
+        np.array([20_000, 19_000, 0xFFFF], np.uint16),
+    )
     writer = IndexWriter(tmp_path / "e.dgx", dated=True)
     collector.write_to(writer)
     writer.finish()

@@ -80,7 +80,9 @@ def test_iys_fields_map_to_the_ledger_vocabulary_in_turkish_time():
 
 
 def test_a_trader_record_may_omit_its_consent_date_but_a_person_may_not():
-    assert movement(recipienttype="TACIR", consent="").consent_at == parse_iys_time("2026-11-20 09:05:00", "x")
+    assert movement(recipienttype="TACIR", consent="").consent_at == parse_iys_time(
+        "2026-11-20 09:05:00", "x"
+    )
     with pytest.raises(InputError, match="consentDate is empty"):
         movement(consent="")
 

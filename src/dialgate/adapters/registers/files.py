@@ -130,11 +130,12 @@ class RegisterFiles:
                     raise
                 return writer, reader, counts
             dated = source.format is RegisterFormat.CSV and source.listing_date_column is not None
-            collector = KeyCollector(work, budget_keys=self.budget_keys, dated=dated, opener=self.opener)
+            expected = min(os.fstat(handle.fileno()).st_size // 2 + 16, self.budget_keys)
+            collector = KeyCollector(
+                work, budget_keys=self.budget_keys, dated=dated, opener=self.opener, expected=expected
+            )
             try:
-                for chunk in _chunks(source, reader, plan, problems):
-                    if chunk.keys.size:
-                        collector.add(chunk.keys, chunk.days)
+                _read_into(collector, source, reader, plan, problems)
                 problems.raise_if_any()
                 if reader.lines == 0 or collector_empty(collector):
                     raise InputError("the file holds no phone numbers").at(file=file, line=1)
@@ -176,20 +177,27 @@ def _plan(source: RegisterSource) -> NationalPlan | None:
     return national_plan(source.region) if source.region else None
 
 
-def _chunks(source: RegisterSource, reader: ChunkReader, plan: NationalPlan | None, problems: Problems):  # type: ignore[no-untyped-def]
+def _read_into(
+    collector: KeyCollector, source: RegisterSource, reader: ChunkReader, plan: NationalPlan | None,
+    problems: Problems,
+) -> None:  # fmt: skip
     fmt = source.format
     if fmt is RegisterFormat.LINES:
-        return read_numbers(reader, NumberParser(plan), problems)
-    if fmt is RegisterFormat.TPS:
-        return read_numbers(reader, NumberParser(plan, fixed_width=12), problems)
-    if fmt is RegisterFormat.FTC:
-        return read_numbers(reader, NumberParser(plan, comma_ok=True), problems)
-    if fmt is RegisterFormat.CSV:
-        return read_csv_numbers(
+        read_numbers(reader, NumberParser(plan), problems, collector)
+    elif fmt is RegisterFormat.TPS:
+        read_numbers(reader, NumberParser(plan, fixed_width=12), problems, collector)
+    elif fmt is RegisterFormat.FTC:
+        read_numbers(reader, NumberParser(plan, comma_ok=True), problems, collector)
+    elif fmt is RegisterFormat.CSV:
+        chunks = read_csv_numbers(
             reader, NumberParser(plan), problems, column=source.column,
             date_column=source.listing_date_column, encoding=source.encoding,
         )  # fmt: skip
-    raise InputError(f"format '{fmt}' does not make a register snapshot").at(field="format")
+        for chunk in chunks:
+            if chunk.keys.size:
+                collector.add(chunk.keys, chunk.days)
+    else:
+        raise InputError(f"format '{fmt}' does not make a register snapshot").at(field="format")
 
 
 def _apply_changes(

@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import numpy as np
 
@@ -83,34 +84,45 @@ class ChunkReader:
         self._max_line = max_line
         self.sha256 = hashlib.sha256()
         self.size = 0
-        self.lines = 0
+        self.lines = 0  # lines consumed so far
         self.unterminated = False  # the last line has no line end
 
     def blocks(self) -> Iterator[tuple[int, bytes]]:
-        """(number of the block's first line, the block); every block but the last ends with a newline."""
+        """(number of the block's first line, the block); every block but the last ends with a newline.
+
+        The consumer reports how many lines each block held (`advance`): counting them here would be
+        one more pass over the file."""
         carry = b""
-        line = 1
-        while chunk := self._handle.read(self._chunk):
-            self.sha256.update(chunk)
-            self.size += len(chunk)
-            data = carry + chunk if carry else chunk
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                self._check_length(len(data), line)
-                carry = data
-                continue
-            block, carry = data[: cut + 1], data[cut + 1 :]
-            newlines = block.count(b"\n")
-            self._check_length(len(carry), line + newlines)
-            yield line, block
-            line += newlines
-        self.lines = line - 1
+        # Reading and hashing the next chunk runs on a second thread while this one parses: both
+        # release the GIL, so the hash costs no time on a machine with two cores.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="register-read") as pool:
+            ahead = pool.submit(self._read_and_hash)
+            while chunk := ahead.result():
+                ahead = pool.submit(self._read_and_hash)
+                data = carry + chunk if carry else chunk
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    self._check_length(len(data), self.lines + 1)
+                    carry = data
+                    continue
+                block, carry = data[: cut + 1], data[cut + 1 :]
+                yield self.lines + 1, block
+                self._check_length(len(carry), self.lines + 1)
         if carry:
             self.unterminated = True
-            self.lines = line
-            yield line, carry
+            yield self.lines + 1, carry
         if self.size == 0:
             raise InputError("the file is empty").at(file=self.file, line=1)
+
+    def _read_and_hash(self) -> bytes:
+        chunk = self._handle.read(self._chunk)
+        if chunk:
+            self.sha256.update(chunk)
+            self.size += len(chunk)
+        return chunk
+
+    def advance(self, lines: int) -> None:
+        self.lines += lines
 
     def _check_length(self, length: int, line: int) -> None:
         if length > self._max_line:
@@ -135,17 +147,19 @@ class NumberParser:
         self._err_line = np.zeros(MAX_REPORTED, np.int64)
         self._err_code = np.zeros(MAX_REPORTED, np.int64)
         self._err_byte = np.zeros(MAX_REPORTED, np.int64)
+        self.lines = 0
 
     def parse(
         self, block: bytes, first_line: int, problems: Problems, *, line_numbers: Int64s | None = None,
-        last_unterminated: bool = False,
+        last_unterminated: bool = False, out: Int64s | None = None,
     ) -> Int64s:  # fmt: skip
-        """Keys of the block's valid lines. Lines are numbered from first_line, or by line_numbers."""
+        """Keys of the block's valid lines, written to `out` when given (room for capacity(block) keys).
+        Lines are numbered from first_line, or by line_numbers. `self.lines` tells how many it read."""
         from dialgate.adapters.registers import kernels  # numba: loaded only when a file is read
 
         plan = self.plan
         data = np.frombuffer(block, np.uint8)
-        keys = np.empty(block.count(b"\n") + 1, np.int64)
+        keys = out if out is not None else np.empty(capacity(block), np.int64)
         trunk = plan.trunk_prefix if plan else ""
         nk, nlines, nerr = kernels.parse_numbers(
             data,
@@ -165,6 +179,7 @@ class NumberParser:
             self._err_code,
             self._err_byte,
         )
+        self.lines = int(nlines)
         if nerr:
             lines = block.split(b"\n")
             for k in range(min(nerr, MAX_REPORTED)):
@@ -220,19 +235,33 @@ class KeyChunk:
     days: UInt16s | None = None
 
 
-def read_numbers(reader: ChunkReader, parser: NumberParser, problems: Problems) -> Iterator[KeyChunk]:
-    """`lines`, `tps` and FTC full lists: one number per line."""
+def capacity(block: bytes) -> int:
+    """At most this many numbers fit in a block: each takes a digit and a line end."""
+    return (len(block) + 1) // 2 + 1
+
+
+class KeySink(Protocol):
+    def reserve(self, size: int) -> Int64s: ...
+    def commit(self, count: int) -> None: ...
+
+
+def read_numbers(reader: ChunkReader, parser: NumberParser, problems: Problems, sink: KeySink) -> None:
+    """`lines`, `tps` and FTC full lists: one number per line, parsed straight into the sink's memory."""
     for first_line, block in reader.blocks():
         last = reader.unterminated and not block.endswith(b"\n")
-        keys = parser.parse(block, first_line, problems, last_unterminated=last)
-        yield KeyChunk(keys)
+        room = sink.reserve(capacity(block))
+        keys = parser.parse(block, first_line, problems, last_unterminated=last, out=room)
+        sink.commit(keys.size)
+        reader.advance(parser.lines)
 
 
 def text_lines(reader: ChunkReader, encoding: str) -> Iterator[tuple[int, str]]:
     """Decoded lines with their numbers; a line that is not valid text stops the import, naming it."""
     first = True
     for first_line, block in reader.blocks():
-        for offset, raw in enumerate(block.splitlines(keepends=True)):
+        lines = block.splitlines(keepends=True)
+        reader.advance(len(lines))
+        for offset, raw in enumerate(lines):
             codec = (
                 "utf-8-sig"
                 if first and encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")

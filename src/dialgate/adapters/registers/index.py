@@ -55,6 +55,7 @@ FLAG_DAYS = 1
 FLAG_SPARSE = 2
 NO_DAY = 0xFFFF  # uint16 stored for "no listing date"
 BULK_PROBES = 65_536  # from this many probes on, the partitioned walk beats bisection
+MAX_PROBES = 2**31 - 1  # probe positions are int32 inside the kernels
 
 Int64s = npt.NDArray[np.int64]
 UInt16s = npt.NDArray[np.uint16]
@@ -104,6 +105,20 @@ class IndexWriter:
         self._blocks.append(blocks[starts])
         self._counts.append(np.diff(np.concatenate((starts, [keys.size]))).astype(np.int64))
         self.count += int(keys.size)
+
+    def add_blocks(self, base: int, counts: Int64s, lows: UInt16s) -> None:
+        """Add numbers already in index form: `counts[i]` lows of block base + i, in order."""
+        present = np.flatnonzero(counts)
+        if not present.size:
+            return
+        first = (base + int(present[0])) << 16 | int(lows[0])
+        if first <= self._last:
+            raise ValueError("index chunks must arrive sorted and without duplicates")
+        self._last = (base + int(present[-1])) << 16 | int(lows[-1])
+        self._out.write(lows.tobytes())
+        self._blocks.append(present.astype(np.int64) + base)
+        self._counts.append(counts[present].astype(np.int64))
+        self.count += int(lows.size)
 
     def finish(self) -> IndexStats:
         """Write the directory and header, flush and fsync. The file is complete when this returns."""
@@ -215,6 +230,8 @@ class IndexFile:
         from dialgate.adapters.registers import kernels
 
         probes = np.ascontiguousarray(keys).view(np.int64)
+        if probes.size > MAX_PROBES:
+            raise ValueError("look up at most 2**31 - 1 numbers at a time")
         member = np.zeros(probes.size, np.bool_)
         listed = np.full(probes.size, NO_DATE, np.int32)
         if probes.size and self.count:

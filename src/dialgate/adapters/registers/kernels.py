@@ -62,38 +62,52 @@ def parse_numbers(
     line = 0
     pos = 0
     while pos < n:
-        end = pos
-        while end < n and buf[end] != 10:
-            end += 1
-        stop = end
-        if stop > pos and buf[stop - 1] == 13:
-            stop -= 1
+        # Fast path: a line of digits only, as in most register files.
+        q = pos
         value = 0
-        count = 0
+        while q < n and 48 <= buf[q] <= 57 and q - pos < 18:
+            value = value * 10 + (buf[q] - 48)
+            q += 1
+        end = q
+        if q < n and buf[q] == 13 and q + 1 < n and buf[q + 1] == 10:
+            end = q + 1
+        simple = q > pos and (end == n or buf[end] == 10)
+        count = q - pos
         plus = False
         code = 0
         bad = 0
-        blank = True
-        for q in range(pos, stop):
-            c = buf[q]
-            if 48 <= c <= 57:
-                if count < 18:
-                    value = value * 10 + (c - 48)
-                count += 1
-                blank = False
-            elif c == 32 or c == 9 or c == 45 or c == 46 or c == 40 or c == 41 or (comma_ok and c == 44):
-                pass
-            elif c == 43:
-                if count > 0 or plus:
-                    code = E_PLUS
+        blank = False
+        stop = q
+        if not simple:
+            end = pos
+            while end < n and buf[end] != 10:
+                end += 1
+            stop = end
+            if stop > pos and buf[stop - 1] == 13:
+                stop -= 1
+            value = 0
+            count = 0
+            blank = True
+            for q in range(pos, stop):
+                c = buf[q]
+                if 48 <= c <= 57:
+                    if count < 18:
+                        value = value * 10 + (c - 48)
+                    count += 1
+                    blank = False
+                elif c == 32 or c == 9 or c == 45 or c == 46 or c == 40 or c == 41 or (comma_ok and c == 44):
+                    pass
+                elif c == 43:
+                    if count > 0 or plus:
+                        code = E_PLUS
+                        break
+                    plus = True
+                    blank = False
+                else:
+                    code = E_CHAR
+                    bad = c
+                    blank = False
                     break
-                plus = True
-                blank = False
-            else:
-                code = E_CHAR
-                bad = c
-                blank = False
-                break
         if code == 0 and blank:
             line += 1
             pos = end + 1
@@ -202,16 +216,15 @@ def lookup_each(
     offsets: Any,  # uint32[nblocks + 1]
     lows: Any,  # uint16[count]
     days: Any,  # uint16[count] or empty
-    member: Any,  # bool[:] out
-    listed: Any,  # int32[:] out
+    member: Any,  # bool[:] out, all False on entry
+    listed: Any,  # int32[:] out, all NO_DATE on entry
 ) -> int:
-    """One binary search per probe: best for a few probes (a single check, a small batch)."""
+    """One bisection per probe: best for a few probes (a single check, a small batch).
+    Writes only the hits: the caller passes `member` all False and `listed` all NO_DATE."""
     has_days = days.shape[0] > 0
     hits = 0
     for j in range(probes.shape[0]):
         k = probes[j]
-        member[j] = False
-        listed[j] = -1
         if k <= 0:
             continue
         i = block_index(k, dense, base, nblocks, blocks)
@@ -243,12 +256,13 @@ def lookup_partitioned(
 
     Each block touched is expanded into an 8 KiB bitmap that stays in the L1 cache, and every probe of
     that block is one bit test; only hits of a dated index search for their position. Memory is read
-    in order, so the cost is one pass over the blocks touched instead of a cache miss chain per probe.
+    in order, so the cost is one pass over the blocks touched instead of a cache-miss chain per probe.
+    Same contract as lookup_each: only hits are written.
     """
     m = probes.shape[0]
     has_days = days.shape[0] > 0
     start = np.zeros(nblocks + 2, np.int64)
-    where = np.empty(m, np.int64)
+    where = np.empty(m, np.int32)
     for j in range(m):
         k = probes[j]
         i = block_index(k, dense, base, nblocks, blocks) if k > 0 else -1
@@ -258,7 +272,7 @@ def lookup_partitioned(
     for b in range(nblocks + 1):
         start[b + 1] += start[b]
     low = np.empty(m, np.uint16)
-    orig = np.empty(m, np.int64)
+    orig = np.empty(m, np.int32)
     fill = start[: nblocks + 1].copy()
     for j in range(m):
         i = where[j]
@@ -279,10 +293,9 @@ def lookup_partitioned(
         if (q1 - q0) * 16 < e - s:
             for q in range(q0, q1):
                 p = _position(lows, s, e, np.int64(low[q]))
-                j = orig[q]
-                member[j] = p >= 0
-                listed[j] = -1
                 if p >= 0:
+                    j = orig[q]
+                    member[j] = True
                     hits += 1
                     if has_days and days[p] != 0xFFFF:
                         listed[j] = np.int32(days[p])
@@ -292,11 +305,9 @@ def lookup_partitioned(
             bits[v >> 6] |= one << np.uint64(v & 63)
         for q in range(q0, q1):
             v = np.int64(low[q])
-            j = orig[q]
-            hit = ((bits[v >> 6] >> np.uint64(v & 63)) & one) != 0
-            member[j] = hit
-            listed[j] = -1
-            if hit:
+            if (bits[v >> 6] >> np.uint64(v & 63)) & one:
+                j = orig[q]
+                member[j] = True
                 hits += 1
                 if has_days:
                     p = _position(lows, s, e, v)
@@ -307,8 +318,59 @@ def lookup_partitioned(
         else:
             for x in range(s, e):
                 bits[np.int64(lows[x]) >> 6] = 0
-    for q in range(start[nblocks], start[nblocks + 1]):
-        j = orig[q]
-        member[j] = False
-        listed[j] = -1
     return hits
+
+
+# Position of a 64-bit word's lowest set bit: multiply the isolated bit by a de Bruijn sequence.
+DEBRUIJN_INDEX = np.zeros(64, np.int64)
+for _i in range(64):
+    DEBRUIJN_INDEX[(((1 << _i) * 0x03F79D71B4CB0A89) & (2**64 - 1)) >> 58] = _i
+
+
+@_jit
+def bucket_sort(keys: Any, base: int, counts: Any, lows: Any, debruijn_index: Any) -> int:
+    """Sort and de-duplicate keys into index form, in O(n): low 16 bits grouped by block, ascending.
+
+    keys: int64[n], every key in blocks base .. base + counts.size - 1; counts: int64[nblocks] zeroed,
+    out: numbers per block; lows: uint16[n], out. Returns the number of distinct keys (lows[:result]).
+    A counting sort by block, then each block through an 8 KiB bitmap (in L1), read back in order.
+    """
+    n = keys.shape[0]
+    nblocks = counts.shape[0]
+    for j in range(n):
+        counts[(keys[j] >> 16) - base] += 1
+    start = np.empty(nblocks + 1, np.int64)
+    start[0] = 0
+    for b in range(nblocks):
+        start[b + 1] = start[b] + counts[b]
+    fill = start[:nblocks].copy()
+    for j in range(n):
+        b = (keys[j] >> 16) - base
+        lows[fill[b]] = keys[j] & 0xFFFF
+        fill[b] += 1
+    bits = np.zeros(1024, np.uint64)
+    one = np.uint64(1)
+    mult = np.uint64(0x03F79D71B4CB0A89)
+    shift = np.uint64(58)
+    w = 0
+    for b in range(nblocks):
+        s = start[b]
+        e = start[b + 1]
+        if s == e:
+            continue
+        for x in range(s, e):
+            v = np.int64(lows[x])
+            bits[v >> 6] |= one << np.uint64(v & 63)
+        first = w
+        for word in range(1024):
+            m = bits[word]
+            if m == 0:
+                continue
+            bits[word] = 0
+            while m != 0:
+                lowest = m & (~m + one)
+                lows[w] = (word << 6) + debruijn_index[(lowest * mult) >> shift]
+                w += 1
+                m ^= lowest
+        counts[b] = w - first
+    return w

@@ -38,13 +38,14 @@ class KeyCollector:
     """
 
     def __init__(
-        self, workdir: Path, *, budget_keys: int, dated: bool, opener: Opener = open_for_write
-    ) -> None:
+        self, workdir: Path, *, budget_keys: int, dated: bool, opener: Opener = open_for_write,
+        expected: int = 0,
+    ) -> None:  # fmt: skip
         self.workdir = workdir
         self.budget = max(budget_keys, 1024)
         self.dated = dated
         self._opener = opener
-        self._keys = np.empty(min(self.budget, 1 << 16), np.int64)
+        self._keys = np.empty(min(self.budget, max(expected, 1 << 16)), np.int64)
         self._days = np.empty(self._keys.size if dated else 0, np.uint16)
         self._n = 0
         self._runs: list[tuple[Path, Path | None, int]] = []
@@ -65,8 +66,8 @@ class KeyCollector:
             self._n += take
             pos += take
 
-    def _grow(self) -> None:
-        size = min(self._keys.size * 4, self.budget)
+    def _grow(self, at_least: int = 0) -> None:
+        size = max(min(self._keys.size * 4, self.budget), at_least)
         keys = np.empty(size, np.int64)
         keys[: self._n] = self._keys[: self._n]
         self._keys = keys
@@ -79,6 +80,35 @@ class KeyCollector:
         keys = self._keys[: self._n]
         days = self._days[: self._n] if self.dated else None
         return sort_unique(keys, days)
+
+    def _bucket_sort(self, writer: IndexWriter) -> bool:
+        """Dense national registers: a counting sort by block, in O(n), instead of a comparison sort."""
+        from dialgate.adapters.registers import kernels
+
+        keys = self._keys[: self._n]
+        base = int(keys.min()) >> 16
+        nblocks = (int(keys.max()) >> 16) - base + 1
+        if nblocks > self._n + (1 << 16):
+            return False  # a sparse spread of numbers: the directory would outweigh them
+        counts = np.zeros(nblocks, np.int64)
+        lows = np.empty(self._n, np.uint16)
+        unique = kernels.bucket_sort(keys, base, counts, lows, kernels.DEBRUIJN_INDEX)
+        writer.add_blocks(base, counts, lows[:unique])
+        return True
+
+    def reserve(self, size: int) -> Int64s:
+        """Room for `size` more keys, written in place by the caller, who then calls commit()."""
+        if self._n + size > self._keys.size:
+            if self._n + size <= self.budget:
+                self._grow(self._n + size)
+            else:
+                self._spill()
+                if size > self._keys.size:
+                    self._grow(size)
+        return self._keys[self._n : self._n + size]
+
+    def commit(self, count: int) -> None:
+        self._n += count
 
     def _spill(self) -> None:
         keys, days = self._buffered()
@@ -95,6 +125,8 @@ class KeyCollector:
         self._n = 0
 
     def write_to(self, writer: IndexWriter) -> None:
+        if not self._runs and not self.dated and self._n and self._bucket_sort(writer):
+            return
         if not self._runs:
             keys, days = self._buffered()
             for start in range(0, keys.size, _OUT_CHUNK):
