@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from dialgate.services.imports import InputRow
 CHUNK = 1 << 24
 MAX_LINE = 1 << 20  # no register line is longer; a longer one is refused before it is read whole
 MAX_REPORTED = 20
+PARSERS = 2  # threads parsing blocks of a file at once
 NUMBER_COLUMNS = ("number", "phone", "phone_number", "telephone", "tel", "msisdn", "e164")
 _CHANGE_FLAGS = {
     "A": True,
@@ -36,6 +38,13 @@ _CHANGE_FLAGS = {
     "DELETE": False,
     "DELETED": False,
 }
+
+
+Block = bytes | memoryview  # whole lines; memoryview slices of a chunk avoid a copy
+
+
+def ends_with_newline(block: Block) -> bool:
+    return len(block) > 0 and block[-1] == 10
 
 
 @dataclass
@@ -86,8 +95,9 @@ class ChunkReader:
         self.size = 0
         self.lines = 0  # lines consumed so far
         self.unterminated = False  # the last line has no line end
+        self._unadvanced: deque[Block] = deque()  # handed out, line count not yet reported
 
-    def blocks(self) -> Iterator[tuple[int, bytes]]:
+    def blocks(self) -> Iterator[tuple[int, Block]]:
         """(number of the block's first line, the block); every block but the last ends with a newline.
 
         The consumer reports how many lines each block held (`advance`): counting them here would be
@@ -99,18 +109,23 @@ class ChunkReader:
             ahead = pool.submit(self._read_and_hash)
             while chunk := ahead.result():
                 ahead = pool.submit(self._read_and_hash)
-                data = carry + chunk if carry else chunk
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    self._check_length(len(data), self.lines + 1)
-                    carry = data
+                last = chunk.rfind(b"\n")
+                if last < 0:
+                    self._check_length(len(carry) + len(chunk))
+                    carry += chunk
                     continue
-                block, carry = data[: cut + 1], data[cut + 1 :]
-                yield self.lines + 1, block
-                self._check_length(len(carry), self.lines + 1)
+                start = 0
+                if carry:  # the line cut at the end of the previous chunk, made whole
+                    start = chunk.find(b"\n") + 1
+                    self._check_length(len(carry) + start)
+                    yield self._hand_out(carry + chunk[:start])
+                if last + 1 > start:
+                    yield self._hand_out(memoryview(chunk)[start : last + 1])  # no copy
+                carry = chunk[last + 1 :]
+                self._check_length(len(carry))
         if carry:
             self.unterminated = True
-            yield self.lines + 1, carry
+            yield self._hand_out(carry)
         if self.size == 0:
             raise InputError("the file is empty").at(file=self.file, line=1)
 
@@ -121,11 +136,19 @@ class ChunkReader:
             self.size += len(chunk)
         return chunk
 
+    def _hand_out(self, block: Block) -> tuple[int, Block]:
+        self._unadvanced.append(block)
+        return self.lines + 1, block
+
     def advance(self, lines: int) -> None:
+        """The consumer read `lines` lines from the oldest block handed out."""
+        self._unadvanced.popleft()
         self.lines += lines
 
-    def _check_length(self, length: int, line: int) -> None:
+    def _check_length(self, length: int) -> None:
         if length > self._max_line:
+            pending = sum(bytes(b).count(b"\n") for b in self._unadvanced)
+            line = self.lines + pending + 1
             raise InputError(
                 f"line {line} is longer than {self._max_line:,} bytes without a line end: this is not a "
                 "register file of this format (nothing was imported)"
@@ -144,22 +167,26 @@ class NumberParser:
         self._cc_max = np.zeros(1000, np.int64)
         for code, (lo, hi) in lengths.items():
             self._cc_min[code], self._cc_max[code] = lo, hi
-        self._err_line = np.zeros(MAX_REPORTED, np.int64)
-        self._err_code = np.zeros(MAX_REPORTED, np.int64)
-        self._err_byte = np.zeros(MAX_REPORTED, np.int64)
-        self.lines = 0
 
     def parse(
-        self, block: bytes, first_line: int, problems: Problems, *, line_numbers: Int64s | None = None,
-        last_unterminated: bool = False, out: Int64s | None = None,
+        self, block: Block, first_line: int, problems: Problems, *, line_numbers: Int64s | None = None,
     ) -> Int64s:  # fmt: skip
-        """Keys of the block's valid lines, written to `out` when given (room for capacity(block) keys).
-        Lines are numbered from first_line, or by line_numbers. `self.lines` tells how many it read."""
+        """Keys of the block's valid lines, numbered from first_line or by line_numbers."""
+        return self.parse_block(block, first_line, problems, line_numbers=line_numbers)[0]
+
+    def parse_block(
+        self, block: Block, first_line: int, problems: Problems, *, line_numbers: Int64s | None = None,
+        last_unterminated: bool = False, out: Int64s | None = None,
+    ) -> tuple[Int64s, int]:  # fmt: skip
+        """(keys, lines read); keys written to `out` when given (room for capacity(block) keys)."""
         from dialgate.adapters.registers import kernels  # numba: loaded only when a file is read
 
         plan = self.plan
         data = np.frombuffer(block, np.uint8)
         keys = out if out is not None else np.empty(capacity(block), np.int64)
+        err_line = np.zeros(MAX_REPORTED, np.int64)  # per call: blocks are parsed on several threads
+        err_code = np.zeros(MAX_REPORTED, np.int64)
+        err_byte = np.zeros(MAX_REPORTED, np.int64)
         trunk = plan.trunk_prefix if plan else ""
         nk, nlines, nerr = kernels.parse_numbers(
             data,
@@ -175,24 +202,23 @@ class NumberParser:
             self.comma_ok,
             kernels.POW10,
             keys,
-            self._err_line,
-            self._err_code,
-            self._err_byte,
+            err_line,
+            err_code,
+            err_byte,
         )
-        self.lines = int(nlines)
         if nerr:
-            lines = block.split(b"\n")
+            lines = bytes(block).split(b"\n")
             for k in range(min(nerr, MAX_REPORTED)):
-                index = int(self._err_line[k])
+                index = int(err_line[k])
                 number = int(line_numbers[index]) if line_numbers is not None else first_line + index
                 text = lines[index].rstrip(b"\r") if index < len(lines) else b""
-                message = self.message(int(self._err_code[k]), int(self._err_byte[k]), text)
+                message = self.message(int(err_code[k]), int(err_byte[k]), text)
                 if last_unterminated and index == nlines - 1:
                     message += " (the last line has no line end: is the file truncated?)"
                 problems.add(number, message)
             for _ in range(nerr - MAX_REPORTED):
                 problems.count += 1
-        return keys[:nk]
+        return keys[:nk], int(nlines)
 
     def message(self, code: int, byte: int, text: bytes) -> str:
         from dialgate.adapters.registers import kernels
@@ -235,31 +261,54 @@ class KeyChunk:
     days: UInt16s | None = None
 
 
-def capacity(block: bytes) -> int:
+def capacity(block: Block) -> int:
     """At most this many numbers fit in a block: each takes a digit and a line end."""
     return (len(block) + 1) // 2 + 1
 
 
 class KeySink(Protocol):
-    def reserve(self, size: int) -> Int64s: ...
-    def commit(self, count: int) -> None: ...
+    def add(self, keys: Int64s, days: UInt16s | None = None) -> None: ...
+
+
+@dataclass
+class _Parsed:
+    keys: Int64s
+    lines: int
+    problems: Problems
 
 
 def read_numbers(reader: ChunkReader, parser: NumberParser, problems: Problems, sink: KeySink) -> None:
-    """`lines`, `tps` and FTC full lists: one number per line, parsed straight into the sink's memory."""
-    for first_line, block in reader.blocks():
-        last = reader.unterminated and not block.endswith(b"\n")
-        room = sink.reserve(capacity(block))
-        keys = parser.parse(block, first_line, problems, last_unterminated=last, out=room)
-        sink.commit(keys.size)
-        reader.advance(parser.lines)
+    """`lines`, `tps` and FTC full lists: one number per line. Blocks are parsed on PARSERS threads
+    (the compiled parser releases the GIL) and handed to the sink in file order."""
+
+    def parse(block: Block) -> _Parsed:
+        mine = Problems(file=problems.file)  # lines numbered within the block, from 1
+        last = reader.unterminated and not ends_with_newline(block)
+        keys, lines = parser.parse_block(block, 1, mine, last_unterminated=last)
+        return _Parsed(keys, lines, mine)
+
+    def settle(done: _Parsed) -> None:
+        sink.add(done.keys)
+        for line, message in done.problems.messages:
+            problems.add(reader.lines + line, message)
+        problems.count += done.problems.count - len(done.problems.messages)
+        reader.advance(done.lines)
+
+    pending: deque[Future[_Parsed]] = deque()
+    with ThreadPoolExecutor(max_workers=PARSERS, thread_name_prefix="register-parse") as pool:
+        for _, block in reader.blocks():
+            if len(pending) > PARSERS:
+                settle(pending.popleft().result())
+            pending.append(pool.submit(parse, block))
+        while pending:
+            settle(pending.popleft().result())
 
 
 def text_lines(reader: ChunkReader, encoding: str) -> Iterator[tuple[int, str]]:
     """Decoded lines with their numbers; a line that is not valid text stops the import, naming it."""
     first = True
     for first_line, block in reader.blocks():
-        lines = block.splitlines(keepends=True)
+        lines = bytes(block).splitlines(keepends=True)
         reader.advance(len(lines))
         for offset, raw in enumerate(lines):
             codec = (

@@ -96,20 +96,6 @@ class KeyCollector:
         writer.add_blocks(base, counts, lows[:unique])
         return True
 
-    def reserve(self, size: int) -> Int64s:
-        """Room for `size` more keys, written in place by the caller, who then calls commit()."""
-        if self._n + size > self._keys.size:
-            if self._n + size <= self.budget:
-                self._grow(self._n + size)
-            else:
-                self._spill()
-                if size > self._keys.size:
-                    self._grow(size)
-        return self._keys[self._n : self._n + size]
-
-    def commit(self, count: int) -> None:
-        self._n += count
-
     def _spill(self) -> None:
         keys, days = self._buffered()
         index = len(self._runs)
