@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from dialgate.domain.vocabulary import Party
 from dialgate.errors import InputError
 
 NO_DATE = -1  # listed_on value when the snapshot carries no listing date for a number
@@ -66,7 +67,7 @@ class KnownRegister:
     name: str
     country: str  # ISO 3166-1 alpha-2, also the default --region of its files
     max_age_days: int
-    party: str | None  # "consumer" or "business"; None when it covers both
+    party: Party | None  # whose numbers it holds; None when it covers both consumers and businesses
     description: str
     citation: str
 
@@ -75,18 +76,18 @@ KNOWN_REGISTERS: dict[str, KnownRegister] = {
     r.name: r
     for r in (
         KnownRegister(
-            "US-DNC", "US", 31, "consumer",
+            "US-DNC", "US", 31, Party.CONSUMER,
             "FTC National Do Not Call Registry",
             "47 CFR 64.1200(c)(2): safe harbour only with a registry version obtained no more than 31 days "
             "before the call",
         ),
         KnownRegister(
-            "UK-TPS", "GB", 28, "consumer",
+            "UK-TPS", "GB", 28, Party.CONSUMER,
             "Telephone Preference Service (individuals, sole traders, partnerships)",
             "PECR reg. 21(1)(b) and 21(3): a number binds 28 days after it is listed",
         ),
         KnownRegister(
-            "UK-CTPS", "GB", 28, "business",
+            "UK-CTPS", "GB", 28, Party.BUSINESS,
             "Corporate Telephone Preference Service (companies and other corporate bodies)",
             "PECR reg. 21(1)(b) and 21(5): 28 days, as for the TPS",
         ),
@@ -97,22 +98,22 @@ KNOWN_REGISTERS: dict[str, KnownRegister] = {
             "and before every campaign)",
         ),
         KnownRegister(
-            "FR-BLOCTEL", "FR", 30, "consumer",
+            "FR-BLOCTEL", "FR", 30, Party.CONSUMER,
             "Bloctel opposition list",
             "C. conso. L.223-1 and following; a file cleaned by Bloctel is valid 30 days",
         ),
         KnownRegister(
-            "BR-NMP", "BR", 30, "consumer",
+            "BR-NMP", "BR", 30, Party.CONSUMER,
             "Não Me Perturbe (telecom and payroll-loan offers)",
             "Anatel / industry self-regulation: a block takes effect within 30 days of registration",
         ),
         KnownRegister(
-            "BR-SP-NAOMELIGUE", "BR", 30, "consumer",
+            "BR-SP-NAOMELIGUE", "BR", 30, Party.CONSUMER,
             "São Paulo state 'Não Me Ligue' list (Procon-SP)",
             "SP state law 13.226/2008: companies must stop calling within 30 days of registration",
         ),
         KnownRegister(
-            "ES-ROBINSON", "ES", 30, "consumer",
+            "ES-ROBINSON", "ES", 30, Party.CONSUMER,
             "Lista Robinson (Adigital)",
             "LOPDGDD art. 23.4 (consult before each campaign). dialgate's choice: 30 days, so a campaign "
             "that runs longer than a month re-scrubs, as Bloctel and the Brazilian lists require; the "
