@@ -23,8 +23,14 @@ number (`uint16`, 2 bytes), and a directory of where each block's numbers start 
   then the index is walked once in key order: each touched block is expanded into an 8 KiB bitmap in
   the L1 cache and each probe is a bit test. Random memory access, which costs one cache miss chain per
   probe and is what made sorted arrays slow, becomes a sequential pass.
-- Import: keys are sorted (numpy) in a memory budget, spilled as sorted runs when the budget is full,
-  and merged range by range, so memory does not grow with the input. Writing is sequential.
+- Import: files are parsed by a compiled state machine on two threads (no phonenumbers per row), into
+  a buffer of at most `register_import_memory_mb`. A national register that fits is sorted by a
+  counting sort on the block and an L1 bitmap per block (O(n)); a larger one is sorted in runs that
+  are spilled to disk and merged range by range, so memory does not grow with the input. Writing is
+  sequential, then fsync, then rename: the database pointer moves only to a complete file.
+
+Measured with bench/registers.py on this 2-core machine while shared (load 4): 100 M random US numbers
+import at 16 M numbers/s, take 2.005 bytes a number, and answer 27 M probes/s (29 M per CPU-second).
 
 Compared with the alternatives measured on this machine (shared/research/membership-bench.md): a
 bitmap over the national space answers as fast but costs 1.25 GB per 10-digit country whatever the
