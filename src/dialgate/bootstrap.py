@@ -18,7 +18,8 @@ from dialgate.adapters.db.decision_store import SqlDecisionStore
 from dialgate.adapters.db.uow import SqlUnitOfWorkFactory
 from dialgate.adapters.files.evidence import FileEvidenceStore
 from dialgate.adapters.files.exports import FileExportStore
-from dialgate.adapters.registers_memory import MemoryRegisterStore
+from dialgate.adapters.registers.files import RegisterFiles
+from dialgate.adapters.registers.store import FileRegisterStore
 from dialgate.config import Settings
 from dialgate.errors import StoreError
 from dialgate.services.dispatch import DispatchConfig, Dispatcher
@@ -49,17 +50,22 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
         if not settings.is_sqlite:
             raise StoreError("the PostgreSQL store is not at the current schema; run: dialgate db upgrade")
         db.upgrade(engine)
+    uow = SqlUnitOfWorkFactory(engine)
+    register_files = RegisterFiles(settings.data_dir, memory_budget_mb=settings.register_import_memory_mb)
     runtime = Runtime(
-        uow=SqlUnitOfWorkFactory(engine),
+        uow=uow,
         clock=clock or SystemClock(),
         ids=UlidGenerator(),
         evidence=FileEvidenceStore(settings.data_dir / "evidence"),
         decisions=SqlDecisionStore(engine),
         decision_log=BackgroundDecisionLog(engine),
-        registers=MemoryRegisterStore(),
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
         import_batch_size=settings.import_batch_size,
         exports=FileExportStore(settings.data_dir),
+        registers=FileRegisterStore(
+            uow, register_files.open_index, refresh_seconds=settings.register_refresh_ms / 1000
+        ),
+        register_files=register_files,
     )
     return Container(settings=settings, engine=engine, runtime=runtime)
 

@@ -79,6 +79,16 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(
         default=5000, description="Rows per transaction in bulk imports (consents, attempts)."
     )
+    register_import_memory_mb: int = Field(
+        default=1024,
+        description="Memory a register import may use to sort numbers (8 bytes a number); larger files are "
+        "sorted in runs on disk and merged, so memory does not grow with the file.",
+    )
+    register_refresh_ms: int = Field(
+        default=500,
+        description="How often a process re-reads which register snapshot is in force (so a server notices "
+        "an import made elsewhere within this delay).",
+    )
     log_level: str = Field(default="INFO", description="Log level for the structured logs.")
     webhooks: WebhookSettings = Field(
         default_factory=WebhookSettings, description="Vendor webhooks: timeouts, retries, dispatcher."

@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dialgate.adapters.registers_memory import MemorySnapshot
+from dialgate.adapters.registers_memory import MemoryRegisterStore, MemorySnapshot
 from dialgate.domain.decision import Decision
 from dialgate.domain.numbers import e164_key, parse_number
 from dialgate.domain.registry import NO_DATE, SnapshotInfo, day_number
@@ -95,6 +95,7 @@ def run_case(rt: Runtime, clock: Any, defaults: dict[str, Any], case: dict[str, 
     number = case.get("number", defaults.get("number"))
     campaign_spec = {**defaults.get("campaign", {}), **case.get("campaign", {})}
     clock.at = at + timedelta(days=400)  # everything the case records happened before "now"
+    rt.registers = MemoryRegisterStore()  # the case's registers, in memory: the rules are what is tested here
     brands.add_brand(rt, BRAND)
     for v in case.get("vendors", []):
         until = date.fromisoformat(v["until"]) if v.get("until") else None

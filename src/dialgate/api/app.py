@@ -10,7 +10,14 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from dialgate import __version__
-from dialgate.api import problems, routes_checks, routes_events, routes_ledger, routes_requests
+from dialgate.api import (
+    problems,
+    routes_checks,
+    routes_events,
+    routes_ledger,
+    routes_registry,
+    routes_requests,
+)
 from dialgate.api.auth import KeyCache
 from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build, build_dispatcher
@@ -47,6 +54,7 @@ def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI
     app.state.check_coalescer = routes_checks.Coalescer(container.runtime)
     problems.install(app)
     app.include_router(routes_ledger.router)
+    app.include_router(routes_registry.router)
     app.include_router(routes_requests.router)
     app.include_router(routes_events.router)
     app.add_route("/v1/checks", routes_checks.check_one, methods=["POST"], include_in_schema=False)

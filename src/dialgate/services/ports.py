@@ -6,6 +6,7 @@ Adapters implement them (adapters/db, adapters/files, ...); tests and the demo m
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.feed import FeedDraft, FeedEvent
 from dialgate.domain.model import Brand, CallAttempt, DncEntry, DncLogEntry, RecordedAttempt, Vendor
-from dialgate.domain.registry import RegisterHits, SnapshotInfo
+from dialgate.domain.registry import CompiledIndex, RegisterHits, RegisterSource, SnapshotInfo, SnapshotRecord
 from dialgate.domain.requests import ConsumerRequest, RequestEvent, RequestKind, RequestStatus
 from dialgate.domain.roaming import HlrResult, RoamingStatus
 from dialgate.domain.rules.inputs import AttemptRows, ConsentRows
@@ -197,6 +198,21 @@ class ApiKeyRepository(Protocol):
     def get(self, key_id: str) -> ApiKeyRecord | None: ...
 
 
+class RegisterRepository(Protocol):
+    """Snapshot metadata, and which snapshot of each register is in force (one row per name)."""
+
+    def add(self, record: SnapshotRecord) -> None: ...
+    def set_current(self, name: str, snapshot_id: str, at: datetime) -> None: ...
+    def current(self, name: str) -> SnapshotRecord | None: ...
+    def current_all(self) -> list[SnapshotRecord]: ...
+    def current_ids(self) -> dict[str, str]:
+        """name -> snapshot id in force: the one cheap query the hot path makes."""
+        ...
+
+    def get(self, snapshot_id: str) -> SnapshotRecord | None: ...
+    def history(self, name: str) -> list[SnapshotRecord]: ...
+
+
 class UnitOfWork(Protocol):
     brands: BrandRepository
     vendors: VendorRepository
@@ -208,6 +224,7 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     feed: FeedRepository
     webhooks: WebhookRepository
+    registers: RegisterRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -262,6 +279,27 @@ class RegisterStore(Protocol):
         ...
 
     def names(self) -> list[str]: ...
+
+    def invalidate(self, name: str | None = None) -> None:
+        """Forget what is cached so the next current() reads the store (called after an import commits)."""
+        ...
+
+
+class RegisterCompiler(Protocol):
+    """Turns register files into index files in the data directory (adapters/registers)."""
+
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        """Held while one register's snapshot is built and switched: imports of one name run one at a time."""
+        ...
+
+    def compile(
+        self, source: RegisterSource, snapshot_id: str, base_index: str | None = None
+    ) -> CompiledIndex:
+        """Read the whole file, write and fsync the index. Raises InputError naming file and line; leaves
+        no file behind when it raises. `base_index` is the snapshot a change list applies to."""
+        ...
+
+    def discard(self, index_path: str) -> None: ...
 
 
 class HlrProvider(Protocol):

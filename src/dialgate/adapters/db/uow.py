@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dialgate.adapters.clock import UlidGenerator
 from dialgate.adapters.db.feed import SqlFeed, notify_committed
+from dialgate.adapters.db.registers import SqlRegisters
 from dialgate.adapters.db.repositories import (
     SqlApiKeys,
     SqlAttempts,
@@ -30,6 +31,7 @@ from dialgate.services.ports import (
     ConsentRepository,
     DncRepository,
     FeedRepository,
+    RegisterRepository,
     RequestRepository,
     VendorRepository,
     WebhookRepository,
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
     requests: RequestRepository
     feed: FeedRepository
     webhooks: WebhookRepository
+    registers: RegisterRepository
 
     def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None = None) -> None:
         self._engine, self._write = engine, write
@@ -78,6 +81,7 @@ class SqlUnitOfWork:
         self._feed = SqlFeed(conn, _ids.new_id)
         self.feed = self._feed
         self.webhooks = SqlWebhooks(conn)
+        self.registers = SqlRegisters(conn)
         return self
 
     @property
