@@ -131,22 +131,31 @@ def frame_for(
     known = [str(e) for e, ok in zip(cols.e164, cols.valid, strict=True) if ok]
     rows = np.flatnonzero(cols.valid)
     store = rt.decisions
-    consent = consent_columns(
-        n, _remap(store.consent_rows(campaign.brand, Channel.CALL, campaign.purpose, known), rows, n)
-    )
-    members = store.dnc_members(campaign.brand, known)
-    dnc = members if rows.size == n else np.zeros(n, dtype=bool)
-    if rows.size != n:
-        dnc[rows] = members
-    attempts_raw, last_use_known = store.attempt_rows(
-        campaign.brand, campaign.id, campaign.purpose, known, at - _lookback(campaign), at
-    )
-    last_use = last_use_known if rows.size == n else np.zeros(n, dtype=np.int64)
-    if rows.size != n:
-        last_use[rows] = last_use_known
-    attempts = (
-        attempt_columns(n, _remap(attempts_raw, rows, n), last_use) if known else AttemptColumns.empty(n)
-    )
+    since = at - _lookback(campaign)
+    if n == 1 and rows.size == 1:  # the single check: one round trip
+        found, listed, attempts_raw, last = store.one(
+            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, known[0], since, at
+        )
+        consent = consent_columns(1, found)
+        dnc = np.array([listed])
+        attempts = attempt_columns(1, attempts_raw, np.array([last], dtype=np.int64))
+    else:
+        consent = consent_columns(
+            n, _remap(store.consent_rows(campaign.brand, Channel.CALL, campaign.purpose, known), rows, n)
+        )
+        members = store.dnc_members(campaign.brand, known)
+        dnc = members if rows.size == n else np.zeros(n, dtype=bool)
+        if rows.size != n:
+            dnc[rows] = members
+        attempts_raw, last_use_known = store.attempt_rows(
+            campaign.brand, campaign.id, campaign.purpose, known, since, at
+        )
+        last_use = last_use_known if rows.size == n else np.zeros(n, dtype=np.int64)
+        if rows.size != n:
+            last_use[rows] = last_use_known
+        attempts = (
+            attempt_columns(n, _remap(attempts_raw, rows, n), last_use) if known else AttemptColumns.empty(n)
+        )
     return Frame(
         at=at,
         at_s=int(at.timestamp()),

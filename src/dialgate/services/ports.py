@@ -318,6 +318,20 @@ class DecisionStore(Protocol):
 
     def dnc_members(self, brand: str, numbers: Sequence[str]) -> npt.NDArray[np.bool_]: ...
 
+    def one(
+        self,
+        brand: str,
+        channel: str,
+        purpose: str,
+        campaign: str,
+        number: str,
+        since: datetime,
+        until: datetime,
+    ) -> tuple[ConsentRows, bool, AttemptRows, int]:
+        """The same facts for a single number in one round trip: consents, on the do-not-call list,
+        attempts in [since, until], the last attempt ever made up to `until` (0 if none)."""
+        ...
+
     def attempt_rows(
         self,
         brand: str,
