@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from dialgate import __version__
-from dialgate.api import problems, routes_ledger
+from dialgate.api import problems, routes_ledger, routes_metrics
 from dialgate.api.auth import KeyCache
 from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build
@@ -27,6 +27,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.key_cache = KeyCache()
     problems.install(app)
     app.include_router(routes_ledger.router)
+    app.include_router(routes_metrics.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import click
 
+from dialgate.adapters.metrics import MULTIPROC_ENV
 from dialgate.cli.context import state
 
 
@@ -25,6 +27,8 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     os.environ["DIALGATE_DATA_DIR"] = str(st.settings.data_dir.resolve())
     if st.settings.database_url:
         os.environ["DIALGATE_DATABASE_URL"] = st.settings.database_url
+    if workers > 1:  # each worker writes its metric samples here; /metrics sums them
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="metrics-", dir=st.settings.data_dir)
     click.echo(
         f"dialgate listening on http://{host}:{port} ({workers} worker{'s' * (workers > 1)})", err=True
     )

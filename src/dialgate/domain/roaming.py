@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from dialgate.domain.numbers import PhoneNumber
+
 # EU member states plus Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2; Greece as GR).
 _MEMBERS = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"
 _OUTERMOST = "GP MQ GF RE YT MF"  # outermost regions, inside the EU's roaming area
@@ -83,3 +85,12 @@ def roaming_status(result: HlrResult) -> RoamingStatus:
         return status(RoamingState.UNKNOWN, "roaming, but the country was not reported")
     inside = result.roaming_country.upper() in EU_EEA
     return status(RoamingState.IN_EEA if inside else RoamingState.OUTSIDE_EEA)
+
+
+def needs_lookup(number: PhoneNumber, countries_requiring: set[str] | frozenset[str]) -> bool:
+    """True when a rule of the number's country asks for roaming and the number may be a mobile.
+
+    Fixed-or-mobile numbers (the US, some others) are looked up too: the plan cannot tell them apart,
+    and an HLR answers `absent`/`unknown` for a fixed line, which the rule treats like any unknown.
+    """
+    return number.kind.may_be_mobile and number.jurisdiction in countries_requiring

@@ -165,9 +165,43 @@ class RegisterStore(Protocol):
 
 
 class HlrProvider(Protocol):
-    """A home-location-register lookup. Raises an HlrError subclass (adapters/hlr) on failure."""
+    """A home-location-register lookup. Raises an HlrError subclass (domain/hlr_errors.py) on failure.
+
+    Called only from the roaming service's own event loop; `aclose` releases pooled connections."""
 
     @property
     def name(self) -> str: ...
 
-    async def lookup(self, number: str) -> HlrResult: ...
+    async def lookup(self, number: str) -> HlrResult:
+        """number: E.164 with '+'."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class HlrCache(Protocol):
+    """Lookup answers kept across processes (the store), so workers and later runs share them."""
+
+    def get_many(self, numbers: Sequence[str], fresh_since: datetime) -> dict[str, HlrResult]:
+        """The stored answers for these numbers looked up at or after `fresh_since`."""
+        ...
+
+    def put_many(self, results: Sequence[HlrResult]) -> None:
+        """Store answers, replacing older ones for the same numbers."""
+        ...
+
+
+class RoamingMetrics(Protocol):
+    """What the roaming service reports (adapters/metrics.py exposes it to Prometheus)."""
+
+    def lookup_finished(self, provider: str, seconds: float, error_kind: str | None) -> None:
+        """One request to the provider ended, well (error_kind None) or not."""
+        ...
+
+    def lookup_failed_early(self, provider: str, error_kind: str) -> None:
+        """A lookup ended without asking the provider (breaker open) or its caller stopped waiting."""
+        ...
+
+    def cache_hits(self, layer: str, count: int) -> None: ...
+    def cache_misses(self, count: int) -> None: ...
+    def breaker_changed(self, provider: str, state: str) -> None: ...
