@@ -348,6 +348,7 @@ class RoamingService:
         """Write what is still unwritten to the store's cache, close connections, stop the loop."""
         with self._start_lock:
             loop, thread, self._closed = self._loop, self._thread, True
+            self._loop = self._thread = None
         if loop is None or thread is None:
             return
         try:

@@ -2,7 +2,7 @@
 
     POST /api/v2/hlr-lookup    hlr-lookups.com style: {"msisdn": "+48…"} -> one flat lookup object
     POST /number/1/query       Infobip style: {"to": ["48…"]} -> {"results": [ … ]}
-    GET  /_sim/stats           requests per number, total, most requests in flight at once
+    GET  /_sim/stats           requests per number, total, most requests in flight at once, connections
     POST /_sim/reset           forget the counts (and the `failures = N` progress)
 
 Each number answers as its scenario entry says (adapters/hlr/scenario.py), after `latency_ms` (plus the
@@ -68,11 +68,13 @@ class HlrSimulator:
         self.total = 0
         self.inflight = 0
         self.max_inflight = 0
+        self.clients: set[tuple[str, int]] = set()  # client (host, port) pairs: one per connection
 
     def stats(self) -> dict[str, Any]:
         return {
             "total": self.total,
             "max_inflight": self.max_inflight,
+            "connections": len(self.clients),
             "requests": dict(self.requests),
         }
 
@@ -98,6 +100,8 @@ class HlrSimulator:
             return await _send(send, 400, _error_body(shape, "BAD_REQUEST", "no number in the request"))
         self.requests[number] += 1
         self.total += 1
+        if scope.get("client"):
+            self.clients.add(tuple(scope["client"]))
         attempt = self.requests[number]
         self.inflight += 1
         self.max_inflight = max(self.max_inflight, self.inflight)
@@ -285,10 +289,12 @@ async def _send_raw(
     await send({"type": "http.response.body", "body": body})
 
 
-class SimServer:
-    """Run a simulator on loopback in a background thread (tests, benchmarks): `with SimServer(sim) as s`."""
+class LoopbackServer:
+    """Serve an ASGI app on loopback from a background thread (tests, benchmarks): `with LoopbackServer(app)`.
 
-    def __init__(self, app: HlrSimulator, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    port 0 picks a free port; `url` says which."""
+
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -301,7 +307,7 @@ class SimServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def __enter__(self) -> SimServer:
+    def __enter__(self) -> LoopbackServer:
         import uvicorn
 
         config = uvicorn.Config(
@@ -314,7 +320,7 @@ class SimServer:
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, name="hlr-sim", daemon=True
+            target=self._server.run, kwargs={"sockets": [self._sock]}, name="loopback-server", daemon=True
         )
         self._thread.start()
         for _ in range(500):
@@ -322,7 +328,7 @@ class SimServer:
                 break
             time.sleep(0.01)
         else:
-            raise RuntimeError("hlr-sim did not start")
+            raise RuntimeError("the loopback server did not start")
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -80,12 +80,19 @@ class _Connection:
                 parser.feed_data(chunk)
             except httptools.HttpParserError as exc:
                 raise httpx.RemoteProtocolError(f"unreadable HTTP answer: {exc}", request=request) from None
-        keep = answer.complete and parser.should_keep_alive()
-        return parser.get_status_code(), answer, keep
+        return parser.get_status_code(), answer, answer.complete and _reusable(parser, answer.headers)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.writer.close()
+
+
+def _reusable(parser: httptools.HttpResponseParser, headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the connection may carry another request (httptools forgets once the message is done)."""
+    tokens = {t.strip().lower() for n, v in headers if n.lower() == b"connection" for t in v.split(b",")}
+    if parser.get_http_version() == "1.1":
+        return b"close" not in tokens
+    return b"keep-alive" in tokens
 
 
 def _framed(headers: list[tuple[bytes, bytes]]) -> bool:
