@@ -127,3 +127,28 @@ def test_by_default_a_runtime_answers_from_the_bundled_fake(rt) -> None:
     status = rt.roaming.check_sync("+48451000120")
     assert status.state is RoamingState.OUTSIDE_EEA
     assert status.provider == "fake"
+
+
+def test_the_hand_written_sql_names_every_column_of_the_table() -> None:
+    from dialgate.adapters.db import hlr_cache
+    from dialgate.adapters.db.tables import HlrCacheRow
+
+    assert tuple(c.name for c in HlrCacheRow.__table__.columns) == hlr_cache._COLUMNS
+
+
+def test_rows_written_through_the_orm_types_are_read_and_compared_alike(container) -> None:
+    from sqlalchemy import insert
+
+    from dialgate.adapters.db.tables import HlrCacheRow, table
+
+    with container.engine.begin() as conn:
+        conn.execute(
+            insert(table(HlrCacheRow)).values(
+                number="+48451000120", provider="fake", status="active", roaming="true", roaming_country="US",
+                ported=False, original_network=None, current_network=None, mcc=None, mnc=None,
+                looked_up_at=T0 + timedelta(microseconds=1),
+            )
+        )  # fmt: skip
+    cache = SqlHlrCache(container.engine)
+    assert cache.get_many(["+48451000120"], T0)["+48451000120"].looked_up_at == T0 + timedelta(microseconds=1)
+    assert cache.get_many(["+48451000120"], T0 + timedelta(microseconds=2)) == {}

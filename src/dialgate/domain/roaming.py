@@ -71,20 +71,25 @@ class RoamingStatus:
 NOT_NEEDED = RoamingStatus(RoamingState.NOT_NEEDED)
 
 
-def roaming_status(result: HlrResult) -> RoamingStatus:
-    """Interpret a provider's answer."""
+def roaming_status(result: HlrResult, *, fail_open: bool = False) -> RoamingStatus:
+    """Interpret a provider's answer. `fail_open` is the operator's choice, carried for the rule.
 
-    def status(state: RoamingState, error: str | None = None) -> RoamingStatus:
-        return RoamingStatus(state, result.roaming_country, result.looked_up_at, result.provider, error)
-
+    Called once per number of a batch (100,000 from a cache), hence no helper closure here."""
+    state: RoamingState
+    error: str | None = None
     if result.error is not None or result.roaming is Roaming.UNKNOWN:
-        return status(RoamingState.UNKNOWN, result.error or "roaming status not reported")
-    if result.roaming is Roaming.NO:
-        return status(RoamingState.HOME)
-    if result.roaming_country is None:
-        return status(RoamingState.UNKNOWN, "roaming, but the country was not reported")
-    inside = result.roaming_country.upper() in EU_EEA
-    return status(RoamingState.IN_EEA if inside else RoamingState.OUTSIDE_EEA)
+        state, error = RoamingState.UNKNOWN, result.error or "roaming status not reported"
+    elif result.roaming is Roaming.NO:
+        state = RoamingState.HOME
+    elif result.roaming_country is None:
+        state, error = RoamingState.UNKNOWN, "roaming, but the country was not reported"
+    elif result.roaming_country.upper() in EU_EEA:
+        state = RoamingState.IN_EEA
+    else:
+        state = RoamingState.OUTSIDE_EEA
+    return RoamingStatus(
+        state, result.roaming_country, result.looked_up_at, result.provider, error, fail_open
+    )
 
 
 def needs_lookup(number: PhoneNumber, countries_requiring: set[str] | frozenset[str]) -> bool:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-import secrets
 import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -163,20 +163,19 @@ def _number_in(shape: str, body: bytes) -> str | None:
     return "+" + digits if digits else None
 
 
+@lru_cache(maxsize=1024)
 def _home(number: str) -> tuple[str, str, str]:
-    """ISO code, calling code and name of the number's home country."""
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(number)) or "ZZ"
-    except phonenumbers.NumberParseException:
-        region = "ZZ"
-    if region == "ZZ":
-        return "ZZ", "", "Unknown"
-    prefix, name = country_facts(region)
-    return region, prefix, name
+    """ISO code, calling code and name of the number's home country (by calling code: +1 is the US)."""
+    for length in (1, 2, 3):
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(number[1 : 1 + length] or 0))
+        if regions and regions[0] != "001":
+            prefix, name = country_facts(regions[0])
+            return regions[0], prefix, name
+    return "ZZ", "", "Unknown"
 
 
 def _render(shape: str, number: str, entry: Entry, *, failure: str | None = None) -> dict[str, Any]:
-    home_iso, home_prefix, home_name = _home(number)
+    home_iso, home_prefix, home_name = _home(number[:4])
     roaming_iso, roaming_prefix, roaming_name = None, None, None
     if entry.roaming is Roaming.YES and entry.roaming_country:
         roaming_iso = entry.roaming_country
@@ -196,7 +195,7 @@ def _render(shape: str, number: str, entry: Entry, *, failure: str | None = None
             HlrStatus.UNKNOWN: "UNDETERMINED",
         }
         return {
-            "id": secrets.token_hex(6),
+            "id": f"{random.getrandbits(48):012x}",
             "msisdn": number,
             "connectivity_status": "INVALID_MSISDN" if unknown_number else status[entry.status],
             "mccmnc": mccmnc or None,
