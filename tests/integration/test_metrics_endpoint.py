@@ -36,3 +36,25 @@ def test_each_application_owns_its_registry(container) -> None:
     other = type(container.metrics)()
     assert other.registry is not container.metrics.registry
     assert b"dialgate_hlr_lookups" in other.exposition()
+
+
+def test_several_workers_metrics_are_summed_in_multiprocess_mode(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    record = (
+        "from dialgate.adapters.metrics import AppMetrics\n"
+        "m = AppMetrics()\n"
+        "m.hlr.lookup_finished('fake', 0.01, None)\n"
+        "m.hlr.cache_hits('store', 5)\n"
+    )
+    for _ in range(2):  # two workers, one after the other
+        subprocess.run([sys.executable, "-c", record], env=env, check=True)
+    show = "import sys\nfrom dialgate.adapters.metrics import AppMetrics\nsys.stdout.buffer.write(AppMetrics().exposition())"
+    text = subprocess.run(
+        [sys.executable, "-c", show], env=env, check=True, capture_output=True
+    ).stdout.decode()
+    assert sample(text, 'dialgate_hlr_lookups_total{provider="fake",result="ok"}') == 2
+    assert sample(text, 'dialgate_hlr_cache_hits_total{layer="store"}') == 10

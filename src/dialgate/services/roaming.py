@@ -398,9 +398,10 @@ class RoamingService:
             return self._loop
 
     async def _shutdown(self) -> None:
-        for task in list(self._tasks):
+        lookups = [t for t in self._tasks if t is not self._flush_task]
+        for task in lookups:  # lookups nobody waits for any more; answers already in hand are written
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*lookups, return_exceptions=True)
         await self._flush()
         await self.provider.aclose()
 
