@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -83,12 +84,27 @@ class HlrMetrics:
             registry=registry,
             multiprocess_mode="livemax",
         )
+        self._by_provider: dict[str, tuple[Any, Any, Any]] = {}
 
     def lookup_finished(self, provider: str, seconds: float, error_kind: str | None) -> None:
-        self.lookups.labels(provider, "ok" if error_kind is None else "error").inc()
-        self.latency.labels(provider).observe(seconds)
-        if error_kind is not None:
+        ok, failed, latency = self._children(provider)
+        latency.observe(seconds)
+        if error_kind is None:
+            ok.inc()
+        else:
+            failed.inc()
             self.errors.labels(provider, error_kind).inc()
+
+    def _children(self, provider: str) -> tuple[Any, Any, Any]:
+        """The labelled series of one provider, looked up once (this runs for every lookup)."""
+        found = self._by_provider.get(provider)
+        if found is None:
+            found = self._by_provider[provider] = (
+                self.lookups.labels(provider, "ok"),
+                self.lookups.labels(provider, "error"),
+                self.latency.labels(provider),
+            )
+        return found
 
     def lookup_failed_early(self, provider: str, error_kind: str) -> None:
         self.errors.labels(provider, error_kind).inc()

@@ -27,6 +27,8 @@ from dialgate.domain.hlr_errors import (
 from dialgate.domain.roaming import HlrResult
 from dialgate.services.ports import Clock
 
+_NO_HEADERS = httpx.Headers()
+
 
 class HttpHlrProvider:
     def __init__(
@@ -50,32 +52,44 @@ class HttpHlrProvider:
         if api_key:
             self._headers.append((fields.auth_header, fields.auth_scheme + api_key))
         self._transport = transport or KeepAliveTransport(max_connections=max_connections)
+        # On the keep-alive transport, the request head is encoded once and reused for every lookup.
+        u = self._url
+        self._origin = (u.scheme, u.host, u.port or {"https": 443}.get(u.scheme, 80))
+        head = [f"POST {u.raw_path.decode('ascii')} HTTP/1.1", f"host: {u.netloc.decode('ascii')}"]
+        head += [f"{name}: {value}" for name, value in self._headers]
+        self._head = ("\r\n".join(head) + "\r\n").encode("latin-1")
 
     @property
     def name(self) -> str:
         return self._name
 
     async def lookup(self, number: str) -> HlrResult:
-        request = httpx.Request(
-            "POST", self._url, headers=self._headers, content=self._reader.request_body(number)
-        )
+        content = self._reader.request_body(number)
         try:
             async with asyncio.timeout(self._timeout):
-                response = await self._transport.handle_async_request(request)
-                try:
-                    body = await response.aread()
-                finally:
-                    await response.aclose()
+                status, headers, body = await self._post(content)
         except TimeoutError:
             raise HlrTimeoutError(f"no answer within {self._timeout * 1000:.0f} ms") from None
         except httpx.TimeoutException as exc:
             raise HlrTimeoutError(f"no answer in time ({type(exc).__name__})") from None
         except (httpx.TransportError, OSError) as exc:
             raise HlrUnavailableError(f"cannot reach the provider: {exc}") from None
-        status = response.status_code
         if status == 200:
             return self._reader.read(number, body, provider=self._name, at=self._clock.now())
-        raise self._error_for(status, response.headers, body)
+        raise self._error_for(status, headers, body)
+
+    async def _post(self, content: bytes) -> tuple[int, httpx.Headers, bytes]:
+        transport = self._transport
+        if isinstance(transport, KeepAliveTransport):
+            data = b"%scontent-length: %d\r\n\r\n%s" % (self._head, len(content), content)
+            status, raw_headers, body = await transport.send(self._origin, data)
+            return status, httpx.Headers(raw_headers) if status != 200 else _NO_HEADERS, body
+        request = httpx.Request("POST", self._url, headers=self._headers, content=content)
+        response = await transport.handle_async_request(request)
+        try:
+            return response.status_code, response.headers, await response.aread()
+        finally:
+            await response.aclose()
 
     def _error_for(self, status: int, headers: httpx.Headers, body: bytes) -> HlrError:
         said = self._reader.error_text(body)

@@ -7,7 +7,6 @@ first that is present and not null. Everything vendor-specific lives in the map,
 from __future__ import annotations
 
 from datetime import datetime
-from string import Template
 from typing import Any
 
 import orjson
@@ -75,7 +74,7 @@ class ResponseReader:
 
     def __init__(self, fields: HlrFieldMap) -> None:
         self.fields = fields
-        self._template = Template(fields.request_body)
+        self._template = fields.request_body
         self._result = compile_path(fields.result)
         compiled = {
             name: compile_path(getattr(fields, name))
@@ -89,7 +88,8 @@ class ResponseReader:
 
     def request_body(self, number: str) -> bytes:
         quoted = orjson.dumps(number).decode()[1:-1]
-        return self._template.safe_substitute(e164=quoted, digits=quoted.removeprefix("+")).encode()
+        digits = quoted.removeprefix("+")
+        return self._template.replace("$e164", quoted).replace("$digits", digits).encode()
 
     def error_text(self, body: bytes) -> str | None:
         """The provider's own words about a failure, when its body says any."""

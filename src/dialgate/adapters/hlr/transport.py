@@ -24,6 +24,7 @@ import httptools
 import httpx
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+Origin = tuple[str, str, int]  # scheme, host, port
 
 
 class _StaleConnectionError(Exception):
@@ -59,7 +60,7 @@ class _Connection:
     def usable(self, expiry: float) -> bool:
         return not self.reader.at_eof() and time.monotonic() - self.idle_since < expiry
 
-    async def exchange(self, data: bytes, request: httpx.Request) -> tuple[int, _Answer, bool]:
+    async def exchange(self, data: bytes, request: httpx.Request | None) -> tuple[int, _Answer, bool]:
         self.writer.write(data)
         await self.writer.drain()
         answer = _Answer()
@@ -113,12 +114,21 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         self._slots = asyncio.Semaphore(max_connections)
         self._expiry = keepalive_expiry
         self._ssl_context = ssl_context
-        self._idle: dict[tuple[str, str, int], deque[_Connection]] = {}
+        self._idle: dict[Origin, deque[_Connection]] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         origin = (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme, 80))
-        data = _encode(request, await request.aread())
+        status, headers, body = await self.send(origin, _encode(request, await request.aread()), request)
+        return httpx.Response(status, headers=headers, content=body, request=request)
+
+    async def send(
+        self, origin: Origin, data: bytes, request: httpx.Request | None = None
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Send an encoded request (head and body) to `origin`; status, headers and body of the answer.
+
+        The HTTP adapter calls this directly with a request head it encodes once, skipping the cost of
+        httpx's Request and Response objects on every lookup. Raises httpx's transport errors."""
         async with self._slots:
             for attempt in (1, 2):
                 conn, reused = self._reuse(origin), True
@@ -144,12 +154,10 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
                     self._idle.setdefault(origin, deque()).append(conn)
                 else:
                     conn.close()
-                return httpx.Response(
-                    status, headers=answer.headers, content=b"".join(answer.body), request=request
-                )
+                return status, answer.headers, b"".join(answer.body)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _reuse(self, origin: tuple[str, str, int]) -> _Connection | None:
+    def _reuse(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)
         while idle:
             conn = idle.pop()
@@ -158,7 +166,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             conn.close()
         return None
 
-    async def _connect(self, origin: tuple[str, str, int], request: httpx.Request) -> _Connection:
+    async def _connect(self, origin: Origin, request: httpx.Request | None) -> _Connection:
         scheme, host, port = origin
         tls: ssl.SSLContext | None = None
         if scheme == "https":
