@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from dialgate.adapters.hlr.scenario import Scenario
-from dialgate.adapters.hlr.sim import HlrSimulator, LoopbackServer
+from dialgate.adapters.hlr.sim import SHAPES, HlrSimulator, LoopbackServer
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,7 @@ def sim(sim_server: LoopbackServer) -> HlrSimulator:
     app: HlrSimulator = sim_server.app
     app.reset()
     app.scenario, app.latency, app.error_rate, app.api_key = Scenario.load(), 0.0, 0.0, None
+    app.shapes = SHAPES
     return app
 
 

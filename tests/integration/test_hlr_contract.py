@@ -219,3 +219,14 @@ def test_a_connection_closed_by_the_server_is_replaced(sim: HlrSimulator, sim_ur
         return await provider.lookup("+48451000120")
 
     assert run(provider, across_a_hang).roaming_country == "US"
+
+
+def test_hlr_sim_serves_only_the_shapes_it_is_asked_to(sim: HlrSimulator, sim_url: str) -> None:
+    sim.shapes = ("infobip",)
+    try:
+        assert lookup(http_provider("infobip", sim_url), "+48451000120").roaming_country == "US"
+        assert isinstance(
+            failure(http_provider("hlr-lookups", sim_url), "+48451000120"), e.HlrRequestRejectedError
+        )
+    finally:
+        sim.shapes = ("hlr-lookups", "infobip")
