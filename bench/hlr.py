@@ -118,14 +118,15 @@ def main() -> None:
             f"  latency-bound ceiling at this concurrency: {ceiling:,.0f} lookups/s; reached {rate / ceiling:.0%}"
         )
         print(
-            f"  CPU per lookup: client {cpu / asked * 1e6:.0f} us, hlr-sim {sim_cpu / asked * 1e6:.0f} us; "
+            f"  CPU per lookup: client {cpu / asked * 1e6:.0f} us ({asked / cpu:,.0f} lookups per client CPU-second), "
+            f"hlr-sim {sim_cpu / asked * 1e6:.0f} us; "
             f"load average during the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
         print("  states: " + ", ".join(f"{s.value} {n:,}" for s, n in states.items() if n))
 
         second = build(settings)
         try:
-            wall2, _, found2 = _timed(lambda: second.runtime.roaming.resolve_sync(numbers))
+            wall2, cpu2, found2 = _timed(lambda: second.runtime.roaming.resolve_sync(numbers))
         finally:
             second.close()
         asked2 = httpx.get(url + "/_sim/stats").json()["total"] - asked
@@ -134,6 +135,10 @@ def main() -> None:
             f"run 2 (new runtime, store's cache): {len(numbers):,} numbers in {wall2:.2f} s = "
             f"{len(numbers) / wall2:,.0f} numbers/s (target >= 100,000); {asked2} lookups reached the provider; "
             f"answers identical: {same}"
+        )
+        print(
+            f"  CPU: {cpu2:.2f} s = {len(numbers) / cpu2:,.0f} numbers per CPU-second; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
     finally:
         sim.terminate()
