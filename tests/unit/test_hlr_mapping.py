@@ -239,3 +239,17 @@ def test_retry_after_is_read_as_seconds_or_as_a_date() -> None:
     assert retry_after_seconds("Mon, 23 Nov 2026 10:00:07 GMT", now=now) == 7.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_an_api_key_with_a_line_break_is_refused() -> None:
+    from dialgate.adapters.hlr.http import HttpHlrProvider
+    from dialgate.errors import InputError
+
+    with pytest.raises(InputError, match="line break"):
+        HttpHlrProvider(
+            url="http://127.0.0.1:9",
+            fields=HlrSettings().field_map(),
+            name="x",
+            clock=None,  # type: ignore[arg-type]
+            api_key="key\r\nX-Injected: 1",
+        )

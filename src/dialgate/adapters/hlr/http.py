@@ -25,6 +25,7 @@ from dialgate.domain.hlr_errors import (
     HlrUnavailableError,
 )
 from dialgate.domain.roaming import HlrResult
+from dialgate.errors import InputError
 from dialgate.services.ports import Clock
 
 _NO_HEADERS = httpx.Headers()
@@ -50,13 +51,15 @@ class HttpHlrProvider:
         self._timeout = timeout
         self._headers = [("content-type", "application/json"), ("accept", "application/json")]
         if api_key:
+            if any(ch in api_key for ch in "\r\n\0"):
+                raise InputError("the API key contains a line break").at(field="DIALGATE_HLR__API_KEY")
             self._headers.append((fields.auth_header, fields.auth_scheme + api_key))
         self._transport = transport or KeepAliveTransport(max_connections=max_connections)
         # On the keep-alive transport, the request head is encoded once and reused for every lookup.
         u = self._url
         self._origin = (u.scheme, u.host, u.port or {"https": 443}.get(u.scheme, 80))
         head = [f"POST {u.raw_path.decode('ascii')} HTTP/1.1", f"host: {u.netloc.decode('ascii')}"]
-        head += [f"{name}: {value}" for name, value in self._headers]
+        head += [f"{key}: {value}" for key, value in self._headers]
         self._head = ("\r\n".join(head) + "\r\n").encode("latin-1")
 
     @property

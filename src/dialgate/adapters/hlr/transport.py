@@ -24,6 +24,7 @@ import httptools
 import httpx
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_MAX_ANSWER = 1 << 20  # an HLR answer is a few hundred bytes; anything this big is not one
 Origin = tuple[str, str, int]  # scheme, host, port
 
 
@@ -65,7 +66,7 @@ class _Connection:
         await self.writer.drain()
         answer = _Answer()
         parser = httptools.HttpResponseParser(answer)
-        received = False
+        received = 0
         while not answer.complete:
             chunk = await self.reader.read(65536)
             if not chunk:
@@ -76,7 +77,9 @@ class _Connection:
                 raise httpx.RemoteProtocolError(
                     "the server closed the connection mid-answer", request=request
                 )
-            received = True
+            received += len(chunk)
+            if received > _MAX_ANSWER:
+                raise httpx.RemoteProtocolError("the answer is larger than 1 MiB", request=request)
             try:
                 parser.feed_data(chunk)
             except httptools.HttpParserError as exc:
