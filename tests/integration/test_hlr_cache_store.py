@@ -9,7 +9,7 @@ from dialgate.adapters.db.hlr_cache import SqlHlrCache
 from dialgate.adapters.hlr.sim import HlrSimulator
 from dialgate.bootstrap import build
 from dialgate.config import HlrSettings, Settings
-from dialgate.domain.roaming import HlrResult, HlrStatus, Roaming, RoamingState
+from dialgate.domain.roaming import HlrResult, HlrStatus, Roaming, RoamingState, RoamingStatus
 from tests.conftest import T0
 
 # Fixtures whose answers say where the number is (absent phones are asked again: they may be back on).
@@ -152,3 +152,18 @@ def test_rows_written_through_the_orm_types_are_read_and_compared_alike(containe
     cache = SqlHlrCache(container.engine)
     assert cache.get_many(["+48451000120"], T0)["+48451000120"].looked_up_at == T0 + timedelta(microseconds=1)
     assert cache.get_many(["+48451000120"], T0 + timedelta(microseconds=2)) == {}
+
+
+def test_statuses_are_read_straight_from_the_store(container) -> None:
+    cache = SqlHlrCache(container.engine)
+    cache.put_many([result("+48451000120", country="US"), result("+48451000110", country="DE"),
+                    result("+48451000100", country=None)])  # fmt: skip
+    found = cache.get_statuses(
+        ["+48451000120", "+48451000110", "+48451000100", "+48451000199"], T0, fail_open=True
+    )
+    assert {n: s.state for n, s in found.items()} == {
+        "+48451000120": RoamingState.OUTSIDE_EEA,
+        "+48451000110": RoamingState.IN_EEA,
+        "+48451000100": RoamingState.HOME,
+    }
+    assert found["+48451000120"] == RoamingStatus(RoamingState.OUTSIDE_EEA, "US", T0, "fake", None, True)

@@ -72,24 +72,39 @@ NOT_NEEDED = RoamingStatus(RoamingState.NOT_NEEDED)
 
 
 def roaming_status(result: HlrResult, *, fail_open: bool = False) -> RoamingStatus:
-    """Interpret a provider's answer. `fail_open` is the operator's choice, carried for the rule.
-
-    Called once per number of a batch (100,000 from a cache), hence no helper closure here."""
-    state: RoamingState
-    error: str | None = None
-    if result.error is not None or result.roaming is Roaming.UNKNOWN:
-        state, error = RoamingState.UNKNOWN, result.error or "roaming status not reported"
-    elif result.roaming is Roaming.NO:
-        state = RoamingState.HOME
-    elif result.roaming_country is None:
-        state, error = RoamingState.UNKNOWN, "roaming, but the country was not reported"
-    elif result.roaming_country.upper() in EU_EEA:
-        state = RoamingState.IN_EEA
-    else:
-        state = RoamingState.OUTSIDE_EEA
-    return RoamingStatus(
-        state, result.roaming_country, result.looked_up_at, result.provider, error, fail_open
+    """Interpret a provider's answer. `fail_open` is the operator's choice, carried for the rule."""
+    return status_of(
+        result.roaming,
+        result.roaming_country,
+        result.looked_up_at,
+        result.provider,
+        error=result.error,
+        fail_open=fail_open,
     )
+
+
+def status_of(
+    roaming: Roaming,
+    country: str | None,
+    looked_up_at: datetime | None,
+    provider: str | None,
+    *,
+    error: str | None = None,
+    fail_open: bool = False,
+) -> RoamingStatus:
+    """The status from the facts it depends on (a cache keeps only those)."""
+    state, why = _state(roaming, country, error)
+    return RoamingStatus(state, country, looked_up_at, provider, why, fail_open)
+
+
+def _state(roaming: Roaming, country: str | None, error: str | None) -> tuple[RoamingState, str | None]:
+    if error is not None or roaming is Roaming.UNKNOWN:
+        return RoamingState.UNKNOWN, error or "roaming status not reported"
+    if roaming is Roaming.NO:
+        return RoamingState.HOME, None
+    if country is None:
+        return RoamingState.UNKNOWN, "roaming, but the country was not reported"
+    return (RoamingState.IN_EEA if country.upper() in EU_EEA else RoamingState.OUTSIDE_EEA), None
 
 
 def needs_lookup(number: PhoneNumber, countries_requiring: set[str] | frozenset[str]) -> bool:

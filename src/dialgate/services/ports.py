@@ -19,7 +19,7 @@ from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.model import Brand, CallAttempt, DncEntry, Vendor
 from dialgate.domain.registry import RegisterHits, SnapshotInfo
-from dialgate.domain.roaming import HlrResult
+from dialgate.domain.roaming import HlrResult, RoamingStatus
 
 
 class Clock(Protocol):
@@ -184,6 +184,13 @@ class HlrCache(Protocol):
 
     def get_many(self, numbers: Sequence[str], fresh_since: datetime) -> dict[str, HlrResult]:
         """The stored answers for these numbers looked up at or after `fresh_since`."""
+        ...
+
+    def get_statuses(
+        self, numbers: Sequence[str], fresh_since: datetime, *, fail_open: bool
+    ) -> dict[str, RoamingStatus]:
+        """What those answers mean (domain.roaming.status_of), reading only what that needs: a scrub's
+        second run asks for 100,000 at once."""
         ...
 
     def put_many(self, results: Sequence[HlrResult]) -> None:

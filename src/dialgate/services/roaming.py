@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import gc
 import itertools
 import logging
@@ -282,7 +283,7 @@ class RoamingService:
         self._thread: threading.Thread | None = None
         self._closed = False
         # Everything below is touched only on the service's loop.
-        self._memory: dict[str, HlrResult] = {}
+        self._memory: dict[str, RoamingStatus] = {}  # what recent answers mean, by number
         self._inflight: dict[str, asyncio.Future[Outcome]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._unwritten: list[HlrResult] = []
@@ -422,10 +423,8 @@ class RoamingService:
         tracker = _Progress(progress, len(wanted))
         statuses: dict[str, RoamingStatus] = {}
 
-        def answered(found: dict[str, HlrResult]) -> None:
-            status = self._status
-            for number, result in found.items():
-                statuses[number] = status(result)
+        def answered(found: dict[str, RoamingStatus]) -> None:
+            statuses.update(found)
             tracker.advance(len(found))
 
         remembered = self._from_memory(wanted)
@@ -473,21 +472,21 @@ class RoamingService:
         ttl = self.policy.cache_ttl
         return None if ttl <= timedelta(0) else self._clock.now() - ttl
 
-    def _from_memory(self, numbers: Iterable[str]) -> dict[str, HlrResult]:
+    def _from_memory(self, numbers: Iterable[str]) -> dict[str, RoamingStatus]:
         since = self._fresh_since()
         if since is None or not self._memory:
             return {}
         memory = self._memory
         found = {}
         for number in numbers:
-            result = memory.get(number)
-            if result is not None and result.looked_up_at >= since:
-                found[number] = result
+            status = memory.get(number)
+            if status is not None and status.looked_up_at is not None and status.looked_up_at >= since:
+                found[number] = status
         self._metrics.cache_hits("memory", len(found))
         return found
 
     async def _from_store(
-        self, numbers: list[str], deadline: float | None, answered: Callable[[dict[str, HlrResult]], None]
+        self, numbers: list[str], deadline: float | None, answered: Callable[[dict[str, RoamingStatus]], None]
     ) -> None:
         """Read the store's cache in chunks, the next chunk's read overlapping this chunk's statuses."""
         since = self._fresh_since()
@@ -497,7 +496,8 @@ class RoamingService:
         loop = asyncio.get_running_loop()
         chunks = [numbers[i : i + _STORE_CHUNK] for i in range(0, len(numbers), _STORE_CHUNK)]
         hits = 0
-        reading = loop.run_in_executor(None, cache.get_many, chunks[0], since)
+        read = functools.partial(cache.get_statuses, fresh_since=since, fail_open=self.policy.fail_open)
+        reading = loop.run_in_executor(None, read, chunks[0])
         for index in range(len(chunks)):
             try:
                 if deadline is None:
@@ -510,19 +510,19 @@ class RoamingService:
                 log.warning("roaming.cache_read_failed", exc_info=True)
                 break
             if index + 1 < len(chunks):
-                reading = loop.run_in_executor(None, cache.get_many, chunks[index + 1], since)
+                reading = loop.run_in_executor(None, read, chunks[index + 1])
             self._keep_all_in_memory(found)
             answered(found)
             hits += len(found)
         self._metrics.cache_hits("store", hits)
 
-    def _keep_in_memory(self, number: str, result: HlrResult) -> None:
+    def _keep_in_memory(self, number: str, status: RoamingStatus) -> None:
         if self.policy.memory_entries > 0:
             self._memory.pop(number, None)
-            self._memory[number] = result
+            self._memory[number] = status
             self._trim_memory()
 
-    def _keep_all_in_memory(self, found: dict[str, HlrResult]) -> None:
+    def _keep_all_in_memory(self, found: dict[str, RoamingStatus]) -> None:
         if self.policy.memory_entries > 0 and found:
             self._memory.update(found)
             self._trim_memory()
@@ -539,7 +539,7 @@ class RoamingService:
         # in minutes, and a repeat lookup is then the only way to know.
         if self._fresh_since() is None or result.roaming is Roaming.UNKNOWN:
             return
-        self._keep_in_memory(result.number, result)
+        self._keep_in_memory(result.number, self._status(result))
         if self._cache is not None:
             self._unwritten.append(result)
             self._schedule_flush()

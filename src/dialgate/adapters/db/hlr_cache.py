@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from dialgate.domain.roaming import HlrResult, HlrStatus, Roaming
+from dialgate.domain.roaming import HlrResult, HlrStatus, Roaming, RoamingState, RoamingStatus, status_of
 from dialgate.errors import StoreError
 
 _CHUNK = 10_000
@@ -46,6 +46,11 @@ _SQL = {
                 original_network = excluded.original_network, current_network = excluded.current_network,
                 mcc = excluded.mcc, mnc = excluded.mnc, looked_up_at = excluded.looked_up_at
             WHERE hlr_cache.looked_up_at <= excluded.looked_up_at""",
+        "statuses": """
+            SELECT number, roaming, roaming_country, looked_up_at, provider
+            FROM hlr_cache
+            JOIN json_each(?) AS wanted ON hlr_cache.number = wanted.value
+            WHERE looked_up_at >= ?""",
         "prune": "DELETE FROM hlr_cache WHERE looked_up_at < ?",
     },
     "postgresql": {
@@ -66,6 +71,10 @@ _SQL = {
                 original_network = excluded.original_network, current_network = excluded.current_network,
                 mcc = excluded.mcc, mnc = excluded.mnc, looked_up_at = excluded.looked_up_at
             WHERE hlr_cache.looked_up_at <= excluded.looked_up_at""",
+        "statuses": """
+            SELECT number, roaming, roaming_country, looked_up_at, provider
+            FROM hlr_cache
+            WHERE number = ANY(%s::varchar[]) AND looked_up_at >= %s""",
         "prune": "DELETE FROM hlr_cache WHERE looked_up_at < %s",
     },
 }
@@ -111,6 +120,35 @@ class SqlHlrCache:
                             aware(at),
                             provider,
                         )
+        except DBAPIError as exc:
+            raise StoreError(f"cannot read the HLR cache: {exc.orig}") from None
+        return found
+
+    def get_statuses(
+        self, numbers: Sequence[str], fresh_since: datetime, *, fail_open: bool
+    ) -> dict[str, RoamingStatus]:
+        found: dict[str, RoamingStatus] = {}
+        since = self._moment(fresh_since)
+        sqlite = self._dialect == "sqlite"
+        # Rows share a handful of (roaming, country, provider) combinations: interpret each once, then
+        # build one RoamingStatus per row with its own time.
+        meaning: dict[tuple[str, str | None, str], tuple[RoamingState, str | None]] = {}
+        status, aware = RoamingStatus, _aware
+        try:
+            with self._engine.connect() as conn:
+                for start in range(0, len(numbers), _CHUNK):
+                    chunk = list(numbers[start : start + _CHUNK])
+                    numbers_param: Any = orjson.dumps(chunk).decode() if sqlite else chunk
+                    rows = conn.exec_driver_sql(self._sql["statuses"], (numbers_param, since)).fetchall()
+                    for n, roaming, country, at, provider in rows:
+                        key = (roaming, country, provider)
+                        known = meaning.get(key)
+                        if known is None:
+                            interpreted = status_of(
+                                _ROAMING.get(roaming, Roaming.UNKNOWN), country, None, provider
+                            )
+                            known = meaning[key] = (interpreted.state, interpreted.error)
+                        found[n] = status(known[0], country, aware(at), provider, known[1], fail_open)
         except DBAPIError as exc:
             raise StoreError(f"cannot read the HLR cache: {exc.orig}") from None
         return found
