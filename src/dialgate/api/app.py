@@ -15,6 +15,7 @@ from dialgate.api import (
     routes_checks,
     routes_events,
     routes_ledger,
+    routes_metrics,
     routes_registry,
     routes_requests,
 )
@@ -60,6 +61,7 @@ def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI
     app.add_route("/v1/checks", routes_checks.check_one, methods=["POST"], include_in_schema=False)
     app.add_route("/v1/checks:batch", routes_checks.check_batch, methods=["POST"], include_in_schema=False)
     _document(app)
+    app.include_router(routes_metrics.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -303,12 +303,18 @@ class RegisterCompiler(Protocol):
 
 
 class HlrProvider(Protocol):
-    """A home-location-register lookup. Raises an HlrError subclass (adapters/hlr) on failure."""
+    """A home-location-register lookup. Raises an HlrError subclass (domain/hlr_errors.py) on failure.
+
+    Called only from the roaming service's own event loop; `aclose` releases pooled connections."""
 
     @property
     def name(self) -> str: ...
 
-    async def lookup(self, number: str) -> HlrResult: ...
+    async def lookup(self, number: str) -> HlrResult:
+        """number: E.164 with '+'."""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 class DecisionStore(Protocol):
@@ -343,15 +349,6 @@ class DecisionStore(Protocol):
     ) -> tuple[AttemptRows, npt.NDArray[np.int64]]:
         """Attempts in [since, until] as columns, and per number the latest attempt ever made up to `until`."""
         ...
-
-
-class RoamingLookup(Protocol):
-    """Resolves the roaming status of mobile numbers before a decision, within a time budget."""
-
-    def resolve(self, numbers: Sequence[str], *, budget_s: float | None) -> dict[str, RoamingStatus]: ...
-
-    @property
-    def fail_open(self) -> bool: ...
 
 
 class DecisionLog(Protocol):
@@ -394,3 +391,38 @@ class Wakeup(Protocol):
 
     async def wait(self, timeout: float) -> None: ...
     def close(self) -> None: ...
+
+
+class HlrCache(Protocol):
+    """Lookup answers kept across processes (the store), so workers and later runs share them."""
+
+    def get_many(self, numbers: Sequence[str], fresh_since: datetime) -> dict[str, HlrResult]:
+        """The stored answers for these numbers looked up at or after `fresh_since`."""
+        ...
+
+    def get_statuses(
+        self, numbers: Sequence[str], fresh_since: datetime, *, fail_open: bool
+    ) -> dict[str, RoamingStatus]:
+        """What those answers mean (domain.roaming.status_of), reading only what that needs: a scrub's
+        second run asks for 100,000 at once."""
+        ...
+
+    def put_many(self, results: Sequence[HlrResult]) -> None:
+        """Store answers, replacing older ones for the same numbers."""
+        ...
+
+
+class RoamingMetrics(Protocol):
+    """What the roaming service reports (adapters/metrics.py exposes it to Prometheus)."""
+
+    def lookup_finished(self, provider: str, seconds: float, error_kind: str | None) -> None:
+        """One request to the provider ended, well (error_kind None) or not."""
+        ...
+
+    def lookup_failed_early(self, provider: str, error_kind: str) -> None:
+        """A lookup ended without asking the provider (breaker open) or its caller stopped waiting."""
+        ...
+
+    def cache_hits(self, layer: str, count: int) -> None: ...
+    def cache_misses(self, count: int) -> None: ...
+    def breaker_changed(self, provider: str, state: str) -> None: ...

@@ -366,3 +366,24 @@ class RegisterCurrentRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     snapshot_id: Mapped[str] = mapped_column(ForeignKey("register_snapshots.id"))
     switched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HlrCacheRow(Base):
+    """The last usable HLR answer per number, shared by every process and run (services/roaming.py).
+
+    Freshness is decided when reading (looked_up_at against the TTL in force), so changing the TTL takes
+    effect at once; a newer answer replaces the row.
+    """
+
+    __tablename__ = "hlr_cache"
+    number: Mapped[str] = mapped_column(E164, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8))
+    roaming: Mapped[str] = mapped_column(String(8))
+    roaming_country: Mapped[str | None] = mapped_column(String(2))
+    ported: Mapped[bool | None] = mapped_column(Boolean)
+    original_network: Mapped[str | None] = mapped_column(String(200))
+    current_network: Mapped[str | None] = mapped_column(String(200))
+    mcc: Mapped[str | None] = mapped_column(String(3))
+    mnc: Mapped[str | None] = mapped_column(String(3))
+    looked_up_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
