@@ -130,3 +130,16 @@ def tamper(container: Container, sql: str, **params: object) -> list[tuple[objec
                 conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         result = conn.execute(text(sql), params)
         return [tuple(r) for r in result] if result.returns_rows else []
+
+
+@pytest.fixture(scope="session")
+def number_tables_dir(request: pytest.FixtureRequest) -> Path:
+    """Bulk parsing's prefix tables take seconds to build: every test run shares one cached copy."""
+    return Path(request.config.cache.mkdir("number-tables"))
+
+
+@pytest.fixture(scope="session")
+def number_tables(number_tables_dir: Path):  # type: ignore[no-untyped-def]
+    from dialgate.adapters.files.number_tables_cache import CachedNumberTables
+
+    return CachedNumberTables(number_tables_dir).load()

@@ -12,6 +12,8 @@ from dialgate.adapters.clock import SystemClock, UlidGenerator
 from dialgate.adapters.db import engine as db
 from dialgate.adapters.db.uow import SqlUnitOfWorkFactory
 from dialgate.adapters.files.evidence import FileEvidenceStore
+from dialgate.adapters.files.number_tables_cache import CachedNumberTables
+from dialgate.adapters.files.scrub_csv import CsvScrubFiles
 from dialgate.config import Settings
 from dialgate.errors import StoreError
 from dialgate.services.ports import Clock
@@ -48,6 +50,8 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
         evidence=FileEvidenceStore(settings.data_dir / "evidence"),
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
         import_batch_size=settings.import_batch_size,
+        number_tables=CachedNumberTables(settings.resolved_cache_dir),
+        scrub_files=CsvScrubFiles(),
     )
     return Container(settings=settings, engine=engine, runtime=runtime)
 

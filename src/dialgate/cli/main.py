@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from dialgate import __version__
-from dialgate.cli import admin, consents, records, serve
+from dialgate.cli import admin, consents, records, scrub, serve
 from dialgate.cli.context import CliState, run_guarded
 
 
@@ -42,7 +42,7 @@ def cli(ctx: click.Context, db: str | None, data_dir: Path | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for module in (admin, consents, records, serve):
+for module in (admin, consents, records, serve, scrub):
     for command in module.COMMANDS:
         cli.add_command(command)
 

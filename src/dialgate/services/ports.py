@@ -6,6 +6,7 @@ Adapters implement them (adapters/db, adapters/files, ...); tests and the demo m
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -15,9 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain.access import Scope
+from dialgate.domain.batch import BatchContext, BatchVerdicts, ScrubColumns
+from dialgate.domain.bulk_numbers import BulkNumbers, NumberDigits
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.model import Brand, CallAttempt, DncEntry, Vendor
+from dialgate.domain.number_tables import NumberTables
 from dialgate.domain.registry import RegisterHits, SnapshotInfo
 from dialgate.domain.roaming import HlrResult
 
@@ -171,3 +175,74 @@ class HlrProvider(Protocol):
     def name(self) -> str: ...
 
     async def lookup(self, number: str) -> HlrResult: ...
+
+
+class NumberTablesSource(Protocol):
+    def load(self) -> NumberTables:
+        """The prefix tables for bulk number parsing: built once, then cached."""
+        ...
+
+
+class BatchRun(Protocol):
+    """One batch of decisions with everything fixed for its whole run: campaign, instant, caller ID and
+    the register snapshots (taken once at the start, so a snapshot switch never splits a run)."""
+
+    @property
+    def snapshots(self) -> Sequence[SnapshotInfo]: ...
+
+    def decide(self, numbers: BulkNumbers) -> BatchVerdicts:
+        """Verdicts for one chunk of parsed numbers; called any number of times per run."""
+        ...
+
+
+class BatchDecider(Protocol):
+    """The decision engine applied to arrays (scrub and batch checks)."""
+
+    def start(self, context: BatchContext) -> BatchRun: ...
+
+
+class ScrubChunk(Protocol):
+    @property
+    def rows(self) -> int: ...
+
+    @property
+    def numbers(self) -> NumberDigits: ...
+
+    @property
+    def unreadable(self) -> npt.NDArray[np.uint8]:
+        """Per row: batch.ROW_OK, or why the row could not be read (it is kept and marked invalid)."""
+        ...
+
+
+class ScrubSource(Protocol):
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    @property
+    def number_column(self) -> str: ...
+
+    @property
+    def bytes_total(self) -> int: ...
+
+    @property
+    def bytes_read(self) -> int: ...
+
+    def chunks(self) -> Iterator[ScrubChunk]: ...
+
+
+class ScrubSink(Protocol):
+    def write(self, chunk: ScrubChunk, columns: ScrubColumns) -> None: ...
+
+    def commit(self) -> None:
+        """Make the output complete and visible at once; until then the target is untouched."""
+        ...
+
+
+class ScrubFiles(Protocol):
+    def open_source(
+        self, path: Path, *, column: str | None, encoding: str | None, delimiter: str | None
+    ) -> AbstractContextManager[ScrubSource]: ...
+
+    def open_sink(self, path: Path, source: ScrubSource) -> AbstractContextManager[ScrubSink]:
+        """Leaving the context without commit() discards everything written."""
+        ...

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from dialgate.services.ports import Clock, EvidenceStore, IdGenerator, UnitOfWorkFactory
+from dialgate.services.ports import (
+    BatchDecider,
+    Clock,
+    EvidenceStore,
+    IdGenerator,
+    NumberTablesSource,
+    RegisterStore,
+    ScrubFiles,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass
@@ -16,3 +25,7 @@ class Runtime:
     evidence: EvidenceStore
     clock_skew: timedelta = timedelta(minutes=5)
     import_batch_size: int = 5000
+    registers: RegisterStore | None = None
+    number_tables: NumberTablesSource | None = None
+    batch_decider: BatchDecider | None = None  # None: scrub uses the provisional decider
+    scrub_files: ScrubFiles | None = None
