@@ -12,6 +12,7 @@ from dialgate.adapters.clock import SystemClock, UlidGenerator
 from dialgate.adapters.db import engine as db
 from dialgate.adapters.db.uow import SqlUnitOfWorkFactory
 from dialgate.adapters.files.evidence import FileEvidenceStore
+from dialgate.adapters.files.job_files import DirectoryJobFiles
 from dialgate.adapters.files.number_tables_cache import CachedNumberTables
 from dialgate.adapters.files.scrub_csv import CsvScrubFiles
 from dialgate.config import Settings
@@ -52,6 +53,7 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
         import_batch_size=settings.import_batch_size,
         number_tables=CachedNumberTables(settings.resolved_cache_dir),
         scrub_files=CsvScrubFiles(),
+        job_files=DirectoryJobFiles(settings.data_dir / "scrubs"),
     )
     return Container(settings=settings, engine=engine, runtime=runtime)
 

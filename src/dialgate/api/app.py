@@ -6,8 +6,9 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from dialgate import __version__
-from dialgate.api import problems, routes_ledger
+from dialgate.api import problems, routes_ledger, routes_scrubs
 from dialgate.api.auth import KeyCache
+from dialgate.api.jobs import BackgroundJobs
 from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build
 from dialgate.config import load_settings
@@ -25,8 +26,10 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.runtime = container.runtime
     app.state.key_cache = KeyCache()
+    app.state.jobs = BackgroundJobs()
     problems.install(app)
     app.include_router(routes_ledger.router)
+    app.include_router(routes_scrubs.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,7 @@ from dialgate.domain.model import Brand, CallAttempt, DncEntry, Vendor
 from dialgate.domain.number_tables import NumberTables
 from dialgate.domain.registry import RegisterHits, SnapshotInfo
 from dialgate.domain.roaming import HlrResult
+from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
 
 
 class Clock(Protocol):
@@ -118,6 +119,25 @@ class ApiKeyRepository(Protocol):
     def get(self, key_id: str) -> ApiKeyRecord | None: ...
 
 
+class ScrubJobRepository(Protocol):
+    def add(self, job: ScrubJob) -> None: ...
+    def get(self, job_id: str) -> ScrubJob | None: ...
+    def start(self, job_id: str, at: datetime) -> None: ...
+    def progress(self, job_id: str, bytes_done: int, counts: dict[str, Any], at: datetime) -> None:
+        """Counts so far (ScrubReport.counts) and a heartbeat."""
+        ...
+
+    def finish(
+        self,
+        job_id: str,
+        status: JobStatus,
+        at: datetime,
+        *,
+        summary: dict[str, Any] | None = None,
+        error: dict[str, str] | None = None,
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     brands: BrandRepository
     vendors: VendorRepository
@@ -126,6 +146,7 @@ class UnitOfWork(Protocol):
     dnc: DncRepository
     attempts: AttemptRepository
     apikeys: ApiKeyRepository
+    scrub_jobs: ScrubJobRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -246,3 +267,15 @@ class ScrubFiles(Protocol):
     def open_sink(self, path: Path, source: ScrubSource) -> AbstractContextManager[ScrubSink]:
         """Leaving the context without commit() discards everything written."""
         ...
+
+
+class JobFiles(Protocol):
+    """Where background scrubs keep the uploaded list and the result."""
+
+    def save_input(self, job_id: str, chunks: Iterable[bytes]) -> int:
+        """Store the upload; returns its size in bytes."""
+        ...
+
+    def input_path(self, job_id: str) -> Path: ...
+    def result_path(self, job_id: str) -> Path: ...
+    def discard_input(self, job_id: str) -> None: ...

@@ -10,6 +10,7 @@ from dialgate.services.ports import (
     Clock,
     EvidenceStore,
     IdGenerator,
+    JobFiles,
     NumberTablesSource,
     RegisterStore,
     ScrubFiles,
@@ -29,3 +30,4 @@ class Runtime:
     number_tables: NumberTablesSource | None = None
     batch_decider: BatchDecider | None = None  # None: scrub uses the provisional decider
     scrub_files: ScrubFiles | None = None
+    job_files: JobFiles | None = None

@@ -61,6 +61,7 @@ class ScrubProgress:
     bytes_done: int
     bytes_total: int
     rows: int
+    report: ScrubReport  # the counts so far (read it during the callback; it keeps changing)
 
 
 @dataclass
@@ -79,6 +80,16 @@ class ScrubReport:
     snapshots: list[SnapshotInfo] = field(default_factory=list)
     at: str = ""
     seconds: float = 0.0
+
+    def counts(self) -> dict[str, Any]:
+        """The counts alone (what a job reports while it runs)."""
+        return {
+            "rows": self.rows,
+            "allowed": self.allowed,
+            "blocked": self.blocked,
+            "reasons": {code: self.reasons[code] for code in REASON_CODES if self.reasons[code]},
+            "unreadable": dict(self.unreadable),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,7 +162,7 @@ def run_scrub(
                 sink.write(chunk, scrub_columns(numbers, verdicts))
                 _count(report, chunk, numbers, verdicts, region)
                 if progress is not None:
-                    progress(ScrubProgress(source.bytes_read, source.bytes_total, report.rows))
+                    progress(ScrubProgress(source.bytes_read, source.bytes_total, report.rows, report))
             sink.commit()
     report.seconds = time.perf_counter() - started
     return report

@@ -16,6 +16,7 @@ from dialgate.adapters.db.repositories import (
     SqlDnc,
     SqlVendors,
 )
+from dialgate.adapters.db.scrub_jobs import SqlScrubJobs
 from dialgate.errors import StoreError
 from dialgate.services.ports import (
     ApiKeyRepository,
@@ -24,6 +25,7 @@ from dialgate.services.ports import (
     CampaignRepository,
     ConsentRepository,
     DncRepository,
+    ScrubJobRepository,
     VendorRepository,
 )
 
@@ -36,6 +38,7 @@ class SqlUnitOfWork:
     dnc: DncRepository
     attempts: AttemptRepository
     apikeys: ApiKeyRepository
+    scrub_jobs: ScrubJobRepository
 
     def __init__(self, engine: Engine, *, write: bool) -> None:
         self._engine, self._write = engine, write
@@ -57,6 +60,7 @@ class SqlUnitOfWork:
         self.dnc = SqlDnc(conn)
         self.attempts = SqlAttempts(conn)
         self.apikeys = SqlApiKeys(conn)
+        self.scrub_jobs = SqlScrubJobs(conn)
         return self
 
     @property
