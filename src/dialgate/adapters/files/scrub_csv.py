@@ -24,14 +24,17 @@ import contextlib
 import csv
 import io
 import os
+import queue
 import re
 import secrets
+import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +71,7 @@ _NORMALISE = re.compile(r"[\s_.\-]+")
 csv.field_size_limit(1 << 30)
 
 Opener = Callable[[Path], BinaryIO]
+T = TypeVar("T")
 
 
 def _open_for_writing(path: Path) -> BinaryIO:
@@ -125,9 +129,10 @@ class SlowChunk:
 
 @dataclass
 class LongRecord:
-    """One record too long to hold: its bytes are streamed from the input to the output."""
+    """One record too long to hold in memory: its bytes wait in a temporary file (on disk past a few
+    megabytes), without its line end, until the sink copies them to the output."""
 
-    pieces: Iterator[bytes]
+    spool: BinaryIO
     first_line: int
     input_bytes: int = 0
     numbers: NumberDigits = field(default_factory=lambda: NumberDigits.from_strings([""]))
@@ -150,10 +155,14 @@ class CsvScrubFiles:
         chunk_bytes: int = CHUNK_BYTES,
         max_record_bytes: int = MAX_RECORD_BYTES,
         opener: Opener = _open_for_writing,
+        overlap: int = 2,
     ) -> None:
+        """`overlap`: chunks read ahead and written behind in background threads, so that reading,
+        deciding and writing use the cores at once; 0 does everything in the caller's thread."""
         self.chunk_bytes = chunk_bytes
         self.max_record_bytes = max(max_record_bytes, 16)
         self.opener = opener
+        self.overlap = overlap
 
     @contextmanager
     def open_source(
@@ -168,7 +177,10 @@ class CsvScrubFiles:
             raise InputError(f"file '{path}' cannot be read: {exc.strerror}").at(file=name) from None
         with handle:
             source = CsvSource(self, path, handle, column=column, encoding=encoding, delimiter=delimiter)
-            yield source
+            try:
+                yield source
+            finally:
+                source.close()
 
     @contextmanager
     def open_sink(self, path: Path, source: ScrubSource) -> Iterator[CsvSink]:
@@ -204,6 +216,7 @@ class CsvSource:
         self._pending = b""
         self._eof = False
         self._line = 1
+        self._ahead: ReadAhead[Chunk] | None = None
         bom = self._read_start()
         self.layout = self._read_header(path, codec, bom, column, delimiter)
 
@@ -217,6 +230,16 @@ class CsvSource:
         return self.layout.number_column
 
     def chunks(self) -> Iterator[Chunk]:
+        if self._files.overlap <= 0:
+            return self._chunks()
+        self._ahead = ReadAhead(self._chunks(), self._files.overlap)
+        return self._ahead
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()
+
+    def _chunks(self) -> Iterator[Chunk]:
         files = self._files
         while True:
             if not self._eof and len(self._pending) < files.chunk_bytes:
@@ -225,12 +248,13 @@ class CsvSource:
             if self._eof:
                 if self._pending:
                     data, self._pending = self._pending, b""
-                    yield self._chunk(data)
+                    yield self._chunk(data, _Marks.of(data))
                 return
-            cut = _last_record_end(self._pending)
+            marks = _Marks.of(self._pending)
+            cut = marks.last_record_end()
             if cut > 0:
                 data, self._pending = self._pending[:cut], self._pending[cut:]
-                yield self._chunk(data)
+                yield self._chunk(data, marks.before(cut))
             elif len(self._pending) <= files.max_record_bytes:
                 self._read_more()
             elif (newline := self._pending.find(b"\n")) >= 0:
@@ -239,11 +263,11 @@ class CsvSource:
                 data, self._pending = self._pending[: newline + 1], self._pending[newline + 1 :]
                 yield self._careful(data, self._take_lines(data), force=ROW_UNPARSEABLE)
             else:
-                record = LongRecord(self._long_pieces(), self._line)
-                yield record
-                for _ in record.pieces:  # the sink normally drains it; make sure we are past it
-                    pass
-                record.input_bytes = 0
+                first = self._line
+                spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115  # the sink closes it
+                for piece in self._long_pieces():
+                    spool.write(piece)
+                yield LongRecord(spool, first)  # type: ignore[arg-type]  # a file object in all but name
 
     # --- reading ---------------------------------------------------------------------------------------
     def _read_block(self) -> bytes | None:
@@ -340,11 +364,12 @@ class CsvSource:
         )
 
     # --- chunks ----------------------------------------------------------------------------------------
-    def _chunk(self, data: bytes) -> Chunk:
-        first = self._take_lines(data)
-        return self._fast(data, first) or self._careful(data, first)
+    def _chunk(self, data: bytes, marks: _Marks) -> Chunk:
+        first = self._line
+        self._line += len(marks.newlines)
+        return self._fast(data, first, marks) or self._careful(data, first)
 
-    def _fast(self, data: bytes, first_line: int) -> FastChunk | None:
+    def _fast(self, data: bytes, first_line: int, marks: _Marks) -> FastChunk | None:
         """Lines as polars strings, the number field from polars' CSV parser; None when the chunk needs
         the careful path (not UTF-8, quoting polars rejects, records the two readings split differently)."""
         layout = self.layout
@@ -368,7 +393,7 @@ class CsvSource:
             )
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
             return None  # not UTF-8, irregular quoting, or a row with too many fields
-        shape = _structure(data, layout)
+        shape = _structure(data, layout, marks)
         if shape is None:
             return None  # a quoted newline may have been \r\n: only the careful path keeps it
         ends_record, field_counts = shape
@@ -474,8 +499,15 @@ class CsvSink:
         ).encode("utf-8", "surrogateescape")
         self._write(header)
         self.committed = False
+        self._behind = WriteBehind(self._write_chunk, files.overlap) if files.overlap > 0 else None
 
     def write(self, chunk: ScrubChunk, columns: ScrubColumns) -> None:
+        if self._behind is not None:
+            self._behind.put(chunk, columns)
+        else:
+            self._write_chunk(chunk, columns)
+
+    def _write_chunk(self, chunk: ScrubChunk, columns: ScrubColumns) -> None:
         if isinstance(chunk, FastChunk):
             self._write(self._fast_bytes(chunk, columns))
         elif isinstance(chunk, SlowChunk):
@@ -486,6 +518,8 @@ class CsvSink:
             raise TypeError(f"not a chunk of this reader: {type(chunk).__name__}")
 
     def commit(self) -> None:
+        if self._behind is not None:
+            self._behind.finish()  # raises what a background write raised
         out = self._out
         assert out is not None, "commit after discard"
         try:
@@ -503,6 +537,8 @@ class CsvSink:
 
     def discard(self) -> None:
         """Remove the temporary file unless it was committed (a failed run never leaves a half file)."""
+        if self._behind is not None:
+            self._behind.abandon()
         if self._out is not None:
             with contextlib.suppress(OSError):
                 self._out.close()
@@ -554,12 +590,114 @@ class CsvSink:
         return "".join(out).encode("utf-8", "surrogateescape")
 
     def _write_long(self, record: LongRecord, columns: ScrubColumns) -> None:
-        held = b""
-        for piece in record.pieces:
-            self._write(held + piece[:-1])
-            held = piece[-1:]
-        tail = self._careful_bytes([""], columns)
-        self._write(held.removesuffix(b"\r") + tail)
+        spool = record.spool
+        size = spool.seek(0, os.SEEK_END)
+        spool.seek(0)
+        if size:  # a carriage return before the line end is the line end's, not the row's
+            spool.seek(size - 1)
+            size -= spool.read(1) == b"\r"
+            spool.seek(0)
+        left = size
+        while left > 0:
+            piece = spool.read(min(left, 1 << 20))
+            left -= len(piece)
+            self._write(piece)
+        spool.close()
+        self._write(self._careful_bytes([""], columns))
+
+
+# --- overlap -----------------------------------------------------------------------------------------
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_END = object()
+
+
+class ReadAhead(Iterator[T]):
+    """Runs an iterator in a background thread, up to `depth` items ahead of its consumer."""
+
+    def __init__(self, items: Iterator[T], depth: int) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(target=self._run, args=(items,), name="scrub-read", daemon=True)
+        self._thread.start()
+
+    def _run(self, items: Iterator[T]) -> None:
+        try:
+            for item in items:
+                if not self._put(item):
+                    return
+            self._put(_END)
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(_Failed(exc))
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        item = self._queue.get()
+        if item is _END:
+            self._done = True
+            raise StopIteration
+        if isinstance(item, _Failed):
+            self._done = True
+            raise item.error
+        return item  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class WriteBehind:
+    """Writes chunks in a background thread; a failure surfaces at the next put or at finish."""
+
+    def __init__(self, write: Callable[[ScrubChunk, ScrubColumns], None], depth: int) -> None:
+        self._write = write
+        self._queue: queue.Queue[tuple[ScrubChunk, ScrubColumns] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="scrub-write", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # raised in the producer's thread
+                    self._error = exc
+
+    def put(self, chunk: ScrubChunk, columns: ScrubColumns) -> None:
+        self._raise()
+        self._queue.put((chunk, columns))
+
+    def finish(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        if self._thread.is_alive():
+            self._error = self._error or RuntimeError("abandoned")
+            self._queue.put(None)
+            self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -637,29 +775,40 @@ def _first_record_end(data: bytes) -> int:
     return pos + 1 if pos >= 0 else -1
 
 
-def _last_record_end(data: bytes) -> int:
-    """Index just after the last newline outside double quotes (data starts outside quotes); -1 if none."""
-    pos = data.rfind(b"\n")
-    if pos < 0:
-        return -1
-    quotes = data.count(b'"', 0, pos)
-    while quotes % 2:
-        prev = data.rfind(b"\n", 0, pos)
-        if prev < 0:
-            return -1
-        quotes -= data.count(b'"', prev, pos)
-        pos = prev
-    return pos + 1
+@dataclass(frozen=True)
+class _Marks:
+    """Where the newlines and double quotes of a buffer are (data starts outside quotes)."""
+
+    newlines: npt.NDArray[np.intp]
+    quotes: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(cls, data: bytes) -> _Marks:
+        buf = np.frombuffer(data, dtype=np.uint8)
+        quotes = np.flatnonzero(buf == 34) if b'"' in data else np.zeros(0, dtype=np.intp)
+        return cls(np.flatnonzero(buf == 10), quotes)
+
+    def last_record_end(self) -> int:
+        """Index just after the last newline outside quotes; -1 if none."""
+        outside = self.newlines[(np.searchsorted(self.quotes, self.newlines) & 1) == 0]
+        return int(outside[-1]) + 1 if len(outside) else -1
+
+    def before(self, end: int) -> _Marks:
+        return _Marks(
+            self.newlines[: np.searchsorted(self.newlines, end)],
+            self.quotes[: np.searchsorted(self.quotes, end)],
+        )
 
 
-def _structure(data: bytes, layout: Layout) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]] | None:
+def _structure(
+    data: bytes, layout: Layout, marks: _Marks
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]] | None:
     """Per physical line: whether it ends a record (an even number of quotes before its newline); per
     record: its number of fields, delimiters inside quotes not counted. None when a record spans lines
     and the chunk has carriage returns (joining its lines back needs the careful path)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == 10)
+    newlines, quotes = marks.newlines, marks.quotes
     line_ends = newlines if data.endswith(b"\n") else np.append(newlines, len(buf))
-    quotes = np.flatnonzero(buf == 34) if b'"' in data else np.zeros(0, dtype=np.intp)
     ends_record = (np.searchsorted(quotes, line_ends) & 1) == 0
     if not ends_record.all() and b"\r" in data:
         return None
@@ -729,29 +878,30 @@ def _lenient(text: str, layout: Layout) -> tuple[str, int]:
     return row[layout.number_index], ROW_OK
 
 
-_SIMPLE = r"^[ \t]*\+?[0-9 ().\-]*[ \t]*$"  # NATIONAL or PLUS of bulk_numbers, in one pattern
-_PUNCTUATION = [" ", "\t", "(", ")", "-", ".", "+"]
+_PUNCTUATION = ["(", ")", "-", ".", " "]
 
 
 def _digits(fields: pl.Series, unreadable: npt.NDArray[np.bool_]) -> NumberDigits:
-    """NumberDigits.from_strings computed with polars kernels. Only the rows of a simple shape are parsed
-    in bulk, and for those removing the punctuation leaves exactly their digits."""
+    """NumberDigits.from_strings with polars kernels: a field is of a simple shape exactly when, edge
+    spaces and tabs trimmed, one leading '+' and the punctuation removed, only digits remain."""
     trimmed = pl.col("f").str.strip_chars(" \t")
     out = pl.DataFrame({"f": fields}).select(
-        pl.col("f").str.contains(_SIMPLE).alias("simple"),
         trimmed.str.starts_with("+").alias("plus"),
         (trimmed.str.len_bytes() == 0).alias("blank"),
-        pl.col("f").str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION)).alias("digits"),
+        trimmed.str.strip_prefix("+").str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION)).alias("body"),
     )
-    digits = out["digits"]
-    count = digits.str.len_bytes().to_numpy().astype(np.int64)
-    value = digits.cast(pl.UInt64, strict=False).fill_null(0).to_numpy().astype(np.uint64)
-    simple = out["simple"].fill_null(False).to_numpy()
+    body = out["body"]
+    value = body.cast(pl.UInt64, strict=False)  # also reads a leading '+', which the shape forbids here
+    count = body.str.len_bytes().fill_null(0).to_numpy().astype(np.int64)
+    simple = (value.is_not_null() & ~body.str.starts_with("+")).fill_null(False).to_numpy()
+    odd = np.flatnonzero(~simple)  # no number: empty, over 19 digits, or not of a simple shape at all
+    if odd.size:
+        simple[odd] = body.gather(odd).str.contains("^[0-9]*$").fill_null(False).to_numpy()
     plus = out["plus"].fill_null(False).to_numpy()
     shape = np.where(simple, np.where(plus, SHAPE_PLUS, SHAPE_NATIONAL), SHAPE_OTHER).astype(np.uint8)
     shape[out["blank"].fill_null(True).to_numpy()] = SHAPE_BLANK
-    value[~simple | (count > 19)] = 0
-    return NumberDigits(shape, value, count, lambda rows: fields.gather(rows).to_list(), unreadable)
+    numbers = value.fill_null(0).to_numpy().astype(np.uint64)
+    return NumberDigits(shape, numbers, count, lambda rows: fields.gather(rows).to_list(), unreadable)
 
 
 def _e164(columns: ScrubColumns) -> pl.Series:
