@@ -905,9 +905,9 @@ def _digits(fields: pl.Series, unreadable: npt.NDArray[np.bool_]) -> NumberDigit
 
 
 def _e164(columns: ScrubColumns) -> pl.Series:
-    text = pl.Series("e164", columns.key).cast(pl.String)
+    key = pl.Series("key", columns.key)
     return pl.select(
-        pl.when(pl.Series(columns.valid)).then(pl.lit("+") + text).otherwise(pl.lit("")).alias("e164")
+        pl.when(pl.Series(columns.valid)).then(pl.format("+{}", key)).otherwise(pl.lit("")).alias("e164")
     )["e164"]
 
 
