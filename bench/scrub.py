@@ -68,14 +68,16 @@ def phase_polars(csv: Path) -> dict[str, float]:
     import polars as pl
 
     out = csv.with_name("polars-copy.csv")
+    cpu = time.process_time()
     started = time.perf_counter()
     frame = pl.read_csv(csv, infer_schema=False)
     read = time.perf_counter() - started
     started = time.perf_counter()
     frame.write_csv(out)
     write = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     out.unlink()
-    return {"read_s": read, "write_s": write, "peak_mb": _peak_rss_mb(), "rows": frame.height}
+    return {"read_s": read, "write_s": write, "cpu_s": cpu, "peak_mb": _peak_rss_mb(), "rows": frame.height}
 
 
 def phase_scrub(csv: Path, register: Path, kind: str) -> dict[str, float]:
@@ -103,16 +105,19 @@ def phase_scrub(csv: Path, register: Path, kind: str) -> dict[str, float]:
     request = ScrubRequest(csv, target, campaign.id, region="US")
     context = BatchContext(campaign, datetime(2026, 11, 23, 15, tzinfo=UTC), "")
     sampler = RssSampler()
+    cpu = time.process_time()
     started = time.perf_counter()
     report = run_scrub(
         CsvScrubFiles(), lambda: tables, ProvisionalDecider(OneRegisterStore(snapshot)), context, request
     )
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     peak_mb = sampler.stop()
     out_bytes = target.stat().st_size
     target.unlink()
     return {
         "seconds": seconds,
+        "cpu_s": cpu,
         "rows": report.rows,
         "register_s": register_s,
         "register_mb": snapshot.nbytes / 2**20,
@@ -183,6 +188,9 @@ def main() -> None:
         "--parse-numbers", type=int, default=None, help="numbers for the parse-only run (default --rows)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the generated files in bench/.data")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds of polars then scrub; the best time of each counts"
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = parser.parse_args()
@@ -208,14 +216,19 @@ def main() -> None:
     generated_s = time.perf_counter() - started
     _child("parse", "1000")  # builds (or loads) the prefix tables outside the timed runs
     size_gb = csv.stat().st_size / 1e9
+    polars_runs, scrub_runs = [], []
     try:
-        polars = _child("polars", str(csv))
-        scrub = _child("scrub", str(csv), str(register), a.register_kind)
+        # Other processes share the machine: interleave the rounds and keep each side's best.
+        for _ in range(max(a.repeat, 1)):
+            polars_runs.append(_child("polars", str(csv)))
+            scrub_runs.append(_child("scrub", str(csv), str(register), a.register_kind))
         parse = _child("parse", str(a.parse_numbers or a.rows))
     finally:
         if not a.keep:
             for path in (csv, register):
                 path.unlink(missing_ok=True)
+    polars = min(polars_runs, key=lambda r: r["read_s"] + r["write_s"])
+    scrub = min(scrub_runs, key=lambda r: r["seconds"])
     polars_s = polars["read_s"] + polars["write_s"]
     rate = scrub["rows"] / scrub["seconds"]
     ratio = scrub["seconds"] / polars_s
@@ -227,14 +240,23 @@ def main() -> None:
         f"register {a.register:,} numbers ({a.register_kind}, {scrub['register_mb']:,.0f} MB), prepared in {generated_s:.0f} s"
     )
     print(
-        f"polars alone, all columns as text:  read {polars['read_s']:.2f} s + write {polars['write_s']:.2f} s = {polars_s:.2f} s"
+        f"polars alone, all columns as text:  read {polars['read_s']:.2f} s + write {polars['write_s']:.2f} s "
+        f"= {polars_s:.2f} s (best of {len(polars_runs)}; {polars['cpu_s']:.1f} CPU s)"
     )
     print(
-        f"scrub end to end (read, parse, decide, write, fsync): {scrub['seconds']:.2f} s = {rate:,.0f} rows/s"
+        f"scrub end to end (read, parse, decide, write, fsync): {scrub['seconds']:.2f} s = {rate:,.0f} rows/s "
+        f"(best of {len(scrub_runs)}; {scrub['cpu_s']:.1f} CPU s)"
         f"   target >= {TARGET_ROWS_PER_S:,} rows/s: {'met' if rate >= TARGET_ROWS_PER_S else 'NOT met'}"
     )
     print(
-        f"scrub / polars read+write: {ratio:.2f}x   target <= {TARGET_RATIO:.0f}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'}"
+        f"scrub / polars read+write: {ratio:.2f}x wall, {scrub['cpu_s'] / polars['cpu_s']:.2f}x CPU   "
+        f"target <= {TARGET_RATIO:.0f}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'}"
+    )
+    print(
+        "  every round (wall s): polars "
+        + ", ".join(f"{r['read_s'] + r['write_s']:.1f}" for r in polars_runs)
+        + "; scrub "
+        + ", ".join(f"{r['seconds']:.1f}" for r in scrub_runs)
     )
     print(
         f"memory: scrub peak {scrub['peak_mb'] - scrub['before_mb']:,.0f} MB above the {scrub['before_mb']:,.0f} MB "
