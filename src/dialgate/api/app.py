@@ -18,8 +18,10 @@ from dialgate.api import (
     routes_metrics,
     routes_registry,
     routes_requests,
+    routes_scrubs,
 )
 from dialgate.api.auth import KeyCache
+from dialgate.api.jobs import BackgroundJobs
 from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build, build_dispatcher
 from dialgate.config import load_settings
@@ -53,6 +55,7 @@ def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI
     app.state.runtime = container.runtime
     app.state.key_cache = KeyCache()
     app.state.check_coalescer = routes_checks.Coalescer(container.runtime)
+    app.state.jobs = BackgroundJobs()
     problems.install(app)
     app.include_router(routes_ledger.router)
     app.include_router(routes_registry.router)
@@ -62,6 +65,7 @@ def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI
     app.add_route("/v1/checks:batch", routes_checks.check_batch, methods=["POST"], include_in_schema=False)
     _document(app)
     app.include_router(routes_metrics.router)
+    app.include_router(routes_scrubs.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> dict[str, str]:

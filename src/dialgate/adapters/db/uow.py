@@ -21,6 +21,7 @@ from dialgate.adapters.db.repositories import (
     SqlVendors,
 )
 from dialgate.adapters.db.requests import SqlRequests
+from dialgate.adapters.db.scrub_jobs import SqlScrubJobs
 from dialgate.adapters.db.webhooks import SqlWebhooks
 from dialgate.errors import StoreError
 from dialgate.services.ports import (
@@ -33,6 +34,7 @@ from dialgate.services.ports import (
     FeedRepository,
     RegisterRepository,
     RequestRepository,
+    ScrubJobRepository,
     VendorRepository,
     WebhookRepository,
 )
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
     feed: FeedRepository
     webhooks: WebhookRepository
     registers: RegisterRepository
+    scrub_jobs: ScrubJobRepository
 
     def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None = None) -> None:
         self._engine, self._write = engine, write
@@ -82,6 +85,7 @@ class SqlUnitOfWork:
         self.feed = self._feed
         self.webhooks = SqlWebhooks(conn)
         self.registers = SqlRegisters(conn)
+        self.scrub_jobs = SqlScrubJobs(conn)
         return self
 
     @property
