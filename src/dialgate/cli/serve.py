@@ -22,7 +22,9 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     import uvicorn
 
     st = state()
-    st.container()  # create or migrate the store once, before any worker starts
+    container = st.container()  # create or migrate the store once, before any worker starts
+    if container.runtime.number_tables is not None:
+        container.runtime.number_tables.load()  # build bulk parsing's tables once; workers read the cache
     st.close()
     # Workers are separate processes: they read their settings from the environment.
     os.environ["DIALGATE_DATA_DIR"] = str(st.settings.data_dir.resolve())
