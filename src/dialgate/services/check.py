@@ -341,7 +341,7 @@ def _log_batch(rt: Runtime, checked: Checked, batch_id: str, via: str) -> None:
     codes: dict[str, int] = {}
     for s, count in zip(sets, per_set, strict=True):
         for d in s:
-            codes[ev.reasons[d].code] = codes.get(ev.reasons[d].code, 0) + int(count)
+            codes[str(ev.reasons[d].code)] = codes.get(str(ev.reasons[d].code), 0) + int(count)
     versions = sorted({str(v) for v in ev.pack_version if v}) if ev.pack_version is not None else []
     rt.decision_log.record_batch({
         "batch_id": batch_id, "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
