@@ -59,3 +59,13 @@ def test_rejects_what_is_not_a_dialable_number(raw, problem):
 def test_rejects_a_region_that_is_not_iso():
     with pytest.raises(InputError, match="ISO 3166"):
         parse_number("0612345678", region="France")
+
+
+def test_ulids_are_crockford_base32_of_time_then_randomness():
+    from dialgate.adapters.clock import encode_ulid
+
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    value = (1790000000000 << 80) | int.from_bytes(bytes(range(10)), "big")
+    expected = "".join(alphabet[(value >> shift) & 31] for shift in range(125, -1, -5))
+    assert encode_ulid(1790000000000, bytes(range(10))) == expected
+    assert encode_ulid(0, bytes(10)) == "0" * 26

@@ -62,6 +62,7 @@ def _fastapi_app(container: Container, *, run_dispatcher: bool = False) -> FastA
     app.state.runtime = container.runtime
     app.state.key_cache = KeyCache()
     app.state.check_coalescer = routes_checks.Coalescer(container.runtime)
+    app.state.consent_writer = routes_ledger.GroupCommit(container.runtime)
     app.state.jobs = BackgroundJobs()
     problems.install(app)
     app.include_router(routes_ledger.router)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 from tempfile import NamedTemporaryFile
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from dialgate.api.auth import require, runtime
@@ -21,9 +23,10 @@ from dialgate.api.schemas import (
     EvidencePublic,
 )
 from dialgate.domain.access import Principal, Scope
+from dialgate.domain.consent import ConsentDraft, ConsentEvent
 from dialgate.domain.timeutil import format_instant
 from dialgate.domain.vocabulary import Outcome, Source
-from dialgate.errors import NotFoundError, PermissionDeniedError
+from dialgate.errors import DialgateError, NotFoundError, PermissionDeniedError
 from dialgate.services import attempts, consent, dnc
 from dialgate.services.runtime import Runtime
 
@@ -37,17 +40,85 @@ def _brand(who: Principal, brand: str | None) -> str:
     return who.brand
 
 
+class GroupCommit:
+    """Consent events that arrive together are sealed and committed in one transaction.
+
+    Each request is answered only after the commit that holds its event, so an answered revocation is
+    in force for every later check. If a group fails (an unknown brand, say), its events are retried
+    one by one, so one bad request never fails its neighbours.
+    """
+
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+        self._pending: list[tuple[ConsentDraft, asyncio.Future[ConsentEvent]]] = []
+        self._draining = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def append(self, draft: ConsentDraft) -> ConsentEvent:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ConsentEvent] = loop.create_future()
+        self._pending.append((draft, future))
+        if not self._draining:
+            self._draining = True
+            self._task = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                group, self._pending = self._pending, []
+                await asyncio.to_thread(self._write, group)
+        finally:
+            self._draining = False
+
+    def _write(self, group: list[tuple[ConsentDraft, asyncio.Future[ConsentEvent]]]) -> None:
+        try:
+            events = consent.record_consents(self._rt, [d for d, _ in group])
+        except DialgateError:
+            if len(group) == 1:
+                self._settle(group[0][1], error=sys.exc_info()[1])
+                return
+            for item in group:
+                self._write([item])
+            return
+        except Exception as exc:  # answer every waiting request, never leave one hanging
+            for _, future in group:
+                self._settle(future, error=exc)
+            return
+        for (_, future), event in zip(group, events, strict=True):
+            self._settle(future, result=event)
+
+    @staticmethod
+    def _settle(
+        future: asyncio.Future[ConsentEvent],
+        *,
+        result: ConsentEvent | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        def done() -> None:
+            if future.cancelled():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)  # type: ignore[arg-type]
+
+        future.get_loop().call_soon_threadsafe(done)
+
+
 @router.post("/consents", status_code=201, response_model=ConsentEventPublic, tags=["consent"])
-def create_consent(
-    body: ConsentCreate, rt: Rt, who: Annotated[Principal, Depends(require(Scope.CONSENT_WRITE))]
+async def create_consent(
+    body: ConsentCreate, request: Request, who: Annotated[Principal, Depends(require(Scope.CONSENT_WRITE))]
 ) -> dict[str, object]:
-    """Append one consent event to the brand's ledger; answers with its seq and hashes."""
+    """Append one consent event to the brand's ledger; answers with its seq and hashes (after commit)."""
+    rt: Runtime = request.app.state.runtime
     fields = body.model_dump()
     fields["brand"] = _brand(who, body.brand)
     if who.vendor is not None:
         fields["actor_vendor"] = fields.get("actor_vendor") or who.vendor
     draft = consent.draft_from_fields(rt, fields, default_source=Source.API)
-    return consent.record_consent(rt, draft).to_dict()
+    writer: GroupCommit = request.app.state.consent_writer
+    return (await writer.append(draft)).to_dict()
 
 
 @router.get("/consents/{number}", response_model=ConsentStatePublic, tags=["consent"])

@@ -30,6 +30,7 @@ def serve(host: str, port: int, workers: int, access_log: bool, proxy_headers: b
     st = state()
     container = st.container()  # create or migrate the store once, before any worker starts
     if container.runtime.number_tables is not None:
+        click.echo("dialgate: preparing the number tables (built once, then cached)…", err=True)
         container.runtime.number_tables.load()  # build bulk parsing's tables once; workers read the cache
     st.close()
     # Workers are separate processes: they read their settings from the environment.

@@ -11,7 +11,9 @@ def format_instant(moment: datetime) -> str:
     """Canonical form used in hashes: 2026-11-23T12:30:00.000000Z."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime reached the canonical form")
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if moment.tzinfo is not UTC:  # instants from the store and the clock are UTC already
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_instant(text: str, field: str = "at") -> datetime:

@@ -7,7 +7,7 @@ refuse exactly the same input with the same messages.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -125,11 +125,24 @@ def append_drafts(
 
 
 def record_consent(rt: Runtime, draft: ConsentDraft) -> ConsentEvent:
-    with rt.uow(write=True) as uow:
-        require_brand(uow, draft.brand)
-        (event,) = append_drafts(uow, [draft], rt.clock.now())
-        uow.commit()
+    (event,) = record_consents(rt, [draft])
     return event
+
+
+def record_consents(rt: Runtime, drafts: Sequence[ConsentDraft]) -> list[ConsentEvent]:
+    """Append several events in one transaction (group commit); all or none. Events in input order."""
+    with rt.uow(write=True) as uow:
+        for brand in dict.fromkeys(d.brand for d in drafts):
+            require_brand(uow, brand)
+        sealed = append_drafts(uow, drafts, rt.clock.now())
+        uow.commit()
+    by_draft = {id(d): e for d, e in zip(_by_brand_order(drafts), sealed, strict=True)}
+    return [by_draft[id(d)] for d in drafts]
+
+
+def _by_brand_order(drafts: Sequence[ConsentDraft]) -> list[ConsentDraft]:
+    """The order append_drafts seals in: brands sorted, each brand's drafts in input order."""
+    return sorted(drafts, key=lambda d: d.brand)
 
 
 def import_consents(

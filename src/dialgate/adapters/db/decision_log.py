@@ -4,6 +4,7 @@ so the hot path never waits on the database. `flush()` drains the queue (CLI exi
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import threading
 import zlib
@@ -15,6 +16,7 @@ import orjson
 from sqlalchemy import Engine, Table
 from sqlalchemy.exc import DBAPIError
 
+from dialgate.adapters.db.engine import writer_lock
 from dialgate.adapters.db.tables import DecisionBatchRow, DecisionRow, table
 
 _decisions, _batches = table(DecisionRow), table(DecisionBatchRow)
@@ -25,6 +27,7 @@ class BackgroundDecisionLog:
     def __init__(self, engine: Engine, *, interval_s: float = 0.25, max_batch: int = 5000) -> None:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
+        self._writer = writer_lock(engine) or contextlib.nullcontext()
         self._queue: deque[dict[str, object]] = deque()
         self._batches: deque[dict[str, object]] = deque()
         self._interval, self._max_batch = interval_s, max_batch
@@ -71,7 +74,7 @@ class BackgroundDecisionLog:
                 rows = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
                 batches = [self._batches.popleft() for _ in range(min(50, len(self._batches)))]
                 try:
-                    with self._engine.begin() as conn:
+                    with self._writer, self._engine.begin() as conn:
                         if rows:
                             # plain executemany: SQLAlchemy's per-value processing cost more than the insert
                             conn.exec_driver_sql(

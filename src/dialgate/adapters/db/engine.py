@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,65 @@ from sqlalchemy.exc import OperationalError
 from dialgate.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class WriterLock:
+    """One SQLite writer at a time, across threads and processes, waiting in the kernel.
+
+    SQLite's own busy handler makes a blocked writer sleep and retry with growing pauses; with several
+    server workers writing, that capped appends at a hundred a second. Writers now queue on a thread
+    lock, then on an advisory lock (flock) of a file beside the database.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._thread = threading.Lock()
+        self._fd: int | None = None
+        self._held = False
+
+    def acquire(self) -> bool:
+        self._thread.acquire()
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except OSError:
+            self._thread.release()
+            raise
+        self._held = True
+        return True
+
+    def release(self) -> None:
+        self._held = False
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread.release()
+
+    def locked(self) -> bool:
+        return self._held
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+_WRITER_LOCKS: dict[str, WriterLock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def writer_lock(engine: Engine) -> WriterLock | None:
+    """The SQLite database's writer lock (shared by everything in this process); None elsewhere."""
+    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return None
+    path = str(Path(engine.url.database).resolve())
+    with _WRITER_LOCKS_GUARD:
+        lock = _WRITER_LOCKS.get(path)
+        if lock is None:
+            lock = _WRITER_LOCKS[path] = WriterLock(Path(path + ".writer-lock"))
+        return lock
 
 
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, text, update
+import orjson
+from sqlalchemy import Connection, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -69,27 +71,30 @@ class SqlFeed:
             drafts = by_brand[brand]
             last = self._reserve(brand, len(drafts))
             first = last - len(drafts) + 1
-            self._c.execute(
-                insert(_events),
-                [
-                    {
-                        "brand_id": brand,
-                        "seq": first + i,
-                        "event_id": "evt_" + self._new_id(),
-                        "type": str(d.type),
-                        "number": d.number,
-                        "occurred_at": d.occurred_at,
-                        "data": d.data,
-                    }
-                    for i, d in enumerate(drafts)
-                ],
-            )
+            rows = [
+                (brand, first + i, "evt_" + self._new_id(), str(d.type), d.number, d.occurred_at, d.data)
+                for i, d in enumerate(drafts)
+            ]
+            self._insert(rows)
         if self._c.dialect.name == "postgresql":
             self._c.execute(text("SELECT pg_notify(:channel, :payload)"), {
                 "channel": NOTIFY_CHANNEL,
                 "payload": ",".join(sorted(by_brand))[:7000],
             })  # fmt: skip
         return True
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        """Plain executemany (bulk imports publish one event per row: SQLAlchemy's per-value
+        processing would cost as much as the import itself)."""
+        sqlite = self._c.dialect.name == "sqlite"
+        mark = "?" if sqlite else "%s"
+        sql = f"INSERT INTO change_events (brand_id, seq, event_id, type, number, occurred_at, data) VALUES ({', '.join([mark] * 7)})"  # noqa: S608 (fixed names)
+        params = []
+        for brand, seq, event_id, type_, number, at, data in rows:
+            utc = at.astimezone(UTC)
+            when = utc.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else utc
+            params.append((brand, seq, event_id, type_, number, when, orjson.dumps(data).decode()))
+        self._c.exec_driver_sql(sql, params)
 
     def _reserve(self, brand: str, count: int) -> int:
         bump = update(_heads).where(_heads.c.brand_id == brand).values(seq=_heads.c.seq + count)

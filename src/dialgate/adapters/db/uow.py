@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dialgate.adapters.clock import UlidGenerator
+from dialgate.adapters.db.engine import WriterLock, writer_lock
 from dialgate.adapters.db.feed import SqlFeed, notify_committed
 from dialgate.adapters.db.registers import SqlRegisters
 from dialgate.adapters.db.repositories import (
@@ -56,7 +56,7 @@ class SqlUnitOfWork:
     registers: RegisterRepository
     scrub_jobs: ScrubJobRepository
 
-    def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None = None) -> None:
+    def __init__(self, engine: Engine, *, write: bool, write_lock: WriterLock | None = None) -> None:
         self._engine, self._write = engine, write
         self._lock = write_lock if write else None
         self._conn: Connection | None = None
@@ -123,9 +123,9 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # SQLite has one writer at a time. Threads of this process queue on a lock instead of polling
-        # SQLite's busy handler (which sleeps and backs off); only other processes contend there.
-        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+        # SQLite has one writer at a time: writers queue on its lock (engine.WriterLock), not on SQLite's
+        # sleeping busy handler.
+        self._write_lock = writer_lock(engine)
 
     def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, write=write, write_lock=self._write_lock)
