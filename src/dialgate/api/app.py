@@ -16,6 +16,7 @@ from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build, build_dispatcher
 from dialgate.config import load_settings
 from dialgate.services.dispatch import BackgroundDispatcher
+from dialgate.web import app as web
 
 
 def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI:
@@ -50,6 +51,7 @@ def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI
     app.include_router(routes_events.router)
     app.add_route("/v1/checks", routes_checks.check_one, methods=["POST"], include_in_schema=False)
     app.add_route("/v1/checks:batch", routes_checks.check_batch, methods=["POST"], include_in_schema=False)
+    web.install(app, container)  # the dashboard at /, the consumer page at /consumer
     _document(app)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])

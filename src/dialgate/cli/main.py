@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from dialgate import __version__
-from dialgate.cli import admin, check, consents, demo, events, records, requests, serve
+from dialgate.cli import admin, check, consents, demo, events, records, requests, serve, users
 from dialgate.cli.context import CliState, run_guarded
 
 
@@ -42,7 +42,7 @@ def cli(ctx: click.Context, db: str | None, data_dir: Path | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for module in (admin, check, consents, demo, records, serve, requests, events):
+for module in (admin, check, consents, demo, records, serve, requests, events, users):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain.access import Scope
+from dialgate.domain.audit import DayCount, DecisionRecord, Tally
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.feed import FeedDraft, FeedEvent
@@ -24,6 +25,7 @@ from dialgate.domain.registry import RegisterHits, SnapshotInfo
 from dialgate.domain.requests import ConsumerRequest, RequestEvent, RequestKind, RequestStatus
 from dialgate.domain.roaming import HlrResult, RoamingStatus
 from dialgate.domain.rules.inputs import AttemptRows, ConsentRows
+from dialgate.domain.staff import Bucket, StaffUser
 from dialgate.domain.webhooks import DeliveryAttempt, WebhookEndpoint
 
 
@@ -197,6 +199,62 @@ class ApiKeyRepository(Protocol):
     def get(self, key_id: str) -> ApiKeyRecord | None: ...
 
 
+class UserRepository(Protocol):
+    """Staff users of the dashboard."""
+
+    def add(self, user: StaffUser) -> None:
+        """Insert; ConflictError when the username is taken (by any brand)."""
+        ...
+
+    def get(self, user_id: str) -> StaffUser | None: ...
+    def by_username(self, username: str) -> StaffUser | None: ...
+    def list(self, brand: str) -> list[StaffUser]: ...
+    def set_password(self, user_id: str, password_hash: str, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class WebSession:
+    token_hash: str
+    user_id: str
+    created_at: datetime
+    seen_at: datetime
+    expires_at: datetime
+
+
+class SessionRepository(Protocol):
+    def add(self, session: WebSession) -> None: ...
+    def get(self, token_hash: str) -> WebSession | None: ...
+    def touch(self, token_hash: str, at: datetime) -> None: ...
+    def remove(self, token_hash: str) -> None: ...
+    def remove_user(self, user_id: str) -> int: ...
+    def purge(self, before: datetime, idle_since: datetime) -> int:
+        """Forget sessions that expired before `before` or were last seen before `idle_since`."""
+        ...
+
+
+class RateBucketRepository(Protocol):
+    def lock(self, key: str) -> Bucket | None:
+        """The key's bucket, locked against other writers until commit (None: no hits counted)."""
+        ...
+
+    def put(self, key: str, bucket: Bucket, expires_at: datetime) -> None: ...
+    def remove(self, key: str) -> None: ...
+    def purge(self, now: datetime) -> None: ...
+
+
+class DecisionAuditRepository(Protocol):
+    """Reads the decision audit trail (tables `decisions` and `decision_batches`)."""
+
+    def tally(self, brand: str, since: datetime, until: datetime, vendor: str | None) -> Tally: ...
+    def per_day(self, brand: str, since: datetime, until: datetime, vendor: str | None) -> list[DayCount]:
+        """Allowed and blocked decisions per UTC day of evaluation."""
+        ...
+
+    def for_number(self, brand: str, number: str, limit: int, vendor: str | None) -> list[DecisionRecord]:
+        """The latest single decisions on a number, newest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     brands: BrandRepository
     vendors: VendorRepository
@@ -208,6 +266,10 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     feed: FeedRepository
     webhooks: WebhookRepository
+    users: UserRepository
+    sessions: SessionRepository
+    rate_buckets: RateBucketRepository
+    audit: DecisionAuditRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

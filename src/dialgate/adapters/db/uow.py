@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dialgate.adapters.clock import UlidGenerator
+from dialgate.adapters.db.audit import SqlDecisionAudit
 from dialgate.adapters.db.feed import SqlFeed, notify_committed
 from dialgate.adapters.db.repositories import (
     SqlApiKeys,
@@ -20,6 +21,7 @@ from dialgate.adapters.db.repositories import (
     SqlVendors,
 )
 from dialgate.adapters.db.requests import SqlRequests
+from dialgate.adapters.db.staff import SqlRateBuckets, SqlSessions, SqlUsers
 from dialgate.adapters.db.webhooks import SqlWebhooks
 from dialgate.errors import StoreError
 from dialgate.services.ports import (
@@ -28,9 +30,13 @@ from dialgate.services.ports import (
     BrandRepository,
     CampaignRepository,
     ConsentRepository,
+    DecisionAuditRepository,
     DncRepository,
     FeedRepository,
+    RateBucketRepository,
     RequestRepository,
+    SessionRepository,
+    UserRepository,
     VendorRepository,
     WebhookRepository,
 )
@@ -49,6 +55,10 @@ class SqlUnitOfWork:
     requests: RequestRepository
     feed: FeedRepository
     webhooks: WebhookRepository
+    users: UserRepository
+    sessions: SessionRepository
+    rate_buckets: RateBucketRepository
+    audit: DecisionAuditRepository
 
     def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None = None) -> None:
         self._engine, self._write = engine, write
@@ -78,6 +88,10 @@ class SqlUnitOfWork:
         self._feed = SqlFeed(conn, _ids.new_id)
         self.feed = self._feed
         self.webhooks = SqlWebhooks(conn)
+        self.users = SqlUsers(conn)
+        self.sessions = SqlSessions(conn)
+        self.rate_buckets = SqlRateBuckets(conn)
+        self.audit = SqlDecisionAudit(conn)
         return self
 
     @property
