@@ -6,10 +6,180 @@ Nothing here is built at import time; `load_settings()` is called by the entry p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+HlrStatusValue = Literal["active", "absent", "unknown", "unknown-number"]
+
+
+class HlrFieldMap(BaseModel):
+    """Where an HLR provider's JSON keeps each fact: dotted paths (`results.0.to`), `a|b` = first present.
+
+    Two presets ship (`HLR_SHAPES`); `hlr.mapping` overrides any of their fields, so a third vendor with a
+    similar JSON answer needs configuration, not code.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(description="Request path, appended to hlr.url.")
+    request_body: str = Field(
+        description="JSON request body; $e164 is replaced by +<digits>, $digits by the digits alone."
+    )
+    auth_header: str = Field(description="Header that carries the API key.")
+    auth_scheme: str = Field(default="", description="Text before the key in that header, e.g. 'App '.")
+    result: str = Field(default="", description="Path of the lookup result in the answer ('' = the root).")
+    number: str = Field(description="The number the answer is about (checked against the request).")
+    status: str = Field(description="Path of the reachability status.")
+    status_values: dict[str, HlrStatusValue] = Field(
+        description="Provider status values and what they mean; unlisted values mean 'unknown'."
+    )
+    roaming: str = Field(description="Path of the roaming flag (true/false, 'Yes'/'No').")
+    roaming_country_iso: str = Field(default="", description="Roaming country as ISO 3166 alpha-2.")
+    roaming_country_prefix: str = Field(default="", description="Roaming country as a calling code.")
+    roaming_country_name: str = Field(default="", description="Roaming country's English name.")
+    ported: str = Field(default="", description="Path of the ported flag.")
+    original_network: str = Field(default="", description="Path of the original network's name.")
+    current_network: str = Field(default="", description="Path of the current network's name.")
+    mcc: str = Field(default="", description="Path of the MCC.")
+    mnc: str = Field(default="", description="Path of the MNC.")
+    mccmnc: str = Field(
+        default="", description="Path of MCC+MNC in one string (used when mcc/mnc are absent)."
+    )
+    error_message: str = Field(default="", description="Path of the provider's error text, for messages.")
+
+
+HLR_SHAPES: dict[str, dict[str, Any]] = {
+    # hlr-lookups.com v2 `POST /hlr-lookup` (anchors.md §1.6). Their production API signs requests with an
+    # HMAC digest; configure a gateway that signs, or a vendor account that accepts the key header alone.
+    "hlr-lookups": {
+        "path": "/api/v2/hlr-lookup",
+        "request_body": '{"msisdn": "$e164"}',
+        "auth_header": "X-Digest-Key",
+        "number": "msisdn",
+        "status": "connectivity_status",
+        "status_values": {
+            "CONNECTED": "active",
+            "ABSENT": "absent",
+            "INVALID_MSISDN": "unknown-number",
+            "UNDETERMINED": "unknown",
+        },
+        "roaming": "is_roaming",
+        "roaming_country_iso": "roaming_country_code",
+        "roaming_country_prefix": "roaming_country_prefix",
+        "roaming_country_name": "roaming_country_name",
+        "ported": "is_ported",
+        "original_network": "original_network_name",
+        "current_network": "ported_network_name|original_network_name",
+        "mcc": "mcc",
+        "mnc": "mnc",
+        "mccmnc": "mccmnc",
+        "error_message": "errors.0.message|message",
+    },
+    # Infobip Number Lookup `POST /number/1/query` (anchors.md §1.6): numbers without '+', results in a list.
+    "infobip": {
+        "path": "/number/1/query",
+        "request_body": '{"to": ["$digits"]}',
+        "auth_header": "Authorization",
+        "auth_scheme": "App ",
+        "result": "results.0",
+        "number": "to",
+        "status": "error.name",
+        "status_values": {
+            "NO_ERROR": "active",
+            "EC_ABSENT_SUBSCRIBER": "absent",
+            "EC_ABSENT_SUBSCRIBER_SM": "absent",
+            "EC_UNKNOWN_SUBSCRIBER": "unknown-number",
+        },
+        "roaming": "roaming",
+        "roaming_country_prefix": "roamingNetwork.countryPrefix",
+        "roaming_country_name": "roamingNetwork.countryName",
+        "ported": "ported",
+        "original_network": "originalNetwork.networkName",
+        "current_network": "portedNetwork.networkName|originalNetwork.networkName",
+        "mccmnc": "mccMnc",
+        "error_message": "requestError.serviceException.text",
+    },
+}
+
+
+class HlrSettings(BaseModel):
+    """Roaming lookups (HLR): which provider, how hard to push it, how long answers stay good."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Literal["fake", "http"] = Field(
+        default="fake",
+        description="`fake` answers from a scenario file (development, demo, tests); `http` asks a provider.",
+    )
+    fake_data: Path | None = Field(
+        default=None,
+        description="Scenario file (TOML or JSON) for the fake provider and hlr-sim; empty = the bundled one.",
+    )
+    url: str | None = Field(
+        default=None, description="Base URL of the HTTP provider, e.g. https://api.infobip.com."
+    )
+    api_key: SecretStr | None = Field(default=None, description="The HTTP provider's API key (no default).")
+    shape: Literal["hlr-lookups", "infobip"] = Field(
+        default="hlr-lookups", description="Preset for the provider's request and answer (HLR_SHAPES)."
+    )
+    mapping: dict[str, Any] = Field(
+        default_factory=dict, description="Overrides of the preset's fields (HlrFieldMap), e.g. another path."
+    )
+    name: str | None = Field(
+        default=None, description="Provider name in metrics and results (default: 'fake' or the shape)."
+    )
+    transport: Literal["keepalive", "httpcore"] = Field(
+        default="keepalive",
+        description="HTTP client transport: dialgate's lean HTTP/1.1 keep-alive pool, or httpx's stock "
+        "httpcore pool (proxies from the environment), which costs ~25 times the CPU per lookup.",
+    )
+    timeout_ms: int = Field(default=2000, ge=1, description="Longest wait for one provider answer.")
+    concurrency: int = Field(default=64, ge=1, description="Lookups in flight at once, per process.")
+    rate_per_second: float = Field(
+        default=0, ge=0, description="Most lookups started per second, per process (0 = no limit)."
+    )
+    retries: int = Field(default=2, ge=0, description="Extra attempts after a retryable failure.")
+    backoff_ms: int = Field(
+        default=50, ge=0, description="First retry's backoff; doubles per retry, with jitter."
+    )
+    backoff_max_ms: int = Field(default=2000, ge=0, description="Longest backoff between two attempts.")
+    retry_after_max_seconds: float = Field(
+        default=5, ge=0, description="A 429 asking to wait longer than this is not retried."
+    )
+    breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive provider failures that open the circuit breaker."
+    )
+    breaker_open_seconds: float = Field(
+        default=30, gt=0, description="How long an open breaker refuses lookups before one trial."
+    )
+    breaker_half_open_probes: int = Field(
+        default=1, ge=1, description="Trial lookups allowed at once while half-open."
+    )
+    cache_ttl_seconds: int = Field(
+        default=3600,
+        ge=0,
+        description="How long an answer stays good (roaming changes by the hour); 0 disables caching.",
+    )
+    cache_memory_entries: int = Field(
+        default=200_000, ge=0, description="Answers kept in process memory in front of the store's cache."
+    )
+    check_budget_ms: int = Field(
+        default=300, ge=1, description="Most time a single check spends on a roaming lookup."
+    )
+    fail_open: bool = Field(
+        default=False,
+        description="When the roaming status cannot be found: false blocks the call (ROAMING_UNKNOWN), "
+        "true lets it through and says so.",
+    )
+
+    def field_map(self) -> HlrFieldMap:
+        return HlrFieldMap.model_validate({**HLR_SHAPES[self.shape], **self.mapping})
+
+    @property
+    def provider_name(self) -> str:
+        return self.name or ("fake" if self.provider == "fake" else self.shape)
 
 
 class WebhookSettings(BaseModel):
@@ -115,9 +285,23 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(
         default=5000, description="Rows per transaction in bulk imports (consents, attempts)."
     )
+    register_import_memory_mb: int = Field(
+        default=1024,
+        description="Memory a register import may use to sort numbers (8 bytes a number); larger files are "
+        "sorted in runs on disk and merged, so memory does not grow with the file.",
+    )
+    register_refresh_ms: int = Field(
+        default=500,
+        description="How often a process re-reads which register snapshot is in force (so a server notices "
+        "an import made elsewhere within this delay).",
+    )
     log_level: str = Field(default="INFO", description="Log level for the structured logs.")
     webhooks: WebhookSettings = Field(
         default_factory=WebhookSettings, description="Vendor webhooks: timeouts, retries, dispatcher."
+    )
+    hlr: HlrSettings = Field(
+        default_factory=HlrSettings,
+        description="Roaming lookups (DIALGATE_HLR__PROVIDER, DIALGATE_HLR__URL, …).",
     )
     web: WebSettings = Field(
         default_factory=WebSettings, description="The dashboard and the public consumer page."

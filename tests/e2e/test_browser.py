@@ -64,7 +64,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     settings.web.consumer_requests_per_address = 1000
     container = build(settings)
     rt = container.runtime
-    demo.load(rt)
+    demo.load(rt, tmp_path_factory.mktemp("demo-registers"))
     staff.create_user(rt, brand=demo.BRAND, username="olga", role="officer", password=PASSWORD)
     key = apikeys.create_api_key(rt, brand=demo.BRAND, scopes=["check"])
     artifacts = os.environ.get("DIALGATE_TEST_ARTIFACTS")
@@ -125,9 +125,16 @@ def test_an_officer_signs_in_and_looks_a_number_up(site: Site, page: Any) -> Non
     assert NUMBER in page.get_by_role("heading", level=1).inner_text()
     assert "Chain verified" in page.locator("#main").inner_text()
     site.shot(page, "number")
-    for name, path in (("campaigns", "/campaigns"), ("requests", "/requests"), ("vendors", "/vendors")):
+    pages = {
+        "campaigns": "/campaigns",
+        "requests": "/requests",
+        "vendors": "/vendors",
+        "registers": "/registers",
+    }
+    for name, path in pages.items():
         page.goto(site.url + path)
         site.shot(page, name)
+    assert "UK-TPS" in page.locator("#main").inner_text() and "d left" in page.locator("#main").inner_text()
 
 
 def test_an_officer_tries_a_number_on_a_campaign(site: Site, page: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 from dialgate.domain.staff import Role, Viewer
 from dialgate.domain.vocabulary import Source
 from dialgate.errors import NotFoundError, PermissionDeniedError
-from dialgate.services import brands, campaigns, consent, dashboard, vendors
+from dialgate.services import brands, campaigns, consent, dashboard, registry, vendors
 from dialgate.services.check import CheckRequest, check_call, evaluate_request
 from dialgate.services.requests import RequestInput, open_request
 
@@ -163,3 +163,26 @@ def test_the_brands_chain_is_verified(world):
     check = dashboard.verify_brand_chain(world, "enercom")
     assert check.intact and check.events == 2
     assert dashboard.verify_brand_chain(world, "othertel").events == 0
+
+
+def test_registers_show_their_age_and_days_left_and_a_number_page_its_hits(world, clock, tmp_path):
+    tps = tmp_path / "tps.txt"
+    tps.write_text("+447700900199\n")
+    bloctel = tmp_path / "bloctel.txt"
+    bloctel.write_text("+33639980019\n")
+    today = clock.now().date()
+    registry.import_snapshot(world, registry.SnapshotRequest("UK-TPS", tps, as_of=today - timedelta(days=26)))
+    registry.import_snapshot(
+        world, registry.SnapshotRequest("FR-BLOCTEL", bloctel, as_of=today - timedelta(days=40))
+    )
+    seen = dashboard.overview(world, CALLCO).registers
+    assert [(r.record.info.name, r.age_days, r.days_left, r.stale) for r in seen] == [
+        ("FR-BLOCTEL", 40, -10, True),
+        ("UK-TPS", 26, 2, False),
+    ]
+    listed = dashboard.number_page(world, OFFICER, "+447700900199")
+    assert [(h.status.record.info.name, h.listed) for h in listed.registers] == [("UK-TPS", True)]
+    french = dashboard.number_page(world, OFFICER, "+33639980012")
+    assert [(h.status.record.info.name, h.listed) for h in french.registers] == [("FR-BLOCTEL", False)]
+    page = dashboard.register_page(world, "uk-tps")
+    assert page.name == "UK-TPS" and page.status is not None and len(page.history) == 1

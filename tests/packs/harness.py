@@ -28,9 +28,10 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from dialgate.adapters.registers_memory import MemorySnapshot
+from dialgate.adapters.registers_memory import MemoryRegisterStore, MemorySnapshot
 from dialgate.domain.decision import Decision
 from dialgate.domain.numbers import e164_key, parse_number
 from dialgate.domain.registry import NO_DATE, SnapshotInfo, day_number
@@ -55,16 +56,26 @@ def load_cases() -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
 
 
 class FixedRoaming:
-    fail_open = False
+    """Stands in for services.roaming.RoamingService: every number answers the case's roaming state."""
 
     def __init__(self, state: str, fail_open: bool = False) -> None:
-        self.state, self.fail_open = RoamingState(state), fail_open
+        self.state = RoamingState(state)
+        self.policy = SimpleNamespace(fail_open=fail_open)
 
-    def resolve(self, numbers: Sequence[str], *, budget_s: float | None) -> dict[str, RoamingStatus]:
-        return {
-            n: RoamingStatus(self.state, country="US" if self.state is RoamingState.OUTSIDE_EEA else None)
-            for n in numbers
-        }
+    def _status(self) -> RoamingStatus:
+        country = "US" if self.state is RoamingState.OUTSIDE_EEA else None
+        return RoamingStatus(self.state, country=country, fail_open=self.policy.fail_open)
+
+    def check_sync(self, number: str, *, budget: float | None = None) -> RoamingStatus:
+        return self._status()
+
+    def resolve_sync(
+        self, numbers: Sequence[str], *, budget: float | None = None
+    ) -> dict[str, RoamingStatus]:
+        return {n: self._status() for n in numbers}
+
+    def close(self) -> None:
+        """Nothing to stop."""
 
 
 def _campaign_toml(spec: dict[str, Any], campaign_id: str = CAMPAIGN) -> str:
@@ -95,6 +106,7 @@ def run_case(rt: Runtime, clock: Any, defaults: dict[str, Any], case: dict[str, 
     number = case.get("number", defaults.get("number"))
     campaign_spec = {**defaults.get("campaign", {}), **case.get("campaign", {})}
     clock.at = at + timedelta(days=400)  # everything the case records happened before "now"
+    rt.registers = MemoryRegisterStore()  # the case's registers, in memory: the rules are what is tested here
     brands.add_brand(rt, BRAND)
     for v in case.get("vendors", []):
         until = date.fromisoformat(v["until"]) if v.get("until") else None
@@ -129,6 +141,7 @@ def run_case(rt: Runtime, clock: Any, defaults: dict[str, Any], case: dict[str, 
                             datetime.fromisoformat(reg["as_of"] + "T00:00:00+00:00"), bool(listed))  # fmt: skip
         rt.registers.put(MemorySnapshot.of(info, keys))  # type: ignore[attr-defined]
     if "roaming" in case:
+        rt.roaming.close()  # the bootstrap's fake provider, replaced by the case's answer
         rt.roaming = FixedRoaming(case["roaming"], case.get("roaming_fail_open", False))
     check = case.get("check", {})
     request = CheckRequest(

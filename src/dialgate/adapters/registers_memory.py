@@ -46,3 +46,6 @@ class MemoryRegisterStore:
 
     def names(self) -> list[str]:
         return sorted(self._current)
+
+    def invalidate(self, name: str | None = None) -> None:
+        """Nothing to re-read: snapshots put here are current at once."""

@@ -10,11 +10,20 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from dialgate import __version__
-from dialgate.api import problems, routes_checks, routes_events, routes_ledger, routes_requests
+from dialgate.api import (
+    problems,
+    routes_checks,
+    routes_events,
+    routes_ledger,
+    routes_metrics,
+    routes_registry,
+    routes_requests,
+)
 from dialgate.api.auth import KeyCache
 from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build, build_dispatcher
 from dialgate.config import load_settings
+from dialgate.logs import configure as configure_logging
 from dialgate.services.dispatch import BackgroundDispatcher
 from dialgate.web import app as web
 
@@ -47,12 +56,14 @@ def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI
     app.state.check_coalescer = routes_checks.Coalescer(container.runtime)
     problems.install(app)
     app.include_router(routes_ledger.router)
+    app.include_router(routes_registry.router)
     app.include_router(routes_requests.router)
     app.include_router(routes_events.router)
     app.add_route("/v1/checks", routes_checks.check_one, methods=["POST"], include_in_schema=False)
     app.add_route("/v1/checks:batch", routes_checks.check_batch, methods=["POST"], include_in_schema=False)
     web.install(app, container)  # the dashboard at /, the consumer page at /consumer
     _document(app)
+    app.include_router(routes_metrics.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> dict[str, str]:
@@ -80,4 +91,5 @@ def _document(app: FastAPI) -> None:
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` workers: settings come from DIALGATE_* variables."""
     settings = load_settings()
+    configure_logging(settings.log_level)
     return create_app(build(settings), run_dispatcher=settings.webhooks.dispatch_in_serve)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
+from pathlib import Path
 
 import click
 
@@ -13,7 +15,7 @@ from dialgate.adapters.clock import FixedClock
 from dialgate.cli.context import runtime, state
 from dialgate.domain.timeutil import format_instant
 from dialgate.domain.vocabulary import Source
-from dialgate.services import apikeys, brands, campaigns, consent, dnc, staff, vendors
+from dialgate.services import apikeys, brands, campaigns, consent, dnc, registry, staff, vendors, webhooks
 from dialgate.services.attempts import AttemptInput, record_attempt
 from dialgate.services.check import CheckRequest, check_call, evaluate_request
 from dialgate.services.requests import RequestInput, open_request
@@ -48,37 +50,41 @@ CONSENTED = {
     "+12125550123": {"basis": "contract", "source": "agent", "note": "customer since 2025"},
 }
 TRY = [
-    (
-        "dialgate check +33639980012 --campaign fr-fibre",
-        "consented in France: ALLOW on weekdays 10-13 and 14-20",
-    ),
+    ("dialgate check +33639980012 --campaign fr-fibre", "consented in France: ALLOW on weekdays 10-13 and 14-20"),
     ("dialgate check +33639980013 --campaign fr-fibre", "on the brand's do-not-call list: INTERNAL_DNC"),
-    (
-        "dialgate check +33639980014 --campaign fr-fibre",
-        "called 4 times in 30 days: FREQUENCY_CAP and when it clears",
-    ),
-    (
-        "dialgate check +33639980015 --campaign fr-fibre",
-        "no consent since the 2026 opt-in switch: NO_CONSENT",
-    ),
-    (
-        "dialgate check +491713920012 --campaign de-strom --caller-id anonymous",
-        "withheld caller ID in Germany",
-    ),
-    (
-        "dialgate check +14155550123 --campaign us-solar --json",
-        "the US registry has no snapshot loaded: REGISTRY_MISSING",
-    ),
-    (
-        "dialgate check +81312345678 --campaign fr-fibre",
-        "a destination no pack covers: UNSUPPORTED_DESTINATION",
-    ),
+    ("dialgate check +33639980014 --campaign fr-fibre", "called 4 times in 30 days: FREQUENCY_CAP, and when it clears"),
+    ("dialgate check +33639980015 --campaign fr-fibre", "no consent since the 2026 opt-in switch: NO_CONSENT"),
+    ("dialgate check +491713920012 --campaign de-strom --caller-id anonymous", "withheld caller ID in Germany"),
+    ("dialgate check +14155550199 --campaign us-solar", "on the National Do Not Call Registry"),
+    ("dialgate check +12125550123 --campaign us-solar --json", "a customer (contract): 08:00-21:00 New York time"),
+    ("dialgate check +447700900199 --campaign uk-broadband", "on the TPS (no listing date: binds at once)"),
+    ("dialgate check +81312345678 --campaign fr-fibre", "a destination no pack covers: UNSUPPORTED_DESTINATION"),
+    ("dialgate registry list", "the registers loaded, their age and days left"),
     ("dialgate ledger verify", "recompute every hash chain"),
     ("dialgate consent show +33639980012 --brand enercom", "the consent state and its history"),
-]
+]  # fmt: skip
 
 
-def load(rt: Runtime) -> bool:
+# Small snapshots of the national registers (fictional numbers), dated a few days ago: fresh.
+REGISTERS = {
+    "US-DNC": ["+12125550199", "+14155550199", "+13055550199"],
+    "UK-TPS": ["+447700900199"],
+    "UK-CTPS": ["+441632960199"],
+    "IT-RPO": ["+393100000199"],
+    "BR-NMP": ["+5521900000199"],
+    "ES-ROBINSON": ["+34710000199"],
+}
+
+
+def _registers(rt: Runtime, scratch: Path) -> None:
+    as_of = rt.clock.now().date() - timedelta(days=3)
+    for name, numbers in REGISTERS.items():
+        path = scratch / f"{name}.txt"
+        path.write_text("\n".join(numbers) + "\n", encoding="utf-8")
+        registry.import_snapshot(rt, registry.SnapshotRequest(name, path, "lines", as_of=as_of))
+
+
+def load(rt: Runtime, scratch: Path) -> bool:
     """Fill the store; False when the demo brand already exists (nothing is changed then)."""
     with rt.uow() as uow:
         if uow.brands.get(BRAND) is not None:
@@ -114,12 +120,15 @@ def load(rt: Runtime) -> bool:
         }
         consent.record_consent(rt, consent.draft_from_fields(rt, fields, default_source=Source.WEB))
     dnc.add_dnc(rt, BRAND, "+33639980013", reason="asked never to be called again", actor="demo")
+    _registers(rt, scratch)
     consent.record_consent(rt, consent.draft_from_fields(
         rt, {"number": "+33639980014", "brand": BRAND, "status": "granted", "captured_at": captured}, default_source=Source.WEB
     ))  # fmt: skip
     for days_ago in (20, 12, 6, 2):
         at = format_instant(rt.clock.now() - timedelta(days=days_ago))
         record_attempt(rt, AttemptInput("+33639980014", "fr-fibre", at, "no-answer", vendor="callco"))
+    # callco's CRM is "down" (nothing listens on the discard port): the dashboard shows its lag growing
+    webhooks.set_webhook(rt, BRAND, "callco", "http://127.0.0.1:9/callco-crm")
     _history(rt)
     return True
 
@@ -171,7 +180,8 @@ def admin_password(rt: Runtime) -> str:
 def demo() -> None:
     """Fill the configured store with a realistic demo (fictional numbers only) and say what to try."""
     rt = runtime()
-    fresh = load(rt)
+    with tempfile.TemporaryDirectory() as scratch:
+        fresh = load(rt, Path(scratch))
     key = apikeys.create_api_key(rt, brand=BRAND, scopes=["admin"], name="demo")
     password = admin_password(rt)
     where = state().settings.resolved_database_url

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from dialgate import __version__
-from dialgate.cli import admin, check, consents, demo, events, records, requests, serve, users
+from dialgate.cli import admin, check, consents, demo, events, hlr, records, registry, requests, serve, users
 from dialgate.cli.context import CliState, run_guarded
+from dialgate.logs import configure as configure_logging
 
 
 class GuardedGroup(click.Group):
@@ -39,10 +41,11 @@ def cli(ctx: click.Context, db: str | None, data_dir: Path | None) -> None:
     """dialgate: may this brand call this number now, for this purpose, from this caller ID?"""
     state = CliState(db, data_dir)
     ctx.obj = state
+    configure_logging(os.environ.get("DIALGATE_LOG_LEVEL", "INFO"))
     ctx.call_on_close(state.close)
 
 
-for module in (admin, check, consents, demo, records, serve, requests, events, users):
+for module in (admin, check, consents, demo, records, registry, serve, requests, events, hlr, users):
     for command in module.COMMANDS:
         cli.add_command(command)
 

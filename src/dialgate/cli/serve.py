@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import click
 
+from dialgate.adapters.metrics import MULTIPROC_ENV
 from dialgate.cli.context import state
 
 
@@ -25,18 +28,25 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     os.environ["DIALGATE_DATA_DIR"] = str(st.settings.data_dir.resolve())
     if st.settings.database_url:
         os.environ["DIALGATE_DATABASE_URL"] = st.settings.database_url
+    samples = None
+    if workers > 1:  # each worker writes its metric samples here; /metrics sums them
+        samples = os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="metrics-", dir=st.settings.data_dir)
     click.echo(
         f"dialgate listening on http://{host}:{port} ({workers} worker{'s' * (workers > 1)})", err=True
     )
-    uvicorn.run(
-        "dialgate.api.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        log_level="warning",
-    )
+    try:
+        uvicorn.run(
+            "dialgate.api.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            log_level="warning",
+        )
+    finally:
+        if samples is not None:
+            shutil.rmtree(samples, ignore_errors=True)
 
 
 COMMANDS = [serve]

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from dialgate.domain.numbers import PhoneNumber
+
 # EU member states plus Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2; Greece as GR).
 _MEMBERS = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"
 _OUTERMOST = "GP MQ GF RE YT MF"  # outermost regions, inside the EU's roaming area
@@ -69,17 +71,46 @@ class RoamingStatus:
 NOT_NEEDED = RoamingStatus(RoamingState.NOT_NEEDED)
 
 
-def roaming_status(result: HlrResult) -> RoamingStatus:
-    """Interpret a provider's answer."""
+def roaming_status(result: HlrResult, *, fail_open: bool = False) -> RoamingStatus:
+    """Interpret a provider's answer. `fail_open` is the operator's choice, carried for the rule."""
+    return status_of(
+        result.roaming,
+        result.roaming_country,
+        result.looked_up_at,
+        result.provider,
+        error=result.error,
+        fail_open=fail_open,
+    )
 
-    def status(state: RoamingState, error: str | None = None) -> RoamingStatus:
-        return RoamingStatus(state, result.roaming_country, result.looked_up_at, result.provider, error)
 
-    if result.error is not None or result.roaming is Roaming.UNKNOWN:
-        return status(RoamingState.UNKNOWN, result.error or "roaming status not reported")
-    if result.roaming is Roaming.NO:
-        return status(RoamingState.HOME)
-    if result.roaming_country is None:
-        return status(RoamingState.UNKNOWN, "roaming, but the country was not reported")
-    inside = result.roaming_country.upper() in EU_EEA
-    return status(RoamingState.IN_EEA if inside else RoamingState.OUTSIDE_EEA)
+def status_of(
+    roaming: Roaming,
+    country: str | None,
+    looked_up_at: datetime | None,
+    provider: str | None,
+    *,
+    error: str | None = None,
+    fail_open: bool = False,
+) -> RoamingStatus:
+    """The status from the facts it depends on (a cache keeps only those)."""
+    state, why = _state(roaming, country, error)
+    return RoamingStatus(state, country, looked_up_at, provider, why, fail_open)
+
+
+def _state(roaming: Roaming, country: str | None, error: str | None) -> tuple[RoamingState, str | None]:
+    if error is not None or roaming is Roaming.UNKNOWN:
+        return RoamingState.UNKNOWN, error or "roaming status not reported"
+    if roaming is Roaming.NO:
+        return RoamingState.HOME, None
+    if country is None:
+        return RoamingState.UNKNOWN, "roaming, but the country was not reported"
+    return (RoamingState.IN_EEA if country.upper() in EU_EEA else RoamingState.OUTSIDE_EEA), None
+
+
+def needs_lookup(number: PhoneNumber, countries_requiring: set[str] | frozenset[str]) -> bool:
+    """True when a rule of the number's country asks for roaming and the number may be a mobile.
+
+    Fixed-or-mobile numbers (the US, some others) are looked up too: the plan cannot tell them apart,
+    and an HLR answers `absent`/`unknown` for a fixed line, which the rule treats like any unknown.
+    """
+    return number.kind.may_be_mobile and number.jurisdiction in countries_requiring

@@ -131,22 +131,31 @@ def frame_for(
     known = [str(e) for e, ok in zip(cols.e164, cols.valid, strict=True) if ok]
     rows = np.flatnonzero(cols.valid)
     store = rt.decisions
-    consent = consent_columns(
-        n, _remap(store.consent_rows(campaign.brand, Channel.CALL, campaign.purpose, known), rows, n)
-    )
-    members = store.dnc_members(campaign.brand, known)
-    dnc = members if rows.size == n else np.zeros(n, dtype=bool)
-    if rows.size != n:
-        dnc[rows] = members
-    attempts_raw, last_use_known = store.attempt_rows(
-        campaign.brand, campaign.id, campaign.purpose, known, at - _lookback(campaign), at
-    )
-    last_use = last_use_known if rows.size == n else np.zeros(n, dtype=np.int64)
-    if rows.size != n:
-        last_use[rows] = last_use_known
-    attempts = (
-        attempt_columns(n, _remap(attempts_raw, rows, n), last_use) if known else AttemptColumns.empty(n)
-    )
+    since = at - _lookback(campaign)
+    if n == 1 and rows.size == 1:  # the single check: one round trip
+        found, listed, attempts_raw, last = store.one(
+            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, known[0], since, at
+        )
+        consent = consent_columns(1, found)
+        dnc = np.array([listed])
+        attempts = attempt_columns(1, attempts_raw, np.array([last], dtype=np.int64))
+    else:
+        consent = consent_columns(
+            n, _remap(store.consent_rows(campaign.brand, Channel.CALL, campaign.purpose, known), rows, n)
+        )
+        members = store.dnc_members(campaign.brand, known)
+        dnc = members if rows.size == n else np.zeros(n, dtype=bool)
+        if rows.size != n:
+            dnc[rows] = members
+        attempts_raw, last_use_known = store.attempt_rows(
+            campaign.brand, campaign.id, campaign.purpose, known, since, at
+        )
+        last_use = last_use_known if rows.size == n else np.zeros(n, dtype=np.int64)
+        if rows.size != n:
+            last_use[rows] = last_use_known
+        attempts = (
+            attempt_columns(n, _remap(attempts_raw, rows, n), last_use) if known else AttemptColumns.empty(n)
+        )
     return Frame(
         at=at,
         at_s=int(at.timestamp()),
@@ -164,7 +173,7 @@ def frame_for(
         registers=_registers(rt, campaign, at, cols),
         attempts=attempts,
         roaming=_roaming(rt, cols),
-        roaming_fail_open=rt.roaming.fail_open if rt.roaming is not None else False,
+        roaming_fail_open=rt.roaming.policy.fail_open,
     )
 
 
@@ -201,23 +210,26 @@ def _registers(
     return out
 
 
+# The destinations whose pack asks where a mobile is (Poland's cost rule).
+ROAMING_COUNTRIES = frozenset(c for c, p in PACKS.items() if any(r.id == "roaming" for r in p.rules))
+
+
 def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
-    """Look up roaming only where a pack asks (Poland's mobiles), within the lookup budget."""
+    """Look up roaming only where a pack asks, for mobiles: one number within the check's budget,
+    many concurrently (the batch API and scrub wait for all of them, sharing the cache)."""
     n = cols.e164.size
     out = np.zeros(n, dtype=np.int8)
-    wanted = [
-        i
-        for i in range(n)
-        if cols.valid[i] and cols.mobile[i] and cols.groups[int(cols.group[i])].jurisdiction == "PL"
-    ]
-    if not wanted:
+    asks = np.array([g.jurisdiction in ROAMING_COUNTRIES for g in cols.groups], dtype=bool)
+    wanted = np.flatnonzero(cols.valid & cols.mobile & asks[cols.group]) if n else np.zeros(0, np.intp)
+    if wanted.size == 0:
         return out
-    if rt.roaming is None:
-        out[wanted] = _ROAMING_CODE[RoamingState.UNKNOWN]
-        return out
-    statuses = rt.roaming.resolve([str(cols.e164[i]) for i in wanted], budget_s=rt.roaming_budget_s)
-    for i in wanted:
-        status = statuses.get(str(cols.e164[i]))
+    numbers = [str(cols.e164[i]) for i in wanted]
+    if len(numbers) == 1:
+        statuses = {numbers[0]: rt.roaming.check_sync(numbers[0])}
+    else:
+        statuses = rt.roaming.resolve_sync(numbers)
+    for i, number in zip(wanted, numbers, strict=True):
+        status = statuses.get(number)
         out[i] = _ROAMING_CODE[status.state if status else RoamingState.UNKNOWN]
     return out
 

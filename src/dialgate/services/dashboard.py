@@ -12,11 +12,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import numpy as np
+
 from dialgate.domain.audit import DayCount, DecisionRecord, Tally, fill_days
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ChainBreak, ConsentEvent, StateKey, fold, verify_chain
 from dialgate.domain.model import DncEntry, DncLogEntry, RecordedAttempt, Vendor
-from dialgate.domain.numbers import PhoneNumber, parse_number
+from dialgate.domain.numbers import PhoneNumber, e164_key, parse_number
+from dialgate.domain.registry import (
+    NO_DATE,
+    SnapshotRecord,
+    check_register_name,
+    from_day_number,
+    known_register,
+)
 from dialgate.domain.requests import ConsumerRequest, RequestStatus
 from dialgate.domain.rules.base import Rule
 from dialgate.domain.rules.engine import registers_in_force, rules_in_force
@@ -24,6 +33,7 @@ from dialgate.domain.rules.packs import PACKS
 from dialgate.domain.staff import StaffUser, Viewer
 from dialgate.domain.webhooks import VendorFeedStatus
 from dialgate.errors import NotFoundError, PermissionDeniedError
+from dialgate.services import registry
 from dialgate.services import requests as request_service
 from dialgate.services.ports import RequestFilter
 from dialgate.services.runtime import Runtime
@@ -49,6 +59,7 @@ class Overview:
     due_soon: list[ConsumerRequest]
     open_requests: int
     vendors: list[VendorFeedStatus]
+    registers: list[registry.RegisterStatus]
 
 
 def overview(rt: Runtime, viewer: Viewer) -> Overview:
@@ -71,7 +82,30 @@ def overview(rt: Runtime, viewer: Viewer) -> Overview:
         due_soon=[r for r in open_ones if not r.overdue(now) and r.due_at - now <= SOON],
         open_requests=len(open_ones),
         vendors=vendors_status(rt, viewer),
+        registers=registers(rt),
     )
+
+
+def registers(rt: Runtime) -> list[registry.RegisterStatus]:
+    """The registers in force (shared by every brand), the stalest first."""
+    found = registry.list_registers(rt)
+    return sorted(
+        found, key=lambda r: (r.days_left if r.days_left is not None else 10**6, r.record.info.name)
+    )
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    name: str
+    status: registry.RegisterStatus | None  # None: no snapshot in force
+    history: list[SnapshotRecord]  # every snapshot imported, newest first
+
+
+def register_page(rt: Runtime, name: str) -> RegisterPage:
+    history = sorted(registry.snapshot_history(rt, name), key=lambda r: r.info.imported_at, reverse=True)
+    clean = check_register_name(name)
+    status = next((r for r in registers(rt) if r.record.info.name == clean), None)
+    return RegisterPage(clean, status, history)
 
 
 def vendors_status(rt: Runtime, viewer: Viewer) -> list[VendorFeedStatus]:
@@ -112,7 +146,38 @@ class NumberPage:
     decisions: list[DecisionRecord]
     requests: list[ConsumerRequest]
     attempts: list[RecordedAttempt]
+    registers: list[RegisterHit] = field(default_factory=list)
     hidden_history: int = 0  # events a vendor viewer does not see (captured by someone else)
+
+
+@dataclass(frozen=True)
+class RegisterHit:
+    """A register that concerns the number (its country's, or a private list) and what it says of it."""
+
+    status: registry.RegisterStatus
+    listed: bool
+    listed_on: date | None  # when the register says the number was listed, if it says
+
+
+def register_hits(rt: Runtime, number: PhoneNumber) -> list[RegisterHit]:
+    """Look the number up in every register in force that concerns its country."""
+    key = np.array([e164_key(number.e164)], dtype=np.uint64)
+    out = []
+    for status in registers(rt):
+        known = known_register(status.record.info.name)
+        if known is not None and known.country != number.jurisdiction:
+            continue
+        snapshot = rt.registers.current(status.record.info.name)
+        if snapshot is None:
+            continue
+        hits = snapshot.lookup(key)
+        listed_on = int(hits.listed_on[0])
+        out.append(
+            RegisterHit(
+                status, bool(hits.member[0]), from_day_number(listed_on) if listed_on != NO_DATE else None
+            )
+        )
+    return out
 
 
 def number_page(rt: Runtime, viewer: Viewer, raw: str, region: str | None = None) -> NumberPage:
@@ -142,6 +207,7 @@ def number_page(rt: Runtime, viewer: Viewer, raw: str, region: str | None = None
         decisions=decisions,
         requests=sorted(found, key=lambda r: r.received_at, reverse=True),
         attempts=list(reversed(attempts[-50:])),
+        registers=register_hits(rt, number),
         hidden_history=len(events) - len(visible),
     )
 

@@ -6,6 +6,7 @@ Adapters implement them (adapters/db, adapters/files, ...); tests and the demo m
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.feed import FeedDraft, FeedEvent
 from dialgate.domain.model import Brand, CallAttempt, DncEntry, DncLogEntry, RecordedAttempt, Vendor
-from dialgate.domain.registry import RegisterHits, SnapshotInfo
+from dialgate.domain.registry import CompiledIndex, RegisterHits, RegisterSource, SnapshotInfo, SnapshotRecord
 from dialgate.domain.requests import ConsumerRequest, RequestEvent, RequestKind, RequestStatus
 from dialgate.domain.roaming import HlrResult, RoamingStatus
 from dialgate.domain.rules.inputs import AttemptRows, ConsentRows
@@ -199,6 +200,21 @@ class ApiKeyRepository(Protocol):
     def get(self, key_id: str) -> ApiKeyRecord | None: ...
 
 
+class RegisterRepository(Protocol):
+    """Snapshot metadata, and which snapshot of each register is in force (one row per name)."""
+
+    def add(self, record: SnapshotRecord) -> None: ...
+    def set_current(self, name: str, snapshot_id: str, at: datetime) -> None: ...
+    def current(self, name: str) -> SnapshotRecord | None: ...
+    def current_all(self) -> list[SnapshotRecord]: ...
+    def current_ids(self) -> dict[str, str]:
+        """name -> snapshot id in force: the one cheap query the hot path makes."""
+        ...
+
+    def get(self, snapshot_id: str) -> SnapshotRecord | None: ...
+    def history(self, name: str) -> list[SnapshotRecord]: ...
+
+
 class UserRepository(Protocol):
     """Staff users of the dashboard."""
 
@@ -270,6 +286,7 @@ class UnitOfWork(Protocol):
     sessions: SessionRepository
     rate_buckets: RateBucketRepository
     audit: DecisionAuditRepository
+    registers: RegisterRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -325,14 +342,41 @@ class RegisterStore(Protocol):
 
     def names(self) -> list[str]: ...
 
+    def invalidate(self, name: str | None = None) -> None:
+        """Forget what is cached so the next current() reads the store (called after an import commits)."""
+        ...
+
+
+class RegisterCompiler(Protocol):
+    """Turns register files into index files in the data directory (adapters/registers)."""
+
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        """Held while one register's snapshot is built and switched: imports of one name run one at a time."""
+        ...
+
+    def compile(
+        self, source: RegisterSource, snapshot_id: str, base_index: str | None = None
+    ) -> CompiledIndex:
+        """Read the whole file, write and fsync the index. Raises InputError naming file and line; leaves
+        no file behind when it raises. `base_index` is the snapshot a change list applies to."""
+        ...
+
+    def discard(self, index_path: str) -> None: ...
+
 
 class HlrProvider(Protocol):
-    """A home-location-register lookup. Raises an HlrError subclass (adapters/hlr) on failure."""
+    """A home-location-register lookup. Raises an HlrError subclass (domain/hlr_errors.py) on failure.
+
+    Called only from the roaming service's own event loop; `aclose` releases pooled connections."""
 
     @property
     def name(self) -> str: ...
 
-    async def lookup(self, number: str) -> HlrResult: ...
+    async def lookup(self, number: str) -> HlrResult:
+        """number: E.164 with '+'."""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 class DecisionStore(Protocol):
@@ -341,6 +385,20 @@ class DecisionStore(Protocol):
     def consent_rows(self, brand: str, channel: str, purpose: str, numbers: Sequence[str]) -> ConsentRows: ...
 
     def dnc_members(self, brand: str, numbers: Sequence[str]) -> npt.NDArray[np.bool_]: ...
+
+    def one(
+        self,
+        brand: str,
+        channel: str,
+        purpose: str,
+        campaign: str,
+        number: str,
+        since: datetime,
+        until: datetime,
+    ) -> tuple[ConsentRows, bool, AttemptRows, int]:
+        """The same facts for a single number in one round trip: consents, on the do-not-call list,
+        attempts in [since, until], the last attempt ever made up to `until` (0 if none)."""
+        ...
 
     def attempt_rows(
         self,
@@ -353,15 +411,6 @@ class DecisionStore(Protocol):
     ) -> tuple[AttemptRows, npt.NDArray[np.int64]]:
         """Attempts in [since, until] as columns, and per number the latest attempt ever made up to `until`."""
         ...
-
-
-class RoamingLookup(Protocol):
-    """Resolves the roaming status of mobile numbers before a decision, within a time budget."""
-
-    def resolve(self, numbers: Sequence[str], *, budget_s: float | None) -> dict[str, RoamingStatus]: ...
-
-    @property
-    def fail_open(self) -> bool: ...
 
 
 class DecisionLog(Protocol):
@@ -404,3 +453,38 @@ class Wakeup(Protocol):
 
     async def wait(self, timeout: float) -> None: ...
     def close(self) -> None: ...
+
+
+class HlrCache(Protocol):
+    """Lookup answers kept across processes (the store), so workers and later runs share them."""
+
+    def get_many(self, numbers: Sequence[str], fresh_since: datetime) -> dict[str, HlrResult]:
+        """The stored answers for these numbers looked up at or after `fresh_since`."""
+        ...
+
+    def get_statuses(
+        self, numbers: Sequence[str], fresh_since: datetime, *, fail_open: bool
+    ) -> dict[str, RoamingStatus]:
+        """What those answers mean (domain.roaming.status_of), reading only what that needs: a scrub's
+        second run asks for 100,000 at once."""
+        ...
+
+    def put_many(self, results: Sequence[HlrResult]) -> None:
+        """Store answers, replacing older ones for the same numbers."""
+        ...
+
+
+class RoamingMetrics(Protocol):
+    """What the roaming service reports (adapters/metrics.py exposes it to Prometheus)."""
+
+    def lookup_finished(self, provider: str, seconds: float, error_kind: str | None) -> None:
+        """One request to the provider ended, well (error_kind None) or not."""
+        ...
+
+    def lookup_failed_early(self, provider: str, error_kind: str) -> None:
+        """A lookup ended without asking the provider (breaker open) or its caller stopped waiting."""
+        ...
+
+    def cache_hits(self, layer: str, count: int) -> None: ...
+    def cache_misses(self, count: int) -> None: ...
+    def breaker_changed(self, provider: str, state: str) -> None: ...

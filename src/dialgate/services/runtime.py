@@ -1,4 +1,4 @@
-"""What every use case may reach: the store, the clock, ids, evidence. Built once by bootstrap.py."""
+"""What every use case may reach: the store, the clock, ids, evidence, registers, roaming. Built once by bootstrap.py."""
 
 from __future__ import annotations
 
@@ -12,11 +12,26 @@ from dialgate.services.ports import (
     EvidenceStore,
     ExportStore,
     IdGenerator,
+    RegisterCompiler,
+    RegisterSnapshot,
     RegisterStore,
-    RoamingLookup,
     UnitOfWorkFactory,
 )
 from dialgate.services.reference import ReferenceCache
+from dialgate.services.roaming import RoamingService, UnconfiguredHlr
+
+
+class NoRegisters:
+    """The RegisterStore when none is wired: no register is loaded (REGISTRY_MISSING for whoever needs one)."""
+
+    def current(self, name: str) -> RegisterSnapshot | None:  # noqa: ARG002
+        return None
+
+    def names(self) -> list[str]:
+        return []
+
+    def invalidate(self, name: str | None = None) -> None:
+        pass
 
 
 @dataclass
@@ -27,12 +42,14 @@ class Runtime:
     evidence: EvidenceStore
     decisions: DecisionStore
     decision_log: DecisionLog
-    registers: RegisterStore
-    roaming: RoamingLookup | None = None
-    roaming_budget_s: float = 0.3
+    registers: RegisterStore = field(default_factory=NoRegisters)
+    # Roaming lookups; bootstrap wires the configured provider (the fake by default). This default, for
+    # Runtimes built by hand, has no provider: every status is UNKNOWN and the rules fail closed.
+    roaming: RoamingService = field(default_factory=lambda: RoamingService(UnconfiguredHlr()))
     clock_skew: timedelta = timedelta(minutes=5)
     import_batch_size: int = 5000
     exports: ExportStore | None = None  # where access-request exports are written
+    register_files: RegisterCompiler | None = None  # None: this runtime cannot import register files
     reference: ReferenceCache = field(init=False)
 
     def __post_init__(self) -> None:

@@ -248,8 +248,14 @@ def users(request: Request, rt: Rt, who: Who) -> Response:
 
 
 @router.get("/registers")
-def registers(request: Request, who: Who) -> Response:
-    return page(request, "pending.html", {"title": "Registers", "what": "the national registers view"})
+def registers(request: Request, rt: Rt, who: Who) -> Response:
+    return page(request, "registers.html", {"registers": dashboard.registers(rt)})
+
+
+@router.get("/registers/{name}")
+def register(request: Request, rt: Rt, who: Who, name: str) -> Response:
+    view = dashboard.register_page(rt, name)
+    return page(request, "register.html", {"name": view.name, "history": view.history, "status": view.status})
 
 
 @router.get("/scrubs")

@@ -77,7 +77,7 @@ class BackgroundDecisionLog:
                 except DBAPIError as exc:  # never lose the hot path to the audit log; say so loudly
                     log.error(
                         "decision_log.write_failed",
-                        extra={"rows": len(rows) + len(batches), "error": str(exc.orig)},
+                        extra={"fields": {"rows": len(rows) + len(batches), "error": str(exc.orig)}},
                     )
             self._idle.notify_all()
 

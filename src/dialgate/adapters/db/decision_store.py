@@ -38,6 +38,20 @@ _ATTEMPTS = (
 _LAST_USE = "SELECT number, MAX(at) FROM call_attempts WHERE brand_id = {p} AND number IN ({many}) AND at <= {p} GROUP BY number"
 
 
+# One round trip for the single check: consents, the do-not-call entry, recent attempts and the last use.
+_ONE = (
+    "SELECT 'c', captured_at, seq, status, basis, party, source, expires_at, "
+    "evidence_sha256 IS NOT NULL OR evidence_uri IS NOT NULL "
+    "FROM consent_events WHERE brand_id = {p} AND number = {p} AND channel = {p} AND purpose IN ({p}, 'all') "
+    "UNION ALL SELECT 'd', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM dnc_numbers WHERE brand_id = {p} AND number = {p} "
+    "UNION ALL SELECT 'a', at, NULL, campaign_id, purpose, outcome, NULL, NULL, NULL "
+    "FROM call_attempts WHERE brand_id = {p} AND number = {p} AND at >= {p} AND at <= {p} "
+    "UNION ALL SELECT 'l', MAX(at), NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM call_attempts WHERE brand_id = {p} AND number = {p} AND at <= {p}"
+)
+
+
 def _positions(numbers: Sequence[str]) -> dict[str, list[int]]:
     where: dict[str, list[int]] = defaultdict(list)
     for i, n in enumerate(numbers):
@@ -98,6 +112,53 @@ class SqlDecisionStore:
         finally:
             cur.close()
         return rows
+
+    def one(
+        self,
+        brand: str,
+        channel: str,
+        purpose: str,
+        campaign: str,
+        number: str,
+        since: datetime,
+        until: datetime,
+    ) -> tuple[ConsentRows, bool, AttemptRows, int]:
+        """Everything about one number in one statement (the single check's read)."""
+        lo, hi = self._param(since), self._param(until)
+        params = [brand, number, channel, purpose, brand, number, brand, number, lo, hi, brand, number, hi]
+        cur = self._cursor()
+        try:
+            cur.execute(self._render(_ONE, 0), params)
+            found: list[tuple[Any, ...]] = cur.fetchall()
+        finally:
+            cur.close()
+        consents = [r for r in found if r[0] == "c"]
+        attempts = [r for r in found if r[0] == "a"]
+        last = next((r[1] for r in found if r[0] == "l" and r[1] is not None), None)
+        consent_rows = ConsentRows.empty() if not consents else ConsentRows(
+            np.zeros(len(consents), dtype=np.intp),
+            np.array([self._instant(r[1]) for r in consents], dtype=np.int64),
+            np.array([r[2] for r in consents], dtype=np.int64),
+            np.array([_STATUS[r[3]] for r in consents], dtype=np.int8),
+            np.array([_BASIS[r[4]] for r in consents], dtype=np.int8),
+            np.array([_PARTY[r[5]] for r in consents], dtype=np.int8),
+            np.array([r[6] == "registry" for r in consents], dtype=bool),
+            np.array([NEVER if r[7] is None else self._instant(r[7]) for r in consents], dtype=np.int64),
+            np.array([bool(r[8]) for r in consents], dtype=bool),
+        )  # fmt: skip
+        attempt_rows = AttemptRows.empty() if not attempts else AttemptRows(
+            np.zeros(len(attempts), dtype=np.intp),
+            np.array([self._instant(r[1]) for r in attempts], dtype=np.int64),
+            np.array([r[3] == campaign for r in attempts], dtype=bool),
+            np.array([r[4] == purpose for r in attempts], dtype=bool),
+            np.array([r[5] == "refused" for r in attempts], dtype=bool),
+        )  # fmt: skip
+        return (
+            consent_rows,
+            any(r[0] == "d" for r in found),
+            attempt_rows,
+            0 if last is None else self._instant(last),
+        )
 
     def consent_rows(self, brand: str, channel: str, purpose: str, numbers: Sequence[str]) -> ConsentRows:
         where = _positions(numbers)

@@ -340,6 +340,55 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class RegisterSnapshotRow(Base):
+    """Every snapshot ever imported (kept for audit: decisions name the snapshot that answered them)."""
+
+    __tablename__ = "register_snapshots"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(BigInteger)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    format: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(2))
+    source_name: Mapped[str] = mapped_column(String(500))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    index_path: Mapped[str] = mapped_column(String(500))
+    index_bytes: Mapped[int] = mapped_column(BigInteger)
+    has_listing_dates: Mapped[bool] = mapped_column(Boolean)
+    base_snapshot_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class RegisterCurrentRow(Base):
+    """The pointer: which snapshot of each register is in force. Switching is one update in one transaction."""
+
+    __tablename__ = "register_current"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    snapshot_id: Mapped[str] = mapped_column(ForeignKey("register_snapshots.id"))
+    switched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HlrCacheRow(Base):
+    """The last usable HLR answer per number, shared by every process and run (services/roaming.py).
+
+    Freshness is decided when reading (looked_up_at against the TTL in force), so changing the TTL takes
+    effect at once; a newer answer replaces the row.
+    """
+
+    __tablename__ = "hlr_cache"
+    number: Mapped[str] = mapped_column(E164, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8))
+    roaming: Mapped[str] = mapped_column(String(8))
+    roaming_country: Mapped[str | None] = mapped_column(String(2))
+    ported: Mapped[bool | None] = mapped_column(Boolean)
+    original_network: Mapped[str | None] = mapped_column(String(200))
+    current_network: Mapped[str | None] = mapped_column(String(200))
+    mcc: Mapped[str | None] = mapped_column(String(3))
+    mnc: Mapped[str | None] = mapped_column(String(3))
+    looked_up_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 # --- the web: staff users, their sessions, rate buckets (issue 7) --------------------------------------
 
 

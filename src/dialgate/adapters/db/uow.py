@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from dialgate.adapters.clock import UlidGenerator
 from dialgate.adapters.db.audit import SqlDecisionAudit
 from dialgate.adapters.db.feed import SqlFeed, notify_committed
+from dialgate.adapters.db.registers import SqlRegisters
 from dialgate.adapters.db.repositories import (
     SqlApiKeys,
     SqlAttempts,
@@ -34,6 +35,7 @@ from dialgate.services.ports import (
     DncRepository,
     FeedRepository,
     RateBucketRepository,
+    RegisterRepository,
     RequestRepository,
     SessionRepository,
     UserRepository,
@@ -59,6 +61,7 @@ class SqlUnitOfWork:
     sessions: SessionRepository
     rate_buckets: RateBucketRepository
     audit: DecisionAuditRepository
+    registers: RegisterRepository
 
     def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None = None) -> None:
         self._engine, self._write = engine, write
@@ -92,6 +95,7 @@ class SqlUnitOfWork:
         self.sessions = SqlSessions(conn)
         self.rate_buckets = SqlRateBuckets(conn)
         self.audit = SqlDecisionAudit(conn)
+        self.registers = SqlRegisters(conn)
         return self
 
     @property

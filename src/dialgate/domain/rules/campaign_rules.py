@@ -82,8 +82,8 @@ def campaign_rules(campaign: Campaign) -> tuple[Rule, ...]:
     for name in campaign.registries:
         known = KNOWN_REGISTERS.get(name)
         rules.append(register_rule(f"register-{name}", name, f"Campaign {campaign.id} honours {name}",
-                                   "A register the campaign chose to honour.", label=known.label if known else f"the list {name}",
-                                   max_age_days=known.max_age_days if known else None, purposes=EVERY_PURPOSE,
+                                   "A register the campaign chose to honour.", label=known.description if known else f"the list {name}",
+                                   purposes=EVERY_PURPOSE,
                                    parties=EVERY_PARTY))  # fmt: skip
     return tuple(rules)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from dialgate.domain import registry
 from dialgate.domain.calendar import WindowRule, add_months
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import ReasonCode as R
@@ -236,7 +238,7 @@ def register_rule(
     law: str,
     summary: str,
     *,
-    max_age_days: int | None,
+    max_age_days: int | Literal["register"] | None = "register",
     label: str,
     override: Override | None = None,
     exempt: Callable[[Frame], tuple[Bools, Ints]] | None = None,
@@ -250,6 +252,9 @@ def register_rule(
     override_text: str = "",
 ) -> Rule:
     """An opt-out register: required (missing/stale blocks everything) or optional (used when loaded)."""
+
+    # the ages live in domain.registry.KNOWN_REGISTERS; a pack passes None only to never go stale
+    max_age = registry.max_age_days(register) if max_age_days == "register" else max_age_days
 
     def check(f: Frame) -> Outcome:
         reg = f.registers.get(register)
@@ -267,14 +272,14 @@ def register_rule(
         findings: list[Finding] = []
         until = np.full(f.n, NEVER, dtype=np.int64)
         today = _callee_days(f)
-        if max_age_days is not None:
+        if max_age is not None:
             as_of = (snap.as_of - _EPOCH).days
-            stale = today - as_of > max_age_days
+            stale = today - as_of > max_age
             if stale.any():
                 age = int((today - as_of)[stale].max())
                 findings.append(Finding(R.REGISTRY_STALE, every & stale,
-                    f"The {register} snapshot is {age} days old (as of {snap.as_of}, counted in the callee's days); calls need one at most {max_age_days} days old."))  # fmt: skip
-            horizon = as_of + max_age_days + 1
+                    f"The {register} snapshot is {age} days old (as of {snap.as_of}, counted in the callee's days); calls need one at most {max_age} days old."))  # fmt: skip
+            horizon = as_of + max_age + 1
             per_group = np.array([_first_instant_of(horizon, g.zones) for g in f.groups], dtype=np.int64)
             until = np.where(stale, NEVER, per_group[f.group] if f.n else until)
         binding_from = np.where(
@@ -301,7 +306,7 @@ def register_rule(
     codes = (
         (R.NATIONAL_REGISTRY,) if optional else (R.NATIONAL_REGISTRY, R.REGISTRY_MISSING, R.REGISTRY_STALE)
     )
-    if optional and max_age_days is not None:
+    if optional and max_age is not None:
         codes = (*codes, R.REGISTRY_STALE)
     return Rule(rule_id, law, codes, summary, firmness, check, None, purposes, parties, effective_from,
                 effective_until, (register,))  # fmt: skip

@@ -24,7 +24,7 @@ from dialgate.domain.decision import TIME_BASED, Decision, Reason, ReasonCode, V
 from dialgate.domain.registry import KNOWN_REGISTERS
 from dialgate.domain.rules.base import Finding, Outcome, Pack, Rule
 from dialgate.domain.rules.campaign_rules import INVALID_NUMBER, UNSUPPORTED, campaign_rules, register_applies
-from dialgate.domain.rules.frame import NEVER, Bools, Frame, Ints
+from dialgate.domain.rules.frame import NEVER, Bools, Frame, Group, Ints
 
 _MONOTONIC = (ReasonCode.FREQUENCY_CAP, ReasonCode.COOLING_OFF)
 
@@ -129,20 +129,29 @@ class _Collector:
 def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     c = _Collector(frame)
     n = frame.n
-    jurisdiction = np.array([g.jurisdiction for g in frame.groups], dtype=object)
-    row_jur = jurisdiction[frame.group] if n else np.zeros(0, dtype=object)
     pack_version = np.full(n, None, dtype=object)
-    invalid = ~frame.valid
-    c.add("core.number", INVALID_NUMBER.law, ReasonCode.INVALID_NUMBER,
-          "The number cannot be read as a valid, dialable number.", np.flatnonzero(invalid))  # fmt: skip
-    group_covered = np.array([g.jurisdiction in packs for g in frame.groups], dtype=bool)
-    covered = frame.valid & group_covered[frame.group] if n else np.zeros(0, bool)
-    c.add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION,
-          "No rule pack covers this destination, so dialgate does not allow the call.",
-          np.flatnonzero(frame.valid & ~covered))  # fmt: skip
+    countries = sorted({g.jurisdiction for g in frame.groups if g.jurisdiction in packs})
+    code_of_group = np.array(
+        [countries.index(g.jurisdiction) if g.jurisdiction in packs else -1 for g in frame.groups]
+    )
+    row_code = code_of_group[frame.group] if n else np.zeros(0, dtype=np.int64)
+    covered = frame.valid & (row_code >= 0)
+    if not frame.valid.all():
+        c.add("core.number", INVALID_NUMBER.law, ReasonCode.INVALID_NUMBER,
+              "The number cannot be read as a valid, dialable number.", np.flatnonzero(~frame.valid))  # fmt: skip
+    if not (covered | ~frame.valid).all():
+        c.add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION,
+              "No rule pack covers this destination, so dialgate does not allow the call.",
+              np.flatnonzero(frame.valid & ~covered))  # fmt: skip
     calendars: dict[int, Calendar] = {}
-    for country in sorted({str(j) for j in row_jur[covered]}):
-        idx = np.flatnonzero(covered & (row_jur == country))
+    for code, country in enumerate(countries):
+        idx = (
+            np.flatnonzero(covered & (row_code == code))
+            if len(countries) > 1 or not covered.all()
+            else np.arange(n)
+        )
+        if idx.size == 0:
+            continue
         sub = frame if idx.size == n else frame.take(idx)
         pack = packs[country]
         plan = _plan(frame.campaign, pack, pack.legal_day(frame.at))
@@ -161,15 +170,31 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
                 c.finding(prefix, rule, finding, idx)
             if outcome.valid_until is not None:
                 np.minimum.at(c.stable_until, idx, outcome.valid_until)
-        _windows(c, sub, idx, plan.windows, calendars)
+        _windows(c, sub, idx, plan, calendars)
     return Evaluation(frame, c.block, _next_allowed(c, calendars), c.reasons, c.hits, pack_version)
 
 
-@dataclass(frozen=True)
+WindowParts = tuple[tuple[str, Rule, WindowRule], ...]
+
+
+@dataclass(frozen=True, eq=False)
 class _Plan:
     version: str
     checks: tuple[tuple[str, Rule], ...]
     windows: tuple[tuple[str, Rule], ...]
+    # per group: its window rules and their calendar (the plan is cached, so is this)
+    by_group: dict[Group, tuple[WindowParts, Calendar]] = field(default_factory=dict)
+
+    def group_windows(self, group: Group, campaign: Campaign) -> tuple[WindowParts, Calendar]:
+        hit = self.by_group.get(group)
+        if hit is None:
+            parts = tuple(
+                (prefix, rule, wr)
+                for prefix, rule in self.windows
+                if rule.window is not None and (wr := rule.window(group, campaign)) is not None
+            )
+            hit = self.by_group[group] = (parts, calendar_for(tuple(wr for _, _, wr in parts), group.zones))
+        return hit
 
 
 @lru_cache(maxsize=1024)
@@ -225,25 +250,23 @@ def _run(rule: Rule, f: Frame, prefix: str) -> Outcome:
     return rule.check(f)
 
 
-def _windows(c: _Collector, f: Frame, idx: npt.NDArray[np.intp], window_rules: tuple[tuple[str, Rule], ...],
-             calendars: dict[int, Calendar]) -> None:  # fmt: skip
-    for g in np.unique(f.group):
+def _windows(
+    c: _Collector, f: Frame, idx: npt.NDArray[np.intp], plan: _Plan, calendars: dict[int, Calendar]
+) -> None:
+    for g in np.unique(f.group) if f.n > 1 else f.group:
         group = f.groups[int(g)]
-        rows = idx[f.group == g]
-        parts: list[WindowRule] = []
-        for prefix, rule in window_rules:
-            assert rule.window is not None
-            wr = rule.window(group, f.campaign)
-            if wr is None:
-                continue
-            parts.append(wr)
+        parts, calendar = plan.group_windows(group, f.campaign)
+        calendars[int(g)] = calendar
+        if not parts or calendar.is_open(f.at_s):  # open in every window and zone: nothing to report
+            continue
+        rows = idx[f.group == g] if f.n > 1 else idx
+        for prefix, rule, wr in parts:
             shut = closure(wr, group.zones, f.at)
             if shut is not None:
                 code = ReasonCode.PUBLIC_HOLIDAY if shut.holiday else ReasonCode.OUTSIDE_CALLING_HOURS
                 said = shut.describe()
                 text = f"{said[0].upper()}{said[1:]}; calls are allowed {describe_windows(wr)} (callee's local time)."
                 c.add(f"{prefix}.{rule.id}", rule.law, code, text, rows)
-        calendars[int(g)] = calendar_for(tuple(parts), group.zones)
 
 
 def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:

@@ -47,7 +47,6 @@ PACK = validate_pack(
                 "ES-ROBINSON",
                 "LOPDGDD art. 23.4 (consult the advertising exclusion systems when calling without consent)",
                 "Without express consent, the Lista Robinson is checked (snapshot at most 30 days old) and its numbers are not called.",
-                max_age_days=30,
                 label="the Lista Robinson",
                 exempt=consent_exempts([BASIS_CONSENT]),
                 firmness="S",

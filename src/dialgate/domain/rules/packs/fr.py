@@ -59,7 +59,6 @@ PACK = validate_pack(
                 "FR-BLOCTEL",
                 "C. conso. art. L.223-1 (Bloctel; a current contract is excepted)",
                 "Consumers on Bloctel may not be canvassed without consent or a current contract (until 10 Aug 2026).",
-                max_age_days=30,
                 label="Bloctel",
                 parties=CONSUMERS,
                 effective_until=date(2026, 8, 10),

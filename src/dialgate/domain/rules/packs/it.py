@@ -57,7 +57,6 @@ PACK = validate_pack(
                 "DPR 26/2022 (Registro pubblico delle opposizioni; registration revokes earlier "
                 "consents except for active contracts); Law 5/2018",
                 "Numbers on the RPO are called only with a consent given after the listing, or under an active contract.",
-                max_age_days=15,
                 label="the Registro pubblico delle opposizioni",
                 override=_rpo_override,
                 purposes=COVERED,

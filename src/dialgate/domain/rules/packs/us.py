@@ -44,7 +44,6 @@ PACK = validate_pack(
                 "version at most 31 days old)",
                 "Numbers on the national registry are called only with written permission, or within 18 months of a "
                 "transaction or 3 months of an inquiry.",
-                max_age_days=31,
                 label="the National Do Not Call Registry",
                 parties=CONSUMERS,
                 override=consent_overrides(

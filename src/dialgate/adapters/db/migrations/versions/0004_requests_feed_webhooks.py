@@ -2,7 +2,7 @@
 webhooks with their delivery log, and leases for singleton jobs
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-22 14:51:59.375253
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import dialgate.adapters.db.types
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

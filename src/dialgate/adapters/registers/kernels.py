@@ -1,0 +1,376 @@
+"""Compiled inner loops of the register index: number parsing and membership (numba, cached on disk).
+
+Kept apart so that `import numba` (half a second) and the first compilation are paid only by code that
+opens or builds an index. Every array is int64 / uint16 / uint32 / uint8: numba turns mixed signed and
+unsigned arithmetic into floats, which would be slow and wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _jit(fn: F) -> F:
+    return cast(F, numba.njit(cache=True, nogil=True, boundscheck=False)(fn))
+
+
+# Problems a line can have, as codes the parser returns (messages in adapters/registers/formats.py).
+E_CHAR = 1  # a byte that is not part of a number
+E_LENGTH = 2  # too few or too many digits for the country
+E_COUNTRY = 3  # +CC of another country than the register's
+E_NO_COUNTRY = 4  # national format, but the register has no country (give --region)
+E_NANP = 5  # North American area code or exchange starting with 0 or 1
+E_WIDTH = 6  # fixed-width record of the wrong width
+E_PLUS = 7  # a + that is not at the start
+E_UNKNOWN_CC = 8  # +CC that is no country code
+
+POW10 = np.array([10**i for i in range(19)], dtype=np.int64)
+
+
+@_jit
+def parse_numbers(
+    buf: Any,  # uint8[:] whole lines, each ended by \n (the last may lack it)
+    cc: int,  # the register's country code, 0 when it has none
+    trunk: int,  # trunk prefix value (0 for "0", 1 for "1"), -1 when none
+    trunk_len: int,
+    nsn_min: int,
+    nsn_max: int,
+    nanp: bool,
+    cc_min: Any,  # int64[1000]: per country code the shortest national number, 0 if no such code
+    cc_max: Any,
+    fixed_width: int,  # 0, or the exact width every record must have (TPS: 12)
+    comma_ok: bool,  # FTC full lists may write "area code,number"
+    pow10: Any,
+    keys: Any,  # int64[:] out
+    err_line: Any,  # int64[:] out: 0-based line index in buf
+    err_code: Any,  # int64[:] out
+    err_byte: Any,  # int64[:] out: the offending byte for E_CHAR
+) -> tuple[int, int, int]:
+    """Parse one number per line into E.164 keys. Returns (keys written, lines seen, errors seen).
+
+    Blank lines are skipped. Errors beyond the capacity of err_line are counted, not stored.
+    """
+    n = buf.shape[0]
+    nk = 0
+    nerr = 0
+    line = 0
+    pos = 0
+    while pos < n:
+        # Fast path: a line of digits only, as in most register files.
+        q = pos
+        value = 0
+        while q < n and 48 <= buf[q] <= 57 and q - pos < 18:
+            value = value * 10 + (buf[q] - 48)
+            q += 1
+        end = q
+        if q < n and buf[q] == 13 and q + 1 < n and buf[q + 1] == 10:
+            end = q + 1
+        simple = q > pos and (end == n or buf[end] == 10)
+        count = q - pos
+        plus = False
+        code = 0
+        bad = 0
+        blank = False
+        stop = q
+        if not simple:
+            end = pos
+            while end < n and buf[end] != 10:
+                end += 1
+            stop = end
+            if stop > pos and buf[stop - 1] == 13:
+                stop -= 1
+            value = 0
+            count = 0
+            blank = True
+            for q in range(pos, stop):
+                c = buf[q]
+                if 48 <= c <= 57:
+                    if count < 18:
+                        value = value * 10 + (c - 48)
+                    count += 1
+                    blank = False
+                elif c == 32 or c == 9 or c == 45 or c == 46 or c == 40 or c == 41 or (comma_ok and c == 44):
+                    pass
+                elif c == 43:
+                    if count > 0 or plus:
+                        code = E_PLUS
+                        break
+                    plus = True
+                    blank = False
+                else:
+                    code = E_CHAR
+                    bad = c
+                    blank = False
+                    break
+        if code == 0 and blank:
+            line += 1
+            pos = end + 1
+            continue
+        if code == 0 and fixed_width > 0 and stop - pos != fixed_width:
+            code = E_WIDTH
+        key = 0
+        if code == 0:
+            if count > 18:
+                code = E_LENGTH
+            elif plus:
+                found = 0
+                clen = 0
+                for length in range(1, 4):
+                    if count > length:
+                        prefix = value // pow10[count - length]
+                        if cc_min[prefix] > 0:
+                            found = prefix
+                            clen = length
+                            break
+                if found == 0:
+                    code = E_UNKNOWN_CC
+                elif cc != 0 and found != cc:
+                    code = E_COUNTRY
+                else:
+                    nsn_len = count - clen
+                    if nsn_len < cc_min[found] or nsn_len > cc_max[found]:
+                        code = E_LENGTH
+                    elif found == 1 and nsn_len == 10:
+                        nsn = value % pow10[10]
+                        if nsn // pow10[9] < 2 or (nsn // pow10[6]) % 10 < 2:
+                            code = E_NANP
+                    elif found == 1:
+                        code = E_LENGTH
+                    key = value
+            elif cc == 0:
+                code = E_NO_COUNTRY
+            else:
+                nsn = value
+                nsn_len = count
+                if (
+                    trunk_len > 0
+                    and nsn_min <= count - trunk_len <= nsn_max
+                    and value // pow10[count - trunk_len] == trunk
+                ):
+                    nsn = value % pow10[count - trunk_len]
+                    nsn_len = count - trunk_len
+                if nsn_len < nsn_min or nsn_len > nsn_max:
+                    code = E_LENGTH
+                elif nanp and (nsn // pow10[9] < 2 or (nsn // pow10[6]) % 10 < 2):
+                    code = E_NANP
+                else:
+                    key = cc * pow10[nsn_len] + nsn
+        if code == 0:
+            keys[nk] = key
+            nk += 1
+        else:
+            if nerr < err_line.shape[0]:
+                err_line[nerr] = line
+                err_code[nerr] = code
+                err_byte[nerr] = bad
+            nerr += 1
+        line += 1
+        pos = end + 1
+    return nk, line, nerr
+
+
+@_jit
+def block_index(key: Any, dense: bool, base: int, nblocks: int, blocks: Any) -> Any:
+    """Where the key's block (key >> 16) sits in the directory, or -1 when the index has none."""
+    b = key >> 16
+    if dense:
+        i = b - base
+        return i if 0 <= i < nblocks else -1
+    lo = 0
+    hi = nblocks
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if blocks[mid] < b:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < nblocks and blocks[lo] == b else -1
+
+
+@_jit
+def _position(lows: Any, s: Any, e: Any, t: Any) -> Any:
+    lo = s
+    hi = e
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if np.int64(lows[mid]) < t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < e and np.int64(lows[lo]) == t else -1
+
+
+@_jit
+def lookup_each(
+    probes: Any,  # int64[:]
+    dense: bool,
+    base: int,
+    nblocks: int,
+    blocks: Any,
+    offsets: Any,  # uint32[nblocks + 1]
+    lows: Any,  # uint16[count]
+    days: Any,  # uint16[count] or empty
+    member: Any,  # bool[:] out, all False on entry
+    listed: Any,  # int32[:] out, all NO_DATE on entry
+) -> int:
+    """One bisection per probe: best for a few probes (a single check, a small batch).
+    Writes only the hits: the caller passes `member` all False and `listed` all NO_DATE."""
+    has_days = days.shape[0] > 0
+    hits = 0
+    for j in range(probes.shape[0]):
+        k = probes[j]
+        if k <= 0:
+            continue
+        i = block_index(k, dense, base, nblocks, blocks)
+        if i < 0:
+            continue
+        p = _position(lows, np.int64(offsets[i]), np.int64(offsets[i + 1]), k & 0xFFFF)
+        if p >= 0:
+            member[j] = True
+            hits += 1
+            if has_days and days[p] != 0xFFFF:
+                listed[j] = np.int32(days[p])
+    return hits
+
+
+@_jit
+def lookup_partitioned(
+    probes: Any,
+    dense: bool,
+    base: int,
+    nblocks: int,
+    blocks: Any,
+    offsets: Any,
+    lows: Any,
+    days: Any,
+    member: Any,
+    listed: Any,
+) -> int:
+    """Bulk membership: group the probes by block, then walk the index once in order.
+
+    Each block touched is expanded into an 8 KiB bitmap that stays in the L1 cache, and every probe of
+    that block is one bit test; only hits of a dated index search for their position. Memory is read
+    in order, so the cost is one pass over the blocks touched instead of a cache-miss chain per probe.
+    Same contract as lookup_each: only hits are written.
+    """
+    m = probes.shape[0]
+    has_days = days.shape[0] > 0
+    start = np.zeros(nblocks + 2, np.int64)
+    where = np.empty(m, np.int32)
+    for j in range(m):
+        k = probes[j]
+        i = block_index(k, dense, base, nblocks, blocks) if k > 0 else -1
+        i = nblocks if i < 0 else i
+        where[j] = i
+        start[i + 1] += 1
+    for b in range(nblocks + 1):
+        start[b + 1] += start[b]
+    low = np.empty(m, np.uint16)
+    orig = np.empty(m, np.int32)
+    fill = start[: nblocks + 1].copy()
+    for j in range(m):
+        i = where[j]
+        p = fill[i]
+        low[p] = probes[j] & 0xFFFF
+        orig[p] = j
+        fill[i] = p + 1
+    bits = np.zeros(1024, np.uint64)
+    one = np.uint64(1)
+    hits = 0
+    for b in range(nblocks):
+        q0 = start[b]
+        q1 = start[b + 1]
+        if q0 == q1:
+            continue
+        s = np.int64(offsets[b])
+        e = np.int64(offsets[b + 1])
+        if (q1 - q0) * 16 < e - s:
+            for q in range(q0, q1):
+                p = _position(lows, s, e, np.int64(low[q]))
+                if p >= 0:
+                    j = orig[q]
+                    member[j] = True
+                    hits += 1
+                    if has_days and days[p] != 0xFFFF:
+                        listed[j] = np.int32(days[p])
+            continue
+        for x in range(s, e):
+            v = np.int64(lows[x])
+            bits[v >> 6] |= one << np.uint64(v & 63)
+        for q in range(q0, q1):
+            v = np.int64(low[q])
+            if (bits[v >> 6] >> np.uint64(v & 63)) & one:
+                j = orig[q]
+                member[j] = True
+                hits += 1
+                if has_days:
+                    p = _position(lows, s, e, v)
+                    if days[p] != 0xFFFF:
+                        listed[j] = np.int32(days[p])
+        if e - s > 512:
+            bits[:] = 0
+        else:
+            for x in range(s, e):
+                bits[np.int64(lows[x]) >> 6] = 0
+    return hits
+
+
+# Position of a 64-bit word's lowest set bit: multiply the isolated bit by a de Bruijn sequence.
+DEBRUIJN_INDEX = np.zeros(64, np.int64)
+for _i in range(64):
+    DEBRUIJN_INDEX[(((1 << _i) * 0x03F79D71B4CB0A89) & (2**64 - 1)) >> 58] = _i
+
+
+@_jit
+def bucket_sort(keys: Any, base: int, counts: Any, lows: Any, debruijn_index: Any) -> int:
+    """Sort and de-duplicate keys into index form, in O(n): low 16 bits grouped by block, ascending.
+
+    keys: int64[n], every key in blocks base .. base + counts.size - 1; counts: int64[nblocks] zeroed,
+    out: numbers per block; lows: uint16[n], out. Returns the number of distinct keys (lows[:result]).
+    A counting sort by block, then each block through an 8 KiB bitmap (in L1), read back in order.
+    """
+    n = keys.shape[0]
+    nblocks = counts.shape[0]
+    for j in range(n):
+        counts[(keys[j] >> 16) - base] += 1
+    start = np.empty(nblocks + 1, np.int64)
+    start[0] = 0
+    for b in range(nblocks):
+        start[b + 1] = start[b] + counts[b]
+    fill = start[:nblocks].copy()
+    for j in range(n):
+        b = (keys[j] >> 16) - base
+        lows[fill[b]] = keys[j] & 0xFFFF
+        fill[b] += 1
+    bits = np.zeros(1024, np.uint64)
+    one = np.uint64(1)
+    mult = np.uint64(0x03F79D71B4CB0A89)
+    shift = np.uint64(58)
+    w = 0
+    for b in range(nblocks):
+        s = start[b]
+        e = start[b + 1]
+        if s == e:
+            continue
+        for x in range(s, e):
+            v = np.int64(lows[x])
+            bits[v >> 6] |= one << np.uint64(v & 63)
+        first = w
+        for word in range(1024):
+            m = bits[word]
+            if m == 0:
+                continue
+            bits[word] = 0
+            while m != 0:
+                lowest = m & (~m + one)
+                lows[w] = (word << 6) + debruijn_index[(lowest * mult) >> shift]
+                w += 1
+                m ^= lowest
+        counts[b] = w - first
+    return w

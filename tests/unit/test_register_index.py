@@ -1,0 +1,123 @@
+"""The register index file: what goes in comes out, by either lookup path, dense or sparse, dated or not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dialgate.adapters.registers.index import BULK_PROBES, IndexFile, IndexWriter
+from dialgate.adapters.registers.sorting import KeyCollector
+from dialgate.domain.registry import NO_DATE
+
+US_FICTION = np.array([12025550100 + i for i in range(100)], np.int64)  # +1 202 555 0100..0199
+
+
+def write_index(path, keys, days=None, chunk=None):
+    writer = IndexWriter(path, dated=days is not None)
+    chunk = chunk or max(len(keys), 1)
+    for start in range(0, len(keys), chunk):
+        writer.add(keys[start : start + chunk], None if days is None else days[start : start + chunk])
+    writer.finish()
+    return IndexFile(path)
+
+
+def random_us_keys(rng, n, area_codes=800):
+    npa = rng.integers(200, 200 + area_codes, n)
+    nxx = rng.integers(200, 1000, n)
+    line = rng.integers(0, 10_000, n)
+    return np.unique(10_000_000_000 + npa * 10_000_000 + nxx * 10_000 + line).astype(np.int64)
+
+
+def probes_with_hits(rng, keys, n):
+    hits = rng.choice(keys, n // 20)
+    return np.concatenate((hits, random_us_keys(rng, n - hits.size))).astype(np.uint64)
+
+
+def test_a_lookup_finds_exactly_the_listed_numbers(tmp_path):
+    index = write_index(tmp_path / "a.dgx", US_FICTION[::2])
+    hits = index.lookup(US_FICTION.astype(np.uint64))
+    assert hits.member.tolist() == [i % 2 == 0 for i in range(100)]
+    assert (hits.listed_on == NO_DATE).all()
+
+
+@pytest.mark.parametrize("probe_count", [1_000, BULK_PROBES * 3])
+def test_both_lookup_paths_agree_with_numpy(tmp_path, probe_count):
+    rng = np.random.default_rng(7)
+    keys = random_us_keys(rng, 200_000)
+    index = write_index(tmp_path / "r.dgx", keys, chunk=30_001)
+    probes = probes_with_hits(rng, keys, probe_count)
+    hits = index.lookup(probes)
+    assert np.array_equal(hits.member, np.isin(probes.astype(np.int64), keys))
+    assert hits.member.sum() >= probe_count // 20 * 0.9
+
+
+def test_listing_dates_come_back_with_their_numbers(tmp_path):
+    rng = np.random.default_rng(3)
+    keys = random_us_keys(rng, 100_000)
+    days = rng.integers(15_000, 21_000, keys.size).astype(np.uint16)
+    days[::7] = 0xFFFF  # some numbers without a listing date
+    index = write_index(tmp_path / "d.dgx", keys, days)
+    for probes in (keys[:500], keys):  # one probe at a time, and the partitioned walk
+        hits = index.lookup(probes.astype(np.uint64))
+        expected = days[: probes.size].astype(np.int32)
+        expected[expected == 0xFFFF] = NO_DATE
+        assert hits.member.all()
+        assert np.array_equal(hits.listed_on, expected)
+    assert index.has_days
+
+
+def test_a_tiny_list_of_many_countries_stays_tiny(tmp_path):
+    keys = np.array(
+        sorted([12025550100, 33199001234, 447700900123, 390612345678, 5511900000100, 905100000100]), np.int64
+    )
+    index = write_index(tmp_path / "p.dgx", keys)
+    assert index.sparse
+    assert index.bytes < 512
+    assert index.lookup(keys.astype(np.uint64)).member.all()
+    assert not index.lookup(np.array([447700900124, 0, 1], np.uint64)).member.any()
+
+
+def test_a_national_register_costs_about_two_bytes_a_number(tmp_path):
+    rng = np.random.default_rng(5)
+    keys = random_us_keys(rng, 500_000, area_codes=20)  # as dense as the US list in its 800 area codes
+    index = write_index(tmp_path / "n.dgx", keys)
+    assert not index.sparse
+    assert index.bytes / keys.size < 2.5
+
+
+def test_iterating_an_index_gives_back_every_key_in_order(tmp_path):
+    rng = np.random.default_rng(9)
+    keys = random_us_keys(rng, 50_000)
+    index = write_index(tmp_path / "i.dgx", keys)
+    out = np.concatenate([k for k, _ in index.iter_sorted(target=4096)])
+    assert np.array_equal(out, keys)
+
+
+def test_sorting_in_runs_gives_the_same_index_as_sorting_in_memory(tmp_path):
+    rng = np.random.default_rng(11)
+    keys = random_us_keys(rng, 60_000)
+    shuffled = rng.permutation(np.concatenate((keys, keys[:5000])))  # with repeats
+    collector = KeyCollector(tmp_path, budget_keys=7_000, dated=False)
+    for start in range(0, shuffled.size, 3_333):
+        collector.add(shuffled[start : start + 3_333])
+    writer = IndexWriter(tmp_path / "s.dgx", dated=False)
+    collector.write_to(writer)
+    writer.finish()
+    collector.cleanup()
+    index = IndexFile(tmp_path / "s.dgx")
+    assert index.count == keys.size
+    assert np.array_equal(np.concatenate([k for k, _ in index.iter_sorted()]), keys)
+    assert not list(tmp_path.glob("run*"))
+
+
+def test_a_repeated_number_keeps_its_earliest_listing_date(tmp_path):
+    collector = KeyCollector(tmp_path, budget_keys=1024, dated=True)
+    collector.add(
+        np.array([12025550100, 12025550100, 12025550101], np.int64),
+        np.array([20_000, 19_000, 0xFFFF], np.uint16),
+    )
+    writer = IndexWriter(tmp_path / "e.dgx", dated=True)
+    collector.write_to(writer)
+    writer.finish()
+    hits = IndexFile(tmp_path / "e.dgx").lookup(np.array([12025550100, 12025550101], np.uint64))
+    assert hits.listed_on.tolist() == [19_000, NO_DATE]

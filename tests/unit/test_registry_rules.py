@@ -1,0 +1,125 @@
+"""Known registers, staleness arithmetic, and İYS's own validation rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from dialgate.domain.iys import IYS_EPOCH, IysState, check_movement, parse_iys_time, parse_movement
+from dialgate.domain.registry import (
+    KNOWN_REGISTERS,
+    SnapshotInfo,
+    check_register_name,
+    days_left,
+    is_stale,
+    max_age_days,
+)
+from dialgate.domain.vocabulary import Channel, ConsentStatus, Party
+from dialgate.errors import InputError
+
+AS_OF = date(2026, 11, 1)
+
+
+def snapshot(name: str) -> SnapshotInfo:
+    return SnapshotInfo(name, "01SNAP", AS_OF, 10, datetime(2026, 11, 1, tzinfo=UTC), False)
+
+
+def test_every_register_the_brief_names_is_known_with_its_maximum_age():
+    ages = {name: r.max_age_days for name, r in KNOWN_REGISTERS.items()}
+    assert ages == {
+        "US-DNC": 31, "UK-TPS": 28, "UK-CTPS": 28, "IT-RPO": 15, "FR-BLOCTEL": 30,
+        "BR-NMP": 30, "BR-SP-NAOMELIGUE": 30, "ES-ROBINSON": 30,
+    }  # fmt: skip
+    assert all(r.citation and r.description for r in KNOWN_REGISTERS.values())
+    assert KNOWN_REGISTERS["UK-CTPS"].party == "business"
+
+
+def test_a_private_list_has_no_maximum_age_unless_given():
+    assert max_age_days("ACME-OPTOUT") is None
+    assert max_age_days("ACME-OPTOUT", default=7) == 7
+    assert max_age_days("us-dnc") == 31
+
+
+@pytest.mark.parametrize(
+    ("name", "age", "stale"),
+    [("IT-RPO", 15, False), ("IT-RPO", 16, True), ("US-DNC", 31, False), ("US-DNC", 32, True)],
+)
+def test_a_snapshot_is_fresh_through_its_maximum_age_and_stale_the_day_after(name, age, stale):
+    info = snapshot(name)
+    today = AS_OF + timedelta(days=age)
+    assert info.age_days(today) == age
+    assert is_stale(info, today, max_age_days(name)) is stale
+    assert days_left(info, today, max_age_days(name)) == max_age_days(name) - age
+
+
+def test_register_names_are_tokens():
+    assert check_register_name(" us-dnc ") == "US-DNC"
+    for bad in ("", "../etc", "A B", "-X"):
+        with pytest.raises(InputError):
+            check_register_name(bad)
+
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def movement(status="ONAY", consent="2026-11-20 09:00:00", source="HS_WEB", **fields):
+    row = {
+        "creationdate": "2026-11-20 09:05:00", "transactionid": "T1", "recipient": "+905100000100",
+        "recipienttype": "BIREYSEL", "type": "ARAMA", "status": status, "consentdate": consent,
+        "source": source, **fields,
+    }  # fmt: skip
+    return parse_movement(row)
+
+
+def test_iys_fields_map_to_the_ledger_vocabulary_in_turkish_time():
+    m = movement(type="MESAJ", recipienttype="TACIR")
+    assert (m.channel, m.party, m.status) == (Channel.SMS, Party.BUSINESS, ConsentStatus.GRANTED)
+    assert m.consent_at == datetime(2026, 11, 20, 6, 0, tzinfo=UTC)  # 09:00 in Istanbul is 06:00 UTC
+    assert movement(type="EPOSTA").is_phone is False
+
+
+def test_a_trader_record_may_omit_its_consent_date_but_a_person_may_not():
+    assert movement(recipienttype="TACIR", consent="").consent_at == parse_iys_time(
+        "2026-11-20 09:05:00", "x"
+    )
+    with pytest.raises(InputError, match="consentDate is empty"):
+        movement(consent="")
+
+
+def test_iys_rule_the_first_record_cannot_be_ret():
+    with pytest.raises(InputError, match="first record"):
+        check_movement(movement(status="RET"), None, NOW)
+    check_movement(movement(status="ONAY"), None, NOW)
+
+
+def test_iys_rule_consent_date_must_be_later_than_the_existing_record():
+    held = IysState(ConsentStatus.GRANTED, movement().consent_at)
+    with pytest.raises(InputError, match="not later"):
+        check_movement(movement(status="RET"), held, NOW)
+    check_movement(movement(status="RET", consent="2026-11-20 09:00:01"), held, NOW)
+
+
+@pytest.mark.parametrize("status", ["ONAY", "RET"])
+def test_iys_rule_no_transition_to_the_same_status(status):
+    held = IysState(ConsentStatus.GRANTED if status == "ONAY" else ConsentStatus.REVOKED, IYS_EPOCH)
+    with pytest.raises(InputError, match=f"{status} after {status}"):
+        check_movement(movement(status=status), held, NOW)
+
+
+def test_iys_rule_no_consent_before_may_2015():
+    with pytest.raises(InputError, match="before 2015-05-01"):
+        check_movement(movement(consent="2015-04-30 23:59:59"), None, NOW)
+    check_movement(movement(consent="2015-05-01 00:00:00"), None, NOW)
+
+
+def test_iys_rule_hs_2015_means_exactly_the_first_of_may_2015():
+    check_movement(movement(source="HS_2015", consent="2015-05-01 00:00:00"), None, NOW)
+    with pytest.raises(InputError, match="HS_2015"):
+        check_movement(movement(source="HS_2015", consent="2015-05-02 00:00:00"), None, NOW)
+
+
+def test_iys_rule_no_future_consent_date():
+    with pytest.raises(InputError, match="future"):
+        check_movement(movement(consent="2026-11-23 13:00:01"), None, NOW)  # 10:00:01 UTC
+    check_movement(movement(consent="2026-11-23 13:00:00"), None, NOW)
