@@ -182,3 +182,16 @@ def live(container: Container) -> Iterator[LiveServer]:
 
     with LiveServer(create_app(container)) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def number_tables_dir(request: pytest.FixtureRequest) -> Path:
+    """Bulk parsing's prefix tables take seconds to build: every test run shares one cached copy."""
+    return Path(request.config.cache.mkdir("number-tables"))
+
+
+@pytest.fixture(scope="session")
+def number_tables(number_tables_dir: Path):  # type: ignore[no-untyped-def]
+    from dialgate.adapters.files.number_tables_cache import CachedNumberTables
+
+    return CachedNumberTables(number_tables_dir).load()

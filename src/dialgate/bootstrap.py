@@ -22,6 +22,9 @@ from dialgate.adapters.db.hlr_cache import SqlHlrCache
 from dialgate.adapters.db.uow import SqlUnitOfWorkFactory
 from dialgate.adapters.files.evidence import FileEvidenceStore
 from dialgate.adapters.files.exports import FileExportStore
+from dialgate.adapters.files.job_files import DirectoryJobFiles
+from dialgate.adapters.files.number_tables_cache import CachedNumberTables
+from dialgate.adapters.files.scrub_csv import CsvScrubFiles
 from dialgate.adapters.hlr.fake import FakeHlrProvider
 from dialgate.adapters.hlr.http import HttpHlrProvider, httpcore_transport
 from dialgate.adapters.hlr.scenario import Scenario
@@ -80,6 +83,9 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
         ),
         register_files=register_files,
         roaming=build_roaming(settings.hlr, clock=clock, engine=engine, metrics=metrics),
+        number_tables=CachedNumberTables(settings.resolved_cache_dir),
+        scrub_files=CsvScrubFiles(),
+        job_files=DirectoryJobFiles(settings.data_dir / "scrubs"),
     )
     return Container(settings=settings, engine=engine, runtime=runtime, metrics=metrics)
 

@@ -303,9 +303,18 @@ class Settings(BaseSettings):
         default_factory=HlrSettings,
         description="Roaming lookups (DIALGATE_HLR__PROVIDER, DIALGATE_HLR__URL, …).",
     )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Where derived data that can always be rebuilt is cached (the prefix tables of bulk "
+        "number parsing); empty means `cache` in the data directory.",
+    )
     web: WebSettings = Field(
         default_factory=WebSettings, description="The dashboard and the public consumer page."
     )
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else self.data_dir / "cache"
 
     @property
     def resolved_database_url(self) -> str:

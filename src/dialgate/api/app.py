@@ -18,8 +18,10 @@ from dialgate.api import (
     routes_metrics,
     routes_registry,
     routes_requests,
+    routes_scrubs,
 )
 from dialgate.api.auth import KeyCache
+from dialgate.api.jobs import BackgroundJobs
 from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build, build_dispatcher
 from dialgate.config import load_settings
@@ -54,6 +56,7 @@ def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI
     app.state.runtime = container.runtime
     app.state.key_cache = KeyCache()
     app.state.check_coalescer = routes_checks.Coalescer(container.runtime)
+    app.state.jobs = BackgroundJobs()
     problems.install(app)
     app.include_router(routes_ledger.router)
     app.include_router(routes_registry.router)
@@ -64,6 +67,7 @@ def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI
     web.install(app, container)  # the dashboard at /, the consumer page at /consumer
     _document(app)
     app.include_router(routes_metrics.router)
+    app.include_router(routes_scrubs.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -107,3 +107,38 @@ class Health(BaseModel):
     status: str
     version: str
     store: str
+
+
+class ScrubProgressPublic(BaseModel):
+    bytes_done: int
+    bytes_total: int
+    fraction: float
+    rows: int
+
+
+class ScrubCountsPublic(BaseModel):
+    allowed: int
+    blocked: int
+    reasons: dict[str, int] = Field(description="Rows carrying each reason code.")
+    unreadable: dict[str, int] = Field(description="Rows kept but unreadable, per problem.")
+
+
+class ScrubLinksPublic(BaseModel):
+    self: str
+    result: str | None
+
+
+class ScrubJobPublic(BaseModel):
+    id: str
+    status: str = Field(description="queued, running, done or failed")
+    campaign: str
+    filename: str | None
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    progress: ScrubProgressPublic
+    counts: ScrubCountsPublic
+    number_column: str | None
+    snapshots: list[dict[str, Any]]
+    error: dict[str, str] | None
+    links: ScrubLinksPublic

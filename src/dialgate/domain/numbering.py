@@ -88,3 +88,17 @@ def subdivision_of(region: str, e164: str) -> str | None:
 def country_zones(region: str) -> tuple[str, ...]:
     """Every zone a number of this region might ring in, for numbers that say nothing finer."""
     return data.REGION_ZONES.get(region, ("UTC",))
+
+
+def decisive_prefixes() -> frozenset[str]:
+    """E.164 prefixes below which no answer of this module changes. Bulk parsing (number_tables.py)
+    refines its prefix tables down to each of them and asks this module about one number per table
+    entry, so keep this in step with the functions above when a table starts keying on more digits."""
+    found = set(data.EXTRA_RANGES)
+    found.update("+1" + npa for npa in (*data.US_NPA_ZONES, *data.US_NPA_STATE))
+    found.update("+55" + ddd for ddd in (*data.BR_DDD_ZONES, *data.BR_DDD_UF))
+    found.update(data.BR_PREFIX_ZONES)  # Fernando de Noronha's fixed lines
+    found.update(
+        "+55" + ddd + "9" for ddd in data.BR_MOBILE_DDD_ZONES
+    )  # mobiles of DDD 81 may ring on the island
+    return frozenset(found)

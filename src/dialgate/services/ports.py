@@ -11,21 +11,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain.access import Scope
 from dialgate.domain.audit import DayCount, DecisionRecord, Tally
+from dialgate.domain.batch import BatchContext, BatchVerdicts, ScrubColumns
+from dialgate.domain.bulk_numbers import BulkNumbers, NumberDigits
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.feed import FeedDraft, FeedEvent
 from dialgate.domain.model import Brand, CallAttempt, DncEntry, DncLogEntry, RecordedAttempt, Vendor
+from dialgate.domain.number_tables import NumberTables
 from dialgate.domain.registry import CompiledIndex, RegisterHits, RegisterSource, SnapshotInfo, SnapshotRecord
 from dialgate.domain.requests import ConsumerRequest, RequestEvent, RequestKind, RequestStatus
 from dialgate.domain.roaming import HlrResult, RoamingStatus
 from dialgate.domain.rules.inputs import AttemptRows, ConsentRows
+from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
 from dialgate.domain.staff import Bucket, StaffUser
 from dialgate.domain.webhooks import DeliveryAttempt, WebhookEndpoint
 
@@ -215,6 +219,25 @@ class RegisterRepository(Protocol):
     def history(self, name: str) -> list[SnapshotRecord]: ...
 
 
+class ScrubJobRepository(Protocol):
+    def add(self, job: ScrubJob) -> None: ...
+    def get(self, job_id: str) -> ScrubJob | None: ...
+    def start(self, job_id: str, at: datetime) -> None: ...
+    def progress(self, job_id: str, bytes_done: int, counts: dict[str, Any], at: datetime) -> None:
+        """Counts so far (ScrubReport.counts) and a heartbeat."""
+        ...
+
+    def finish(
+        self,
+        job_id: str,
+        status: JobStatus,
+        at: datetime,
+        *,
+        summary: dict[str, Any] | None = None,
+        error: dict[str, str] | None = None,
+    ) -> None: ...
+
+
 class UserRepository(Protocol):
     """Staff users of the dashboard."""
 
@@ -287,6 +310,7 @@ class UnitOfWork(Protocol):
     rate_buckets: RateBucketRepository
     audit: DecisionAuditRepository
     registers: RegisterRepository
+    scrub_jobs: ScrubJobRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -488,3 +512,86 @@ class RoamingMetrics(Protocol):
     def cache_hits(self, layer: str, count: int) -> None: ...
     def cache_misses(self, count: int) -> None: ...
     def breaker_changed(self, provider: str, state: str) -> None: ...
+
+
+class NumberTablesSource(Protocol):
+    def load(self) -> NumberTables:
+        """The prefix tables for bulk number parsing: built once, then cached."""
+        ...
+
+
+class BatchRun(Protocol):
+    """One batch of decisions with everything fixed for its whole run: campaign, instant, caller ID and
+    the register snapshots (taken once at the start, so a snapshot switch never splits a run)."""
+
+    @property
+    def snapshots(self) -> Sequence[SnapshotInfo]: ...
+
+    def decide(self, numbers: BulkNumbers) -> BatchVerdicts:
+        """Verdicts for one chunk of parsed numbers; called any number of times per run."""
+        ...
+
+
+class BatchDecider(Protocol):
+    """The decision engine applied to arrays (scrub and batch checks)."""
+
+    def start(self, context: BatchContext) -> BatchRun: ...
+
+
+class ScrubChunk(Protocol):
+    @property
+    def rows(self) -> int: ...
+
+    @property
+    def numbers(self) -> NumberDigits: ...
+
+    @property
+    def unreadable(self) -> npt.NDArray[np.uint8]:
+        """Per row: batch.ROW_OK, or why the row could not be read (it is kept and marked invalid)."""
+        ...
+
+
+class ScrubSource(Protocol):
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    @property
+    def number_column(self) -> str: ...
+
+    @property
+    def bytes_total(self) -> int: ...
+
+    @property
+    def bytes_read(self) -> int: ...
+
+    def chunks(self) -> Iterator[ScrubChunk]: ...
+
+
+class ScrubSink(Protocol):
+    def write(self, chunk: ScrubChunk, columns: ScrubColumns) -> None: ...
+
+    def commit(self) -> None:
+        """Make the output complete and visible at once; until then the target is untouched."""
+        ...
+
+
+class ScrubFiles(Protocol):
+    def open_source(
+        self, path: Path, *, column: str | None, encoding: str | None, delimiter: str | None
+    ) -> AbstractContextManager[ScrubSource]: ...
+
+    def open_sink(self, path: Path, source: ScrubSource) -> AbstractContextManager[ScrubSink]:
+        """Leaving the context without commit() discards everything written."""
+        ...
+
+
+class JobFiles(Protocol):
+    """Where background scrubs keep the uploaded list and the result."""
+
+    def save_input(self, job_id: str, chunks: Iterable[bytes]) -> int:
+        """Store the upload; returns its size in bytes."""
+        ...
+
+    def input_path(self, job_id: str) -> Path: ...
+    def result_path(self, job_id: str) -> Path: ...
+    def discard_input(self, job_id: str) -> None: ...

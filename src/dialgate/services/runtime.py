@@ -6,15 +6,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from dialgate.services.ports import (
+    BatchDecider,
     Clock,
     DecisionLog,
     DecisionStore,
     EvidenceStore,
     ExportStore,
     IdGenerator,
+    JobFiles,
+    NumberTablesSource,
     RegisterCompiler,
     RegisterSnapshot,
     RegisterStore,
+    ScrubFiles,
     UnitOfWorkFactory,
 )
 from dialgate.services.reference import ReferenceCache
@@ -50,6 +54,10 @@ class Runtime:
     import_batch_size: int = 5000
     exports: ExportStore | None = None  # where access-request exports are written
     register_files: RegisterCompiler | None = None  # None: this runtime cannot import register files
+    number_tables: NumberTablesSource | None = None
+    batch_decider: BatchDecider | None = None  # None: scrub uses the provisional decider
+    scrub_files: ScrubFiles | None = None
+    job_files: JobFiles | None = None
     reference: ReferenceCache = field(init=False)
 
     def __post_init__(self) -> None:

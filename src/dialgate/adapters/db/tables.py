@@ -389,6 +389,27 @@ class HlrCacheRow(Base):
     looked_up_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class ScrubJobRow(Base):
+    """A scrub uploaded over HTTP: its state here, so any server worker can answer about it; its files
+    (upload and result) in the data directory."""
+
+    __tablename__ = "scrub_jobs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
+    campaign_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    bytes_total: Mapped[int] = mapped_column(BigInteger)
+    bytes_done: Mapped[int] = mapped_column(BigInteger)
+    rows: Mapped[int] = mapped_column(BigInteger)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # --- the web: staff users, their sessions, rate buckets (issue 7) --------------------------------------
 
 

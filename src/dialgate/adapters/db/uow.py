@@ -22,6 +22,7 @@ from dialgate.adapters.db.repositories import (
     SqlVendors,
 )
 from dialgate.adapters.db.requests import SqlRequests
+from dialgate.adapters.db.scrub_jobs import SqlScrubJobs
 from dialgate.adapters.db.staff import SqlRateBuckets, SqlSessions, SqlUsers
 from dialgate.adapters.db.webhooks import SqlWebhooks
 from dialgate.errors import StoreError
@@ -37,6 +38,7 @@ from dialgate.services.ports import (
     RateBucketRepository,
     RegisterRepository,
     RequestRepository,
+    ScrubJobRepository,
     SessionRepository,
     UserRepository,
     VendorRepository,
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
     rate_buckets: RateBucketRepository
     audit: DecisionAuditRepository
     registers: RegisterRepository
+    scrub_jobs: ScrubJobRepository
 
     def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None = None) -> None:
         self._engine, self._write = engine, write
@@ -96,6 +99,7 @@ class SqlUnitOfWork:
         self.rate_buckets = SqlRateBuckets(conn)
         self.audit = SqlDecisionAudit(conn)
         self.registers = SqlRegisters(conn)
+        self.scrub_jobs = SqlScrubJobs(conn)
         return self
 
     @property

@@ -1,7 +1,7 @@
 """decision batches
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-22 15:23:07.229641
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import dialgate.adapters.db.types
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

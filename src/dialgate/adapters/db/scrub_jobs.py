@@ -1,0 +1,91 @@
+"""The scrub job repository (kept apart from repositories.py: only scrub uses it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from dialgate.adapters.db.tables import ScrubJobRow, table
+from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
+
+_jobs = table(ScrubJobRow)
+
+
+class SqlScrubJobs:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def add(self, job: ScrubJob) -> None:
+        self._c.execute(
+            insert(_jobs).values(
+                id=job.id,
+                brand_id=job.brand,
+                campaign_id=job.campaign,
+                status=str(job.status),
+                options=job.options,
+                bytes_total=job.bytes_total,
+                bytes_done=job.bytes_done,
+                rows=job.rows,
+                summary=job.summary,
+                error=job.error,
+                created_at=job.created_at,
+            )
+        )
+
+    def get(self, job_id: str) -> ScrubJob | None:
+        row = self._c.execute(select(_jobs).where(_jobs.c.id == job_id)).first()
+        return _job(row) if row is not None else None
+
+    def start(self, job_id: str, at: datetime) -> None:
+        self._c.execute(
+            update(_jobs)
+            .where(_jobs.c.id == job_id)
+            .values(status=str(JobStatus.RUNNING), started_at=at, heartbeat_at=at)
+        )
+
+    def progress(self, job_id: str, bytes_done: int, counts: dict[str, Any], at: datetime) -> None:
+        self._c.execute(
+            update(_jobs)
+            .where(_jobs.c.id == job_id)
+            .values(bytes_done=bytes_done, rows=counts.get("rows", 0), summary=counts, heartbeat_at=at)
+        )
+
+    def finish(
+        self,
+        job_id: str,
+        status: JobStatus,
+        at: datetime,
+        *,
+        summary: dict[str, Any] | None = None,
+        error: dict[str, str] | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "status": str(status),
+            "finished_at": at,
+            "heartbeat_at": at,
+            "error": error,
+        }
+        if summary is not None:
+            values.update(summary=summary, rows=summary.get("rows", 0), bytes_done=_jobs.c.bytes_total)
+        self._c.execute(update(_jobs).where(_jobs.c.id == job_id).values(**values))
+
+
+def _job(row: Any) -> ScrubJob:
+    return ScrubJob(
+        id=row.id,
+        brand=row.brand_id,
+        campaign=row.campaign_id,
+        status=JobStatus(row.status),
+        options=dict(row.options),
+        bytes_total=row.bytes_total,
+        bytes_done=row.bytes_done,
+        rows=row.rows,
+        summary=row.summary,
+        error=row.error,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        heartbeat_at=row.heartbeat_at,
+    )

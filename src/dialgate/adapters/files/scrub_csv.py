@@ -1,0 +1,941 @@
+"""Scrub's CSV files: stream a campaign list in chunks, write it back with four more columns.
+
+Every row is passed through as the text it was (its quoting, spacing and field order untouched) and the
+new fields are appended after it, so nothing the dialer relies on changes. Reading works on chunks of
+whole records: a chunk ends at the last newline outside double quotes.
+
+Two ways through a chunk give the same answer:
+- fast (polars): the chunk is read as lines, the number field cut out with string kernels, the output
+  written as `line + new fields`. Taken when the chunk is valid UTF-8 and its quoting is regular.
+- careful (Python's csv module): everything else. Rows with undecodable bytes, the wrong number of
+  fields or broken quoting are kept byte for byte and marked unreadable (the scrub marks them
+  INVALID_NUMBER).
+
+Files in other encodings are transcoded to UTF-8 on the way in and back on the way out; undecodable
+bytes survive the round trip (surrogateescape). A record longer than `max_record_bytes` is streamed
+through without being held in memory. The output is written to a temporary file next to the target and
+renamed over it only after everything was written and synced.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import os
+import queue
+import re
+import secrets
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from dialgate.domain.batch import (
+    OUTPUT_COLUMNS,
+    ROW_FIELD_COUNT,
+    ROW_OK,
+    ROW_TOO_LONG,
+    ROW_UNDECODABLE,
+    ROW_UNPARSEABLE,
+    ScrubColumns,
+)
+from dialgate.domain.bulk_numbers import SHAPE_BLANK, SHAPE_NATIONAL, SHAPE_OTHER, SHAPE_PLUS, NumberDigits
+from dialgate.errors import InputError, StoreError
+from dialgate.services.ports import ScrubChunk, ScrubSource
+
+CHUNK_BYTES = 8 << 20
+MAX_RECORD_BYTES = 64 << 20
+BOM = b"\xef\xbb\xbf"
+DELIMITERS = (",", ";", "\t", "|")
+# Header names taken for the number column when --column is not given, compared lowercased without
+# spaces, dashes, dots and underscores; earlier names win.
+ALIASES = (
+    "phone", "phonenumber", "phoneno", "number", "msisdn", "telephone", "telephonenumber", "tel",
+    "mobile", "mobilenumber", "mobilephone", "cell", "cellphone", "cellnumber", "contactnumber",
+    "telefono", "telefone", "telefon", "telefonnummer", "numero", "numerotelephone",
+)  # fmt: skip
+_FREE_BYTES = (b"\x1f", b"\x1e", b"\x1d", b"\x1c", b"\x01", b"\x02", b"\x03", b"\x04", b"\x05")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_NORMALISE = re.compile(r"[\s_.\-]+")
+
+csv.field_size_limit(1 << 30)
+
+Opener = Callable[[Path], BinaryIO]
+T = TypeVar("T")
+
+
+def _open_for_writing(path: Path) -> BinaryIO:
+    return path.open("xb")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the header told: the columns, the number column, how the file is written."""
+
+    path: Path
+    columns: tuple[str, ...]
+    number_index: int
+    delimiter: str
+    terminator: str
+    header: str  # the header record as written, without its terminator
+    bom: bool
+    encoding: str  # Python codec name
+    transcode: bool  # not UTF-8: transcoded in and out
+
+    @property
+    def number_column(self) -> str:
+        return self.columns[self.number_index]
+
+
+@dataclass
+class FastChunk:
+    """Records read by the fast path: their lines as a polars column."""
+
+    lines: pl.Series
+    numbers: NumberDigits
+    unreadable: npt.NDArray[np.uint8]
+    first_line: int
+    input_bytes: int
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines)
+
+
+@dataclass
+class SlowChunk:
+    """Records read by the careful path: their text (undecodable bytes escaped) kept in Python."""
+
+    texts: list[str]
+    numbers: NumberDigits
+    unreadable: npt.NDArray[np.uint8]
+    first_line: int
+    input_bytes: int
+
+    @property
+    def rows(self) -> int:
+        return len(self.texts)
+
+
+@dataclass
+class LongRecord:
+    """One record too long to hold in memory: its bytes wait in a temporary file (on disk past a few
+    megabytes), without its line end, until the sink copies them to the output."""
+
+    spool: BinaryIO
+    first_line: int
+    input_bytes: int = 0
+    numbers: NumberDigits = field(default_factory=lambda: NumberDigits.from_strings([""]))
+    unreadable: npt.NDArray[np.uint8] = field(default_factory=lambda: np.array([ROW_TOO_LONG], np.uint8))
+
+    @property
+    def rows(self) -> int:
+        return 1
+
+
+Chunk = FastChunk | SlowChunk | LongRecord
+
+
+class CsvScrubFiles:
+    """The ScrubFiles port over CSV files on disk."""
+
+    def __init__(
+        self,
+        *,
+        chunk_bytes: int = CHUNK_BYTES,
+        max_record_bytes: int = MAX_RECORD_BYTES,
+        opener: Opener = _open_for_writing,
+        overlap: int = 2,
+    ) -> None:
+        """`overlap`: chunks read ahead and written behind in background threads, so that reading,
+        deciding and writing use the cores at once; 0 does everything in the caller's thread."""
+        self.chunk_bytes = chunk_bytes
+        self.max_record_bytes = max(max_record_bytes, 16)
+        self.opener = opener
+        self.overlap = overlap
+
+    @contextmanager
+    def open_source(
+        self, path: Path, *, column: str | None, encoding: str | None, delimiter: str | None
+    ) -> Iterator[CsvSource]:
+        name = str(path)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise InputError(f"file '{path}' does not exist").at(file=name) from None
+        except (IsADirectoryError, PermissionError) as exc:
+            raise InputError(f"file '{path}' cannot be read: {exc.strerror}").at(file=name) from None
+        with handle:
+            source = CsvSource(self, path, handle, column=column, encoding=encoding, delimiter=delimiter)
+            try:
+                yield source
+            finally:
+                source.close()
+
+    @contextmanager
+    def open_sink(self, path: Path, source: ScrubSource) -> Iterator[CsvSink]:
+        if not isinstance(source, CsvSource):
+            raise TypeError("a CSV sink writes what a CSV source read")
+        sink = CsvSink(self, path, source.layout)
+        try:
+            yield sink
+        finally:
+            sink.discard()
+
+
+class CsvSource:
+    def __init__(
+        self,
+        files: CsvScrubFiles,
+        path: Path,
+        handle: BinaryIO,
+        *,
+        column: str | None,
+        encoding: str | None,
+        delimiter: str | None,
+    ) -> None:
+        self._files, self._handle = files, handle
+        self.bytes_total = os.fstat(handle.fileno()).st_size
+        self.bytes_read = 0
+        codec = _codec(encoding, path)
+        self._decoder = (
+            None
+            if codec in ("utf-8", "utf-8-sig")
+            else codecs.getincrementaldecoder(codec)(errors="surrogateescape")
+        )
+        self._pending = b""
+        self._eof = False
+        self._line = 1
+        self._ahead: ReadAhead[Chunk] | None = None
+        bom = self._read_start()
+        self.layout = self._read_header(path, codec, bom, column, delimiter)
+
+    # --- the ScrubSource port ------------------------------------------------------------------------
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.layout.columns
+
+    @property
+    def number_column(self) -> str:
+        return self.layout.number_column
+
+    def chunks(self) -> Iterator[Chunk]:
+        if self._files.overlap <= 0:
+            return self._chunks()
+        self._ahead = ReadAhead(self._chunks(), self._files.overlap)
+        return self._ahead
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()
+
+    def _chunks(self) -> Iterator[Chunk]:
+        files = self._files
+        while True:
+            if not self._eof and len(self._pending) < files.chunk_bytes:
+                self._read_more()
+                continue
+            if self._eof:
+                if self._pending:
+                    data, self._pending = self._pending, b""
+                    yield self._chunk(data, _Marks.of(data))
+                return
+            marks = _Marks.of(self._pending)
+            cut = marks.last_record_end()
+            if cut > 0:
+                data, self._pending = self._pending[:cut], self._pending[cut:]
+                yield self._chunk(data, marks.before(cut))
+            elif len(self._pending) <= files.max_record_bytes:
+                self._read_more()
+            elif (newline := self._pending.find(b"\n")) >= 0:
+                # A quote that never closes would swallow the rest of the file: the line it opened on
+                # becomes one unreadable row, and reading starts afresh on the next line.
+                data, self._pending = self._pending[: newline + 1], self._pending[newline + 1 :]
+                yield self._careful(data, self._take_lines(data), force=ROW_UNPARSEABLE)
+            else:
+                first = self._line
+                spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115  # the sink closes it
+                for piece in self._long_pieces():
+                    spool.write(piece)
+                yield LongRecord(spool, first)  # type: ignore[arg-type]  # a file object in all but name
+
+    # --- reading ---------------------------------------------------------------------------------------
+    def _read_block(self) -> bytes | None:
+        block = self._handle.read(self._files.chunk_bytes)
+        self.bytes_read += len(block)
+        if self._decoder is not None:
+            text = self._decoder.decode(block, final=not block)
+            if not block and not text:
+                return None
+            return text.encode("utf-8", "surrogateescape")
+        return block or None
+
+    def _read_more(self) -> None:
+        block = self._read_block()
+        if block is None:
+            self._eof = True
+        else:
+            self._pending += block
+
+    def _read_start(self) -> bool:
+        self._read_more()
+        if self._decoder is None and self._pending.startswith(BOM):
+            self._pending = self._pending[len(BOM) :]
+            return True
+        return False
+
+    def _take_lines(self, data: bytes) -> int:
+        first = self._line
+        self._line += data.count(b"\n")
+        return first
+
+    def _long_pieces(self) -> Iterator[bytes]:
+        """The bytes of an overlong physical line, up to (not including) its newline."""
+        first = True
+        while True:
+            if not first:
+                self._read_more()
+            first = False
+            newline = self._pending.find(b"\n")
+            if newline >= 0:
+                piece, self._pending = self._pending[:newline], self._pending[newline + 1 :]
+                self._line += 1
+                yield piece
+                return
+            piece, self._pending = self._pending, b""
+            if piece:
+                yield piece
+            if self._eof:
+                return
+
+    # --- header ----------------------------------------------------------------------------------------
+    def _read_header(
+        self, path: Path, codec: str, bom: bool, column: str | None, delimiter: str | None
+    ) -> Layout:
+        name = str(path)
+        while True:
+            end = _first_record_end(self._pending)
+            if end >= 0 or self._eof:
+                break
+            if len(self._pending) > self._files.max_record_bytes:
+                raise InputError(
+                    f"the first line (the header) is longer than {self._files.max_record_bytes} bytes "
+                    "or opens a quote it never closes"
+                ).at(file=name, line=1)
+            self._read_more()
+        raw = self._pending if end < 0 else self._pending[:end]
+        self._pending = b"" if end < 0 else self._pending[end:]
+        self._take_lines(raw)
+        terminator = "\r\n" if raw.endswith(b"\r\n") else "\n"
+        raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+        try:
+            header = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"the header is not valid {codec} text; name the file's encoding with --encoding (e.g. latin-1)"
+            ).at(file=name, line=1) from None
+        if not header.strip():
+            raise InputError("the file is empty; the first line must name the columns").at(file=name, line=1)
+        sep = _delimiter(delimiter) if delimiter is not None else _sniff(header)
+        try:
+            columns = tuple(next(csv.reader([header], delimiter=sep, strict=True)))
+        except csv.Error as exc:
+            raise InputError(f"the header cannot be read as CSV: {exc}").at(file=name, line=1) from None
+        return Layout(
+            path=path,
+            columns=columns,
+            number_index=_number_index(columns, column, name),
+            delimiter=sep,
+            terminator=terminator,
+            header=header,
+            bom=bom,
+            encoding=codec,
+            transcode=self._decoder is not None,
+        )
+
+    # --- chunks ----------------------------------------------------------------------------------------
+    def _chunk(self, data: bytes, marks: _Marks) -> Chunk:
+        first = self._line
+        self._line += len(marks.newlines)
+        return self._fast(data, first, marks) or self._careful(data, first)
+
+    def _fast(self, data: bytes, first_line: int, marks: _Marks) -> FastChunk | None:
+        """Lines as polars strings, the number field from polars' CSV parser; None when the chunk needs
+        the careful path (not UTF-8, quoting polars rejects, records the two readings split differently)."""
+        layout = self.layout
+        sep = next((b for b in _FREE_BYTES if b not in data), None)
+        if sep is None:
+            return None
+        try:
+            lines = pl.read_csv(
+                data, has_header=False, separator=sep.decode(), quote_char=None, schema={"raw": pl.String}
+            )["raw"]
+            fields = pl.read_csv(
+                data,
+                has_header=False,
+                separator=layout.delimiter,
+                quote_char='"',
+                infer_schema=False,
+                columns=[layout.number_index],
+                truncate_ragged_lines=False,
+                empty_string_is_null=False,
+                raise_if_empty=False,
+            )
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
+            return None  # not UTF-8, irregular quoting, or a row with too many fields
+        shape = _structure(data, layout, marks)
+        if shape is None:
+            return None  # a quoted newline may have been \r\n: only the careful path keeps it
+        ends_record, field_counts = shape
+        line_no = np.arange(first_line, first_line + len(lines), dtype=np.int64)
+        if not ends_record.all():
+            lines, line_no = _join_quoted_newlines(lines, ends_record, line_no)
+        # Both readings split records at the same newlines unless a quote stands where RFC 4180 has none
+        # (polars then reads it literally, the quote parity does not): the counts then differ.
+        if fields.height != len(lines) or len(field_counts) != len(lines):
+            return None
+        field = fields.to_series(0).alias("field")
+        keep = (lines.is_not_null() & (lines != "")).fill_null(False).to_numpy()
+        if not keep.all():  # blank lines carry no row
+            mask = pl.Series(keep)
+            lines, line_no, field, field_counts = (
+                lines.filter(mask),
+                line_no[keep],
+                field.filter(mask),
+                field_counts[keep],
+            )
+        unreadable = np.where(field_counts == len(layout.columns), ROW_OK, ROW_FIELD_COUNT).astype(np.uint8)
+        bad = np.flatnonzero(unreadable != ROW_OK)
+        if bad.size:
+            # Irregular rows get a second reading by the csv module, which is lenient about stray quotes.
+            values = field.to_list()
+            for i, text in zip(bad.tolist(), lines.gather(bad).to_list(), strict=True):
+                values[i], unreadable[i] = _lenient(text, layout)
+            field = pl.Series(values, dtype=pl.String)
+        numbers = _digits(field, unreadable != ROW_OK)
+        first = int(line_no[0]) if len(line_no) else first_line
+        return FastChunk(lines, numbers, unreadable, first, len(data))
+
+    def _careful(self, data: bytes, first_line: int, force: int = ROW_OK) -> SlowChunk:
+        layout = self.layout
+        text = data.decode("utf-8", "surrogateescape")
+        physical = text.split("\n")
+        if physical and physical[-1] == "":
+            physical.pop()
+        records: list[str] = []
+        values: list[str] = []
+        causes: list[int] = []
+        i = 0
+        while i < len(physical):
+            reader = csv.reader(_lines_from(physical, i), delimiter=layout.delimiter)
+            while i < len(physical):
+                before = reader.line_num
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    i = len(physical)
+                    break
+                except csv.Error:
+                    # Unreadable from here: its first line becomes one row, reading restarts after it.
+                    records.append(physical[i].removesuffix("\r"))
+                    causes.append(ROW_UNPARSEABLE)
+                    values.append("")
+                    i += 1
+                    break
+                used = reader.line_num - before
+                record = "\n".join(physical[i : i + used]).removesuffix("\r")
+                i += used
+                if not record:
+                    continue  # a blank line carries no row
+                cause = ROW_OK
+                if force:
+                    cause = force
+                elif _SURROGATE.search(record):
+                    cause = ROW_UNDECODABLE
+                elif len(row) != len(layout.columns):
+                    cause = ROW_FIELD_COUNT
+                records.append(record)
+                causes.append(cause)
+                values.append(row[layout.number_index] if cause == ROW_OK else "")
+        unreadable = np.array(causes, dtype=np.uint8)
+        numbers = NumberDigits.from_strings(values)
+        numbers = NumberDigits(
+            numbers.shape, numbers.value, numbers.count, numbers.text_of, unreadable != ROW_OK
+        )
+        return SlowChunk(records, numbers, unreadable, first_line, len(data))
+
+
+class CsvSink:
+    """Writes the output to a temporary file beside the target; `commit` syncs and renames it."""
+
+    def __init__(self, files: CsvScrubFiles, target: Path, layout: Layout) -> None:
+        self.target, self.layout = target, layout
+        self._temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+        self._encoder = (
+            codecs.getincrementalencoder(layout.encoding)(errors="surrogateescape")
+            if (layout.transcode)
+            else None
+        )
+        self._decoder = (
+            codecs.getincrementaldecoder("utf-8")(errors="surrogateescape") if layout.transcode else None
+        )
+        try:
+            self._out: BinaryIO | None = files.opener(self._temp)
+        except OSError as exc:
+            raise _write_error(target, exc) from None
+        d, term = layout.delimiter, layout.terminator
+        header = (BOM if layout.bom and not layout.transcode else b"") + (
+            layout.header + d + d.join(OUTPUT_COLUMNS) + term
+        ).encode("utf-8", "surrogateescape")
+        self._write(header)
+        self.committed = False
+        self._behind = WriteBehind(self._write_chunk, files.overlap) if files.overlap > 0 else None
+
+    def write(self, chunk: ScrubChunk, columns: ScrubColumns) -> None:
+        if self._behind is not None:
+            self._behind.put(chunk, columns)
+        else:
+            self._write_chunk(chunk, columns)
+
+    def _write_chunk(self, chunk: ScrubChunk, columns: ScrubColumns) -> None:
+        if isinstance(chunk, FastChunk):
+            self._write(self._fast_bytes(chunk, columns))
+        elif isinstance(chunk, SlowChunk):
+            self._write(self._careful_bytes(chunk.texts, columns))
+        elif isinstance(chunk, LongRecord):
+            self._write_long(chunk, columns)
+        else:
+            raise TypeError(f"not a chunk of this reader: {type(chunk).__name__}")
+
+    def commit(self) -> None:
+        if self._behind is not None:
+            self._behind.finish()  # raises what a background write raised
+        out = self._out
+        assert out is not None, "commit after discard"
+        try:
+            if self._encoder is not None:
+                out.write(self._encoder.encode("", final=True))
+            out.flush()
+            os.fsync(out.fileno())
+            out.close()
+            self._out = None
+            self._temp.replace(self.target)
+            _sync_directory(self.target.parent)
+        except OSError as exc:
+            raise _write_error(self.target, exc) from None
+        self.committed = True
+
+    def discard(self) -> None:
+        """Remove the temporary file unless it was committed (a failed run never leaves a half file)."""
+        if self._behind is not None:
+            self._behind.abandon()
+        if self._out is not None:
+            with contextlib.suppress(OSError):
+                self._out.close()
+            self._out = None
+        if not self.committed:
+            self._temp.unlink(missing_ok=True)
+
+    # --- bytes -------------------------------------------------------------------------------------
+    def _write(self, data: bytes) -> None:
+        assert self._out is not None
+        if self._encoder is not None and self._decoder is not None:
+            data = self._encoder.encode(self._decoder.decode(data))
+        try:
+            self._out.write(data)
+        except OSError as exc:
+            raise _write_error(self.target, exc) from None
+
+    def _fast_bytes(self, chunk: FastChunk, columns: ScrubColumns) -> bytes:
+        d = self.layout.delimiter
+        frame = pl.DataFrame(
+            {
+                "raw": chunk.lines,
+                "e164": _e164(columns),
+                "verdict": _pick(("ALLOW", "BLOCK"), columns.blocked.astype(np.uint32), d),
+                "reasons": _pick(columns.reason_texts, columns.reasons, d),
+                "next": _pick(columns.next_texts, columns.next_allowed, d),
+            }
+        )
+        buffer = io.BytesIO()
+        frame.write_csv(
+            buffer,
+            include_header=False,
+            quote_style="never",
+            separator=d,
+            line_terminator=self.layout.terminator,
+        )
+        return buffer.getvalue()
+
+    def _careful_bytes(self, texts: Sequence[str], columns: ScrubColumns) -> bytes:
+        d, term = self.layout.delimiter, self.layout.terminator
+        e164 = _e164(columns).to_list()
+        verdicts = _pick(("ALLOW", "BLOCK"), columns.blocked.astype(np.uint32), d).to_list()
+        reasons = _pick(columns.reason_texts, columns.reasons, d).to_list()
+        nexts = _pick(columns.next_texts, columns.next_allowed, d).to_list()
+        out = [
+            f"{text}{d}{e}{d}{v}{d}{r}{d}{n}{term}"
+            for text, e, v, r, n in zip(texts, e164, verdicts, reasons, nexts, strict=True)
+        ]
+        return "".join(out).encode("utf-8", "surrogateescape")
+
+    def _write_long(self, record: LongRecord, columns: ScrubColumns) -> None:
+        spool = record.spool
+        size = spool.seek(0, os.SEEK_END)
+        spool.seek(0)
+        if size:  # a carriage return before the line end is the line end's, not the row's
+            spool.seek(size - 1)
+            size -= spool.read(1) == b"\r"
+            spool.seek(0)
+        left = size
+        while left > 0:
+            piece = spool.read(min(left, 1 << 20))
+            left -= len(piece)
+            self._write(piece)
+        spool.close()
+        self._write(self._careful_bytes([""], columns))
+
+
+# --- overlap -----------------------------------------------------------------------------------------
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_END = object()
+
+
+class ReadAhead(Iterator[T]):
+    """Runs an iterator in a background thread, up to `depth` items ahead of its consumer."""
+
+    def __init__(self, items: Iterator[T], depth: int) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(target=self._run, args=(items,), name="scrub-read", daemon=True)
+        self._thread.start()
+
+    def _run(self, items: Iterator[T]) -> None:
+        try:
+            for item in items:
+                if not self._put(item):
+                    return
+            self._put(_END)
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(_Failed(exc))
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        item = self._queue.get()
+        if item is _END:
+            self._done = True
+            raise StopIteration
+        if isinstance(item, _Failed):
+            self._done = True
+            raise item.error
+        return item  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class WriteBehind:
+    """Writes chunks in a background thread; a failure surfaces at the next put or at finish."""
+
+    def __init__(self, write: Callable[[ScrubChunk, ScrubColumns], None], depth: int) -> None:
+        self._write = write
+        self._queue: queue.Queue[tuple[ScrubChunk, ScrubColumns] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="scrub-write", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # raised in the producer's thread
+                    self._error = exc
+
+    def put(self, chunk: ScrubChunk, columns: ScrubColumns) -> None:
+        self._raise()
+        self._queue.put((chunk, columns))
+
+    def finish(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        if self._thread.is_alive():
+            self._error = self._error or RuntimeError("abandoned")
+            self._queue.put(None)
+            self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def _codec(encoding: str | None, path: Path) -> str:
+    """The Python codec for --encoding; anything but UTF-8 is transcoded to UTF-8 on the way in."""
+    if encoding is None or not encoding.strip():
+        return "utf-8"
+    try:
+        return codecs.lookup(encoding.strip()).name
+    except LookupError:
+        raise InputError(f"unknown encoding '{encoding}' (try utf-8, latin-1, cp1252)").at(
+            file=str(path), field="encoding"
+        ) from None
+
+
+def _delimiter(value: str) -> str:
+    named = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    sep = named.get(value.lower(), value)
+    if len(sep) != 1 or sep in '"\r\n+' or sep.isalnum():
+        raise InputError(f"'{value}' cannot be a delimiter; use one character such as , ; | or \\t").at(
+            field="delimiter"
+        )
+    return sep
+
+
+def _sniff(header: str) -> str:
+    unquoted = re.sub(r'"(?:[^"]|"")*"', "", header)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _normalise(name: str) -> str:
+    """Lowercase, accents and separators dropped: "Téléphone No." -> "telephoneno"."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    return _NORMALISE.sub("", plain.strip().lower())
+
+
+def _number_index(columns: Sequence[str], wanted: str | None, file: str) -> int:
+    listing = ", ".join(repr(c) for c in columns[:30]) + (", ..." if len(columns) > 30 else "")
+    if wanted is not None:
+        for i, name in enumerate(columns):
+            if name == wanted:
+                return i
+        for i, name in enumerate(columns):
+            if name.strip().lower() == wanted.strip().lower():
+                return i
+        raise InputError(f"there is no column '{wanted}'; the columns are: {listing}").at(
+            file=file, line=1, field="column"
+        )
+    by_name: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        by_name.setdefault(_normalise(name), i)
+    for alias in ALIASES:
+        if alias in by_name:
+            return by_name[alias]
+    raise InputError(
+        f"no column holds phone numbers (looked for phone, number, msisdn, telephone, mobile, ...); "
+        f"the columns are: {listing}; name it with --column"
+    ).at(file=file, line=1, field="column")
+
+
+def _first_record_end(data: bytes) -> int:
+    """Index just after the first newline outside double quotes; -1 if none yet."""
+    pos = data.find(b"\n")
+    quotes = data.count(b'"', 0, max(pos, 0))
+    while pos >= 0 and quotes % 2:
+        nxt = data.find(b"\n", pos + 1)
+        if nxt < 0:
+            return -1
+        quotes += data.count(b'"', pos, nxt)
+        pos = nxt
+    return pos + 1 if pos >= 0 else -1
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """Where the newlines and double quotes of a buffer are (data starts outside quotes)."""
+
+    newlines: npt.NDArray[np.intp]
+    quotes: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(cls, data: bytes) -> _Marks:
+        buf = np.frombuffer(data, dtype=np.uint8)
+        quotes = np.flatnonzero(buf == 34) if b'"' in data else np.zeros(0, dtype=np.intp)
+        return cls(np.flatnonzero(buf == 10), quotes)
+
+    def last_record_end(self) -> int:
+        """Index just after the last newline outside quotes; -1 if none."""
+        outside = self.newlines[(np.searchsorted(self.quotes, self.newlines) & 1) == 0]
+        return int(outside[-1]) + 1 if len(outside) else -1
+
+    def before(self, end: int) -> _Marks:
+        return _Marks(
+            self.newlines[: np.searchsorted(self.newlines, end)],
+            self.quotes[: np.searchsorted(self.quotes, end)],
+        )
+
+
+def _structure(
+    data: bytes, layout: Layout, marks: _Marks
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]] | None:
+    """Per physical line: whether it ends a record (an even number of quotes before its newline); per
+    record: its number of fields, delimiters inside quotes not counted. None when a record spans lines
+    and the chunk has carriage returns (joining its lines back needs the careful path)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newlines, quotes = marks.newlines, marks.quotes
+    line_ends = newlines if data.endswith(b"\n") else np.append(newlines, len(buf))
+    ends_record = (np.searchsorted(quotes, line_ends) & 1) == 0
+    if not ends_record.all() and b"\r" in data:
+        return None
+    ends = line_ends[ends_record]
+    starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
+    before = _Counter(buf == ord(layout.delimiter))
+    delimiters = before(ends) - before(np.minimum(starts, len(buf)))
+    if quotes.size > 1:
+        # Quotes pair up; the bytes from an opening quote to the next quote are inside a field.
+        opening, closing = quotes[0:-1:2], quotes[1::2]
+        inside = before(closing) - before(opening)
+        owner = np.searchsorted(starts, opening, side="right") - 1
+        delimiters -= np.bincount(owner, weights=inside, minlength=len(starts)).astype(np.int64)
+    return ends_record, delimiters + 1
+
+
+class _Counter:
+    """How many flagged bytes lie before any position, from one bit per byte and popcounts per word."""
+
+    def __init__(self, flags: npt.NDArray[np.bool_]) -> None:
+        bits = np.packbits(flags, bitorder="little")
+        padded = np.zeros((len(bits) + 7) // 8 * 8 + 8, dtype=np.uint8)
+        padded[: len(bits)] = bits
+        self.words = padded.view("<u8")
+        self.prefix = np.concatenate([[0], np.cumsum(np.bitwise_count(self.words), dtype=np.int64)])
+
+    def __call__(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        positions = np.asarray(positions, dtype=np.int64)
+        word = positions >> 6
+        low = (np.uint64(1) << (positions & 63).astype(np.uint64)) - np.uint64(1)
+        found: npt.NDArray[np.int64] = self.prefix[word] + np.bitwise_count(self.words[word] & low).astype(
+            np.int64
+        )
+        return found
+
+
+def _join_quoted_newlines(
+    lines: pl.Series, ends_record: npt.NDArray[np.bool_], line_no: npt.NDArray[np.int64]
+) -> tuple[pl.Series, npt.NDArray[np.int64]]:
+    """Lines inside a quoted field belong to the record that opened the quote."""
+    starts = np.concatenate([[True], ends_record[:-1]])
+    group = np.cumsum(starts) - 1
+    joined = (
+        pl.DataFrame({"g": group, "raw": lines.fill_null("")})
+        .group_by("g", maintain_order=True)
+        .agg(pl.col("raw").str.join("\n"))["raw"]
+    )
+    # A group of one blank line is a blank line; it stays null so it is skipped like the others.
+    blank = (np.bincount(group) == 1) & lines.is_null().to_numpy()[starts]
+    if blank.any():
+        joined = joined.scatter(np.flatnonzero(blank), None)
+    return joined, line_no[starts]
+
+
+def _lines_from(physical: list[str], start: int) -> Iterator[str]:
+    for k in range(start, len(physical)):
+        yield physical[k] + "\n"
+
+
+def _lenient(text: str, layout: Layout) -> tuple[str, int]:
+    try:
+        row = next(csv.reader([text], delimiter=layout.delimiter))
+    except (csv.Error, StopIteration):
+        return "", ROW_UNPARSEABLE
+    if len(row) != len(layout.columns):
+        return "", ROW_FIELD_COUNT
+    return row[layout.number_index], ROW_OK
+
+
+_PUNCTUATION = ["(", ")", "-", ".", " "]
+
+
+def _digits(fields: pl.Series, unreadable: npt.NDArray[np.bool_]) -> NumberDigits:
+    """NumberDigits.from_strings with polars kernels: a field is of a simple shape exactly when, edge
+    spaces and tabs trimmed, one leading '+' and the punctuation removed, only digits remain."""
+    trimmed = pl.col("f").str.strip_chars(" \t")
+    out = pl.DataFrame({"f": fields}).select(
+        trimmed.str.starts_with("+").alias("plus"),
+        (trimmed.str.len_bytes() == 0).alias("blank"),
+        trimmed.str.strip_prefix("+").str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION)).alias("body"),
+    )
+    body = out["body"]
+    value = body.cast(pl.UInt64, strict=False)  # also reads a leading '+', which the shape forbids here
+    count = body.str.len_bytes().fill_null(0).to_numpy().astype(np.int64)
+    simple = (value.is_not_null() & ~body.str.starts_with("+")).fill_null(False).to_numpy()
+    odd = np.flatnonzero(~simple)  # no number: empty, over 19 digits, or not of a simple shape at all
+    if odd.size:
+        simple[odd] = body.gather(odd).str.contains("^[0-9]*$").fill_null(False).to_numpy()
+    plus = out["plus"].fill_null(False).to_numpy()
+    shape = np.where(simple, np.where(plus, SHAPE_PLUS, SHAPE_NATIONAL), SHAPE_OTHER).astype(np.uint8)
+    shape[out["blank"].fill_null(True).to_numpy()] = SHAPE_BLANK
+    numbers = value.fill_null(0).to_numpy().astype(np.uint64)
+    return NumberDigits(shape, numbers, count, lambda rows: fields.gather(rows).to_list(), unreadable)
+
+
+def _e164(columns: ScrubColumns) -> pl.Series:
+    key = pl.Series("key", columns.key)
+    return pl.select(
+        pl.when(pl.Series(columns.valid)).then(pl.format("+{}", key)).otherwise(pl.lit("")).alias("e164")
+    )["e164"]
+
+
+def _quote(text: str, delimiter: str) -> str:
+    if any(ch in text for ch in (delimiter, '"', "\n", "\r")):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _pick(texts: Sequence[str], codes: npt.NDArray[np.uint32], delimiter: str) -> pl.Series:
+    table = pl.Series([_quote(t, delimiter) for t in texts], dtype=pl.String)
+    return table.gather(pl.Series(codes, dtype=pl.UInt32))
+
+
+def _write_error(target: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        f"cannot write '{target}': {exc.strerror or exc}; the previous file (if any) is unchanged"
+    )
+
+
+def _sync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,152 @@
+"""Scrubs as background jobs: submitted over HTTP, run by a worker thread, answered by any worker.
+
+The job's state lives in the store (so every server worker can report on it); its files (the upload,
+then the result) in the data directory. A job whose worker dies shows as failed ("stalled").
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from dialgate.domain.numbers import clean_region
+from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
+from dialgate.domain.timeutil import parse_instant
+from dialgate.errors import ConflictError, DialgateError, NotFoundError
+from dialgate.services.campaigns import get_campaign
+from dialgate.services.ports import JobFiles
+from dialgate.services.runtime import Runtime
+from dialgate.services.scrub import ScrubProgress, ScrubRequest, scrub_file
+
+log = logging.getLogger("dialgate.scrub_jobs")
+OPTIONS = ("column", "region", "at", "caller_id", "encoding", "delimiter")
+_PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+def submit_scrub(
+    rt: Runtime, *, brand: str, campaign: str, chunks: Iterable[bytes], options: dict[str, str | None]
+) -> ScrubJob:
+    """Store the upload and queue the job. What can be checked without reading the file is checked now,
+    so a bad request fails at once instead of as a failed job."""
+    found = get_campaign(rt, campaign)
+    if found.brand != brand:
+        raise NotFoundError(f"unknown campaign '{campaign}'").at(field="campaign")
+    clean_region(options.get("region"))
+    if options.get("at"):
+        parse_instant(str(options["at"]))
+    files = _files(rt)
+    job_id = rt.ids.new_id()
+    size = files.save_input(job_id, chunks)
+    job = ScrubJob(
+        id=job_id,
+        brand=brand,
+        campaign=found.id,
+        status=JobStatus.QUEUED,
+        options={k: options.get(k) for k in (*OPTIONS, "filename")},
+        bytes_total=size,
+        created_at=rt.clock.now(),
+    )
+    with rt.uow(write=True) as uow:
+        uow.scrub_jobs.add(job)
+        uow.commit()
+    return job
+
+
+def run_scrub_job(rt: Runtime, job_id: str) -> None:
+    """Run a queued job to its end. Every outcome is recorded on the job; nothing is raised."""
+    files = _files(rt)
+    with rt.uow(write=True) as uow:
+        job = uow.scrub_jobs.get(job_id)
+        if job is None or job.status is not JobStatus.QUEUED:
+            return
+        uow.scrub_jobs.start(job_id, rt.clock.now())
+        uow.commit()
+    request = ScrubRequest(
+        source=files.input_path(job_id),
+        target=files.result_path(job_id),
+        campaign=job.campaign,
+        brand=job.brand,
+        **{k: job.options.get(k) for k in OPTIONS},
+    )
+    last = 0.0
+
+    def progress(p: ScrubProgress) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < _PROGRESS_EVERY:
+            return
+        last = now
+        with rt.uow(write=True) as uow:
+            uow.scrub_jobs.progress(job_id, p.bytes_done, p.report.counts(), rt.clock.now())
+            uow.commit()
+
+    summary: dict[str, Any] | None = None
+    error: dict[str, str] | None = None
+    try:
+        report = scrub_file(rt, request, progress=progress)
+        summary = {k: v for k, v in report.to_dict().items() if k not in ("source", "target")}
+    except DialgateError as exc:
+        error = {"code": exc.code, "message": _message(exc, job)}
+    except Exception as exc:  # a background job has nobody to raise to: record it
+        log.exception("scrub job %s failed", job_id)
+        error = {"code": "internal", "message": f"{type(exc).__name__}: {exc}"}
+    finally:
+        files.discard_input(job_id)
+    with rt.uow(write=True) as uow:
+        uow.scrub_jobs.finish(
+            job_id,
+            JobStatus.DONE if error is None else JobStatus.FAILED,
+            rt.clock.now(),
+            summary=summary,
+            error=error,
+        )
+        uow.commit()
+
+
+def get_scrub_job(rt: Runtime, brand: str, job_id: str) -> ScrubJob:
+    """The job as its brand may see it; a job whose worker died reads as failed."""
+    with rt.uow() as uow:
+        job = uow.scrub_jobs.get(job_id)
+    if job is None or job.brand != brand:
+        raise NotFoundError(f"no scrub job '{job_id}'")
+    if job.stalled(rt.clock.now()):
+        job = replace(
+            job,
+            status=JobStatus.FAILED,
+            error={
+                "code": "stalled",
+                "message": "the server worker running this scrub stopped; submit it again",
+            },
+        )
+    return job
+
+
+def scrub_result(rt: Runtime, brand: str, job_id: str) -> Path:
+    job = get_scrub_job(rt, brand, job_id)
+    if job.status is not JobStatus.DONE:
+        raise ConflictError(f"scrub job '{job_id}' is {job.status}; its result is ready when it is done")
+    path = _files(rt).result_path(job_id)
+    if not path.is_file():
+        raise NotFoundError(f"the result of scrub job '{job_id}' is no longer kept")
+    return path
+
+
+def _files(rt: Runtime) -> JobFiles:
+    if rt.job_files is None:
+        raise RuntimeError("no JobFiles adapter is wired into the runtime")
+    return rt.job_files
+
+
+def _message(exc: DialgateError, job: ScrubJob) -> str:
+    """The error as the uploader knows the file (by its name, not the server's path for it)."""
+    where = []
+    if exc.location is not None:
+        if exc.location.line is not None:
+            where.append(f"{job.options.get('filename') or 'upload'}:{exc.location.line}")
+        if exc.location.field:
+            where.append(f"field '{exc.location.field}'")
+    return (", ".join(where) + ": " if where else "") + exc.message

@@ -1,0 +1,198 @@
+"""Scrubs over HTTP, against a real server on loopback: upload, follow the job, download the result."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+import uvicorn
+
+from dialgate.api.app import create_app
+from dialgate.bootstrap import build
+from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
+from dialgate.services.apikeys import create_api_key
+from dialgate.services.brands import add_brand
+from dialgate.services.campaigns import apply_campaign
+from tests.fakes import InMemoryRegisterStore, InMemorySnapshot
+
+CAMPAIGN = """
+id = "{id}"
+brand = "{brand}"
+purpose = "marketing"
+countries = ["US"]
+registries = ["US-DNC"]
+"""
+LIST = b"id,phone,name\n1,+1 212 555 0101,Ada\n2,(212) 555-0102,Bea\n3,,Cal\n4,+44 7700 900123,Dora\n"
+
+
+@pytest.fixture
+def server(settings, clock, number_tables_dir) -> Iterator[tuple[str, object]]:
+    settings = settings.model_copy(update={"cache_dir": number_tables_dir})
+    container = build(settings, clock=clock)
+    container.runtime.registers = InMemoryRegisterStore(InMemorySnapshot("US-DNC", ["+12125550101"]))
+    app = create_app(container)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}", app
+    server.should_exit = True
+    thread.join(timeout=10)
+    container.close()
+
+
+def _brand_with_key(rt, brand: str) -> dict[str, str]:
+    add_brand(rt, brand)
+    apply_campaign(rt, CAMPAIGN.format(id=f"{brand}-list", brand=brand), file="c.toml")
+    key = create_api_key(rt, brand=brand, scopes=["check"])
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _wait_done(client: httpx.Client, url: str, headers: dict[str, str]) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        body = client.get(url, headers=headers).json()
+        if body["status"] in ("done", "failed"):
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"job did not finish: {body}")
+
+
+def test_an_uploaded_list_is_scrubbed_in_the_background_and_downloaded(server):
+    base, app = server
+    rt = app.state.runtime
+    headers = _brand_with_key(rt, "acme")
+    with httpx.Client(base_url=base, timeout=30) as client:
+        created = client.post(
+            "/v1/scrubs",
+            headers=headers,
+            files={"file": ("leads.csv", LIST, "text/csv")},
+            data={"campaign": "acme-list", "region": "US"},
+        )
+        assert created.status_code == 202, created.text
+        job = created.json()
+        assert job["status"] == "queued" and created.headers["location"] == f"/v1/scrubs/{job['id']}"
+        done = _wait_done(client, created.headers["location"], headers)
+        assert done["status"] == "done", done
+        assert done["progress"]["rows"] == 4 and done["progress"]["fraction"] == 1.0
+        assert done["counts"] == {
+            "allowed": 1,
+            "blocked": 3,
+            "reasons": {"INVALID_NUMBER": 1, "DESTINATION_NOT_ALLOWED": 1, "NATIONAL_REGISTRY": 1},
+            "unreadable": {},
+        }
+        assert done["snapshots"][0]["name"] == "US-DNC"
+        result = client.get(done["links"]["result"], headers=headers)
+        assert result.status_code == 200 and result.headers["content-type"].startswith("text/csv")
+        assert (
+            result.content.splitlines()[1] == b"1,+1 212 555 0101,Ada,+12125550101,BLOCK,NATIONAL_REGISTRY,"
+        )
+
+
+def test_a_key_sees_only_its_own_brands_jobs(server):
+    base, app = server
+    rt = app.state.runtime
+    acme = _brand_with_key(rt, "acme")
+    other = _brand_with_key(rt, "globex")
+    with httpx.Client(base_url=base, timeout=30) as client:
+        created = client.post(
+            "/v1/scrubs", headers=acme, files={"file": ("l.csv", LIST)}, data={"campaign": "acme-list"}
+        )
+        url = created.headers["location"]
+        _wait_done(client, url, acme)
+        assert client.get(url, headers=other).status_code == 404
+        assert client.get(url + "/result", headers=other).status_code == 404
+        refused = client.post(
+            "/v1/scrubs", headers=other, files={"file": ("l.csv", LIST)}, data={"campaign": "acme-list"}
+        )
+        assert refused.status_code == 404 and refused.headers["content-type"] == "application/problem+json"
+
+
+def test_bad_requests_fail_at_once_and_bad_files_fail_the_job(server):
+    base, app = server
+    headers = _brand_with_key(app.state.runtime, "acme")
+    with httpx.Client(base_url=base, timeout=30) as client:
+        bad_region = client.post(
+            "/v1/scrubs",
+            headers=headers,
+            files={"file": ("l.csv", LIST)},
+            data={"campaign": "acme-list", "region": "France"},
+        )
+        assert bad_region.status_code == 422 and bad_region.json()["field"] == "region"
+        assert (
+            client.post("/v1/scrubs", files={"file": ("l.csv", LIST)}, data={"campaign": "x"}).status_code
+            == 401
+        )
+        created = client.post(
+            "/v1/scrubs",
+            headers=headers,
+            files={"file": ("contacts.csv", b"id,name\n1,Ada\n")},
+            data={"campaign": "acme-list"},
+        )
+        failed = _wait_done(client, created.headers["location"], headers)
+        assert failed["status"] == "failed" and failed["error"]["code"] == "invalid_input"
+        assert failed["error"]["message"].startswith(
+            "contacts.csv:1, field 'column': no column holds phone numbers"
+        )
+        conflict = client.get(created.headers["location"] + "/result", headers=headers)
+        assert conflict.status_code == 409
+
+
+def test_a_job_whose_worker_died_reads_as_failed(server, clock):
+    base, app = server
+    rt = app.state.runtime
+    headers = _brand_with_key(rt, "acme")
+    app.state.jobs.submit = lambda work: None  # this worker dies before running anything
+    with httpx.Client(base_url=base, timeout=30) as client:
+        created = client.post(
+            "/v1/scrubs", headers=headers, files={"file": ("l.csv", LIST)}, data={"campaign": "acme-list"}
+        )
+        job_id = created.json()["id"]
+        with rt.uow(write=True) as uow:
+            uow.scrub_jobs.start(job_id, clock.now())
+            uow.commit()
+        assert client.get(f"/v1/scrubs/{job_id}", headers=headers).json()["status"] == "running"
+        clock.advance(minutes=5)
+        stalled = client.get(f"/v1/scrubs/{job_id}", headers=headers).json()
+        assert stalled["status"] == "failed" and stalled["error"]["code"] == "stalled"
+
+
+def test_jobs_record_their_progress_for_other_workers(rt):
+    add_brand(rt, "acme")
+    with rt.uow(write=True) as uow:
+        uow.scrub_jobs.add(
+            ScrubJob(
+                id="01JTESTJOB0000000000000000",
+                brand="acme",
+                campaign="c",
+                status=JobStatus.QUEUED,
+                options={"region": "US"},
+                bytes_total=100,
+                created_at=rt.clock.now(),
+            )
+        )
+        uow.commit()
+    with rt.uow(write=True) as uow:
+        uow.scrub_jobs.start("01JTESTJOB0000000000000000", rt.clock.now())
+        uow.scrub_jobs.progress("01JTESTJOB0000000000000000", 40, {"rows": 7, "blocked": 2}, rt.clock.now())
+        uow.commit()
+    with rt.uow() as uow:
+        found = uow.scrub_jobs.get("01JTESTJOB0000000000000000")
+    assert found is not None
+    assert (found.status, found.bytes_done, found.rows, found.summary) == (
+        JobStatus.RUNNING,
+        40,
+        7,
+        {"rows": 7, "blocked": 2},
+    )
+    assert found.heartbeat_at is not None and not found.stalled(rt.clock.now() + timedelta(seconds=30))

@@ -1,0 +1,406 @@
+"""Scrub reads any campaign CSV and writes every row back untouched, with four more columns."""
+
+from __future__ import annotations
+
+import errno
+import io
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dialgate.adapters.files import scrub_csv
+from dialgate.adapters.files.scrub_csv import CsvScrubFiles
+from dialgate.domain.batch import BatchContext, BatchVerdicts
+from dialgate.domain.bulk_numbers import NumberDigits
+from dialgate.domain.campaign import Campaign
+from dialgate.domain.numbers import parse_number
+from dialgate.domain.reasons import ReasonCode, bit
+from dialgate.domain.vocabulary import Purpose
+from dialgate.errors import InputError, StoreError
+from dialgate.services.provisional_decider import ProvisionalDecider
+from dialgate.services.scrub import ScrubRequest, run_scrub
+from tests.fakes import InMemoryRegisterStore, InMemorySnapshot
+
+US = Campaign(
+    id="us-test", brand="acme", purpose=Purpose.MARKETING, countries=("US",), registries=("US-DNC",)
+)
+AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+LISTED = "+12125550101"
+NEW = ",dialgate_e164,dialgate_verdict,dialgate_reasons,dialgate_next_allowed_at"
+
+
+def registers() -> InMemoryRegisterStore:
+    return InMemoryRegisterStore(InMemorySnapshot("US-DNC", [LISTED]))
+
+
+@pytest.fixture
+def scrub(tmp_path, number_tables):
+    def run(content: bytes, *, files=None, decider=None, campaign=US, target=None, **options):
+        source = tmp_path / "in.csv"
+        source.write_bytes(content)
+        target = target or tmp_path / "out.csv"
+        request = ScrubRequest(source, target, campaign.id, **options)
+        report = run_scrub(
+            files or CsvScrubFiles(),
+            lambda: number_tables,
+            decider or ProvisionalDecider(registers()),
+            BatchContext(campaign, AT, ""),
+            request,
+        )
+        return target.read_bytes(), report
+
+    return run
+
+
+def test_every_row_keeps_its_bytes_and_gains_four_columns(scrub):
+    content = (
+        b"id,name,phone,note\n"
+        b'1,"Doe, Jane",+1 212 555 0101,"said ""no"""\n'
+        b"2,,(212) 555-0102,\n"
+        b'3,"two\nlines",212-555-0103,  spaced  \n'
+        b'4,"Roe",   2125550104  ,""\n'
+    )
+    out, report = scrub(content, region="US")
+    assert out == (
+        b"id,name,phone,note" + NEW.encode() + b"\n"
+        b'1,"Doe, Jane",+1 212 555 0101,"said ""no""",+12125550101,BLOCK,NATIONAL_REGISTRY,\n'
+        b"2,,(212) 555-0102,,+12125550102,ALLOW,,\n"
+        b'3,"two\nlines",212-555-0103,  spaced  ,+12125550103,ALLOW,,\n'
+        b'4,"Roe",   2125550104  ,"",+12125550104,ALLOW,,\n'
+    )
+    assert (report.rows, report.allowed, report.blocked) == (4, 3, 1)
+
+
+def _many_rows(rng: random.Random, rows: int) -> bytes:
+    lines = [b"lead,phone,city,notes"]
+    for i in range(rows):
+        phone = rng.choice(
+            [f"(212) 555-01{i % 100:02d}", f"+1 646 555 {i % 10000:04d}", "", "n/a", "+44 7700 900123"]
+        )
+        notes = rng.choice(["", "ok", '"a, b"', '"say ""hi"""', '"multi\nline"'])
+        lines.append(f"{i},{phone},Springfield,{notes}".encode())
+    return b"\n".join(lines) + b"\n"
+
+
+@pytest.mark.parametrize("chunk_bytes", [7, 100, 4096])
+def test_chunk_boundaries_do_not_change_the_output(scrub, chunk_bytes):
+    content = _many_rows(random.Random(5), 400)
+    whole, _ = scrub(content, region="US")
+    pieces, report = scrub(content, region="US", files=CsvScrubFiles(chunk_bytes=chunk_bytes))
+    assert pieces == whole and report.rows == 400
+
+
+def test_crlf_files_keep_crlf(scrub):
+    out, _ = scrub(b"phone,name\r\n+12125550102,a\r\n+12125550103,b\r\n")
+    assert out == (
+        b"phone,name"
+        + NEW.encode()
+        + b"\r\n+12125550102,a,+12125550102,ALLOW,,\r\n+12125550103,b,+12125550103,ALLOW,,\r\n"
+    )
+
+
+def test_a_missing_final_newline_is_added(scrub):
+    out, _ = scrub(b"phone\n+12125550102")
+    assert out.endswith(b"+12125550102,+12125550102,ALLOW,,\n")
+
+
+def test_a_byte_order_mark_stays_at_the_start(scrub):
+    out, report = scrub(b"\xef\xbb\xbfphone,name\n+12125550102,a\n")
+    assert out.startswith(b"\xef\xbb\xbfphone,name,dialgate_e164")
+    assert report.number_column == "phone"
+
+
+def test_latin1_is_read_and_written_back_in_latin1_with_encoding(scrub):
+    content = "nom,téléphone\nMüller,+12125550102\nPeña,+12125550101\n".encode("latin-1")
+    out, report = scrub(content, encoding="latin-1")
+    assert out == (
+        "nom,téléphone"
+        + NEW
+        + "\nMüller,+12125550102,+12125550102,ALLOW,,\nPeña,+12125550101,+12125550101,BLOCK,NATIONAL_REGISTRY,\n"
+    ).encode("latin-1")
+    assert report.number_column == "téléphone"
+
+
+def test_a_row_in_another_encoding_is_kept_byte_for_byte_and_marked(scrub):
+    content = b"name,phone\nM\xc3\xbcller,+12125550102\nM\xfcller,+12125550103\nRoe,+12125550104\n"
+    out, report = scrub(content)
+    rows = out.split(b"\n")
+    assert rows[1] == b"M\xc3\xbcller,+12125550102,+12125550102,ALLOW,,"
+    assert rows[2] == b"M\xfcller,+12125550103,,BLOCK,INVALID_NUMBER,"
+    assert rows[3] == b"Roe,+12125550104,+12125550104,ALLOW,,"
+    assert report.unreadable == {"is not valid text in the file's encoding": 1}
+
+
+def test_a_header_in_another_encoding_asks_for_encoding(scrub):
+    with pytest.raises(InputError, match="--encoding"):
+        scrub("nom,téléphone\n".encode("latin-1"))
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_other_delimiters_are_found_from_the_header(scrub, sep):
+    content = f"id{sep}phone{sep}note\n1{sep}+12125550101{sep}x\n2{sep}+12125550102{sep}\n".encode()
+    out, _ = scrub(content)
+    assert (
+        out.split(b"\n")[1]
+        == f"1{sep}+12125550101{sep}x{sep}+12125550101{sep}BLOCK{sep}NATIONAL_REGISTRY{sep}".encode()
+    )
+
+
+def test_a_delimiter_can_be_named(scrub):
+    out, _ = scrub(b"phone;note\n+12125550102;a,b\n", delimiter=";")
+    assert out.split(b"\n")[1] == b"+12125550102;a,b;+12125550102;ALLOW;;"
+    with pytest.raises(InputError, match="delimiter"):
+        scrub(b"phone\n1\n", delimiter="ab")
+
+
+def test_reasons_joined_by_a_pipe_are_quoted_in_a_pipe_separated_file(scrub):
+    campaign = Campaign(
+        id="us-test", brand="acme", purpose=Purpose.MARKETING, countries=("US",), registries=("US-DNC", "X")
+    )
+    out, _ = scrub(b"id|phone\n1|+12125550101\n", campaign=campaign)
+    assert out.split(b"\n")[1] == b'1|+12125550101|+12125550101|BLOCK|"NATIONAL_REGISTRY|REGISTRY_MISSING"|'
+
+
+def test_rows_with_the_wrong_number_of_fields_are_kept_and_marked(scrub):
+    content = b'id,phone,note\n1,+12125550102\n2,+12125550103,a,b\n3,+12125550104,"a,b"\n4,+12125550105,"x"\n'
+    out, report = scrub(content)
+    assert out.split(b"\n")[1:5] == [
+        b"1,+12125550102,,BLOCK,INVALID_NUMBER,",
+        b"2,+12125550103,a,b,,BLOCK,INVALID_NUMBER,",
+        b'3,+12125550104,"a,b",+12125550104,ALLOW,,',
+        b'4,+12125550105,"x",+12125550105,ALLOW,,',
+    ]
+    assert report.unreadable == {"has a different number of fields than the header": 2}
+
+
+def test_stray_quotes_inside_a_field_are_read_like_the_csv_module_does(scrub):
+    out, report = scrub(b'id,phone,size\n1,+12125550102,5" x 7"\n2,+12125550103,ok\n')
+    assert out.split(b"\n")[1] == b'1,+12125550102,5" x 7",+12125550102,ALLOW,,'
+    assert report.unreadable == {}
+
+
+def test_a_quote_that_never_closes_costs_one_row_only(scrub):
+    content = b'id,phone,note\n1,+12125550102,"open\n' + b"".join(
+        f"{i},+1212555{i:04d},x\n".encode() for i in range(2, 60)
+    )
+    out, report = scrub(content, files=CsvScrubFiles(chunk_bytes=64, max_record_bytes=256))
+    rows = out.split(b"\n")
+    assert rows[1] == b'1,+12125550102,"open,,BLOCK,INVALID_NUMBER,'
+    assert rows[2] == b"2,+12125550002,x,+12125550002,ALLOW,,"
+    assert report.rows == 59 and report.unreadable == {"cannot be read as CSV": 1}
+
+
+def test_a_line_longer_than_the_limit_is_streamed_through_and_marked(scrub):
+    long_line = b"1,+12125550102," + b"x" * 10_000
+    content = b"id,phone,note\n" + long_line + b"\r\n2,+12125550103,y\n"
+    out, report = scrub(content, files=CsvScrubFiles(chunk_bytes=100, max_record_bytes=500))
+    rows = out.split(b"\n")
+    assert rows[1] == long_line + b",,BLOCK,INVALID_NUMBER,"
+    assert rows[2] == b"2,+12125550103,y,+12125550103,ALLOW,,"
+    assert report.unreadable == {"is too long to be a CSV row": 1}
+
+
+def test_empty_and_garbage_numbers_are_marked_invalid_never_dropped(scrub):
+    out, report = scrub(b"phone,n\n,1\n   ,2\ncall me,3\n+999 1234,4\n\n+12125550102,5\n")
+    assert out.split(b"\n")[1:6] == [
+        b",1,,BLOCK,INVALID_NUMBER,",
+        b"   ,2,,BLOCK,INVALID_NUMBER,",
+        b"call me,3,,BLOCK,INVALID_NUMBER,",
+        b"+999 1234,4,,BLOCK,INVALID_NUMBER,",
+        b"+12125550102,5,+12125550102,ALLOW,,",
+    ]
+    assert report.rows == 5 and report.reasons["INVALID_NUMBER"] == 4
+
+
+def test_destinations_outside_the_campaign_or_any_pack_are_blocked(scrub):
+    out, report = scrub(b"phone\n+447700900123\n+81312345678\n")
+    assert out.split(b"\n")[1:3] == [
+        b"+447700900123,+447700900123,BLOCK,DESTINATION_NOT_ALLOWED,",
+        b"+81312345678,+81312345678,BLOCK,UNSUPPORTED_DESTINATION,",
+    ]
+    assert dict(report.reasons) == {"DESTINATION_NOT_ALLOWED": 1, "UNSUPPORTED_DESTINATION": 1}
+
+
+def test_a_register_the_campaign_names_but_nobody_loaded_blocks_every_valid_row(scrub):
+    out, report = scrub(b"phone\n+12125550102\nbad\n", decider=ProvisionalDecider(None))
+    assert out.split(b"\n")[1:3] == [
+        b"+12125550102,+12125550102,BLOCK,REGISTRY_MISSING,",
+        b"bad,,BLOCK,INVALID_NUMBER,",
+    ]
+    assert report.snapshots == []
+
+
+def test_the_e164_column_is_what_the_single_parse_gives_for_a_mixed_country_file(scrub):
+    numbers = ["+1 212 555 0102", "0044 7700 900123", "+33 6 39 98 00 12", "030 23125000", "+55 11 91234-5678",
+               "(212) 555-0199", "06 1234 5678", "+90 212 000 0100", "0171 3920000", "nope"]  # fmt: skip
+    content = ("phone\n" + "\n".join(f'"{n}"' for n in numbers) + "\n").encode()
+    out, _ = scrub(content, region="DE")
+    e164 = [row.split(b",")[-4].decode() for row in out.split(b"\n")[1:-1]]
+    expected = []
+    for n in numbers:
+        try:
+            expected.append(parse_number(n, "DE").e164)
+        except InputError:
+            expected.append("")
+    assert e164 == expected
+
+
+@pytest.mark.parametrize("header", ["Phone Number", "MSISDN", "telephone", "Mobile", " phone_number "])
+def test_the_number_column_is_found_by_its_usual_names(scrub, header):
+    out, report = scrub(f"id,{header}\n1,+12125550102\n".encode())
+    assert report.number_column == header and out.split(b"\n")[1].endswith(b",+12125550102,ALLOW,,")
+
+
+def test_a_missing_number_column_names_the_columns_found(scrub):
+    with pytest.raises(InputError) as info:
+        scrub(b"id,name,email\n1,a,b\n")
+    assert "'id', 'name', 'email'" in info.value.message and "--column" in info.value.message
+    assert info.value.location is not None and info.value.location.line == 1
+
+
+def test_an_explicit_column_is_matched_whatever_its_case(scrub):
+    _, report = scrub(b"ID,Contact\n1,+12125550102\n", column="contact")
+    assert report.number_column == "Contact"
+    with pytest.raises(InputError, match="no column 'fax'; the columns are: 'ID', 'Contact'"):
+        scrub(b"ID,Contact\n1,+12125550102\n", column="fax")
+
+
+def test_an_empty_file_is_refused_and_a_header_alone_gives_a_header(scrub):
+    with pytest.raises(InputError, match="empty"):
+        scrub(b"")
+    out, report = scrub(b"phone\n")
+    assert out == b"phone" + NEW.encode() + b"\n" and report.rows == 0
+
+
+def test_the_output_never_overwrites_the_input(scrub, tmp_path):
+    with pytest.raises(InputError, match="overwrite the input"):
+        scrub(b"phone\n+12125550102\n", target=tmp_path / "in.csv")
+    with pytest.raises(InputError, match="does not exist"):
+        scrub(b"phone\n+12125550102\n", target=tmp_path / "nowhere" / "out.csv")
+
+
+class _FailingDecider:
+    """Decides the first chunk, then fails as a crash would."""
+
+    def __init__(self) -> None:
+        self.inner = ProvisionalDecider(registers())
+
+    def start(self, context):
+        run = self.inner.start(context)
+        calls = {"n": 0}
+
+        class Run:
+            snapshots = run.snapshots
+
+            def decide(self, numbers):
+                calls["n"] += 1
+                if calls["n"] == 2:
+                    raise RuntimeError("killed mid-run")
+                return run.decide(numbers)
+
+        return Run()
+
+
+def _previous_output(tmp_path: Path) -> Path:
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"a complete earlier result\n")
+    return target
+
+
+def test_a_crash_mid_run_leaves_the_previous_output_and_no_temporary_file(scrub, tmp_path):
+    target = _previous_output(tmp_path)
+    content = _many_rows(random.Random(1), 300)
+    with pytest.raises(RuntimeError, match="killed"):
+        scrub(content, decider=_FailingDecider(), files=CsvScrubFiles(chunk_bytes=256))
+    assert target.read_bytes() == b"a complete earlier result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+class _FullDisk(io.FileIO):
+    """A file on a disk that fills up after `room` bytes."""
+
+    def __init__(self, path: Path, room: int) -> None:
+        super().__init__(path, "xb")
+        self.room = room
+
+    def write(self, data) -> int:  # type: ignore[override]
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= len(data)
+        return super().write(data)
+
+
+def test_a_full_disk_leaves_the_previous_output_and_no_temporary_file(scrub, tmp_path):
+    target = _previous_output(tmp_path)
+    files = CsvScrubFiles(chunk_bytes=256, opener=lambda path: _FullDisk(path, 1000))
+    with pytest.raises(StoreError, match="No space left on device") as info:
+        scrub(_many_rows(random.Random(2), 300), files=files)
+    assert "out.csv" in info.value.message
+    assert target.read_bytes() == b"a complete earlier result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+class _LaterDecider:
+    """Blocks every valid row until a fixed instant, as the engine does for calling hours."""
+
+    def start(self, context):
+        class Run:
+            snapshots = ()
+
+            def decide(self, numbers):
+                rows = len(numbers)
+                hours = np.uint64(bit(ReasonCode.OUTSIDE_CALLING_HOURS))
+                when = np.where(numbers.valid, int(datetime(2026, 11, 23, 13, 0, tzinfo=UTC).timestamp()), -1)
+                return BatchVerdicts(
+                    np.ones(rows, bool), np.full(rows, hours, np.uint64), when.astype(np.int64)
+                )
+
+        return Run()
+
+
+def test_next_allowed_at_is_written_in_the_callees_own_offset(scrub):
+    campaign = Campaign(id="all", brand="acme", purpose=Purpose.MARKETING, countries=("FR", "US"))
+    out, report = scrub(b"phone\n+33639980012\n+12125550102\n", campaign=campaign, decider=_LaterDecider())
+    assert out.split(b"\n")[1:3] == [
+        b"+33639980012,+33639980012,BLOCK,OUTSIDE_CALLING_HOURS,2026-11-23T14:00:00+01:00",
+        b"+12125550102,+12125550102,BLOCK,OUTSIDE_CALLING_HOURS,2026-11-23T08:00:00-05:00",
+    ]
+    assert report.reasons == {"OUTSIDE_CALLING_HOURS": 2}
+
+
+def test_the_polars_reduction_of_number_fields_equals_the_reference():
+    rng = random.Random(9)
+    alphabet = "0123456789 +-().\tx#é١１"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 24))) for _ in range(3000)]
+    texts += ["+1 (212) 555-0101", " \t", "", "12345678901234567890123", "\t+44 7700 900123\t"]
+    fast = scrub_csv._digits(pl.Series(texts, dtype=pl.String), np.zeros(len(texts), bool))
+    reference = NumberDigits.from_strings(texts)
+    assert np.array_equal(fast.shape, reference.shape)
+    simple = reference.shape < 3
+    assert np.array_equal(fast.count[simple], reference.count[simple])
+    assert np.array_equal(fast.value[simple], reference.value[simple])
+
+
+def test_a_quoted_line_break_in_a_crlf_file_is_kept_exactly(scrub):
+    content = b'id,phone,note\r\n1,+12125550102,"line one\r\nline two"\r\n2,+12125550103,x\r\n'
+    out, report = scrub(content)
+    assert out == (
+        b"id,phone,note"
+        + NEW.encode()
+        + b'\r\n1,+12125550102,"line one\r\nline two",+12125550102,ALLOW,,\r\n'
+        b"2,+12125550103,x,+12125550103,ALLOW,,\r\n"
+    )
+    assert report.rows == 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_careful_reading_gives_the_same_output_as_the_fast_one(scrub, monkeypatch, seed):
+    content = _many_rows(random.Random(seed), 300)
+    fast, _ = scrub(content, region="US", files=CsvScrubFiles(chunk_bytes=2048))
+    monkeypatch.setattr(scrub_csv.CsvSource, "_fast", lambda self, data, first, marks: None)
+    careful, _ = scrub(content, region="US", files=CsvScrubFiles(chunk_bytes=2048))
+    assert careful == fast
