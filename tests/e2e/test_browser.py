@@ -220,6 +220,31 @@ def test_the_consumer_page_works_with_the_keyboard_alone(site: Site, page: Any) 
     assert "must answer your complaint by" in page.locator("#outcome").inner_text()
 
 
+def test_an_officer_uploads_a_list_follows_the_scrub_and_downloads_the_result(
+    site: Site, page: Any, tmp_path: Path
+) -> None:
+    listing = tmp_path / "autumn-list.csv"
+    listing.write_text("name,phone\nAda,+33639980012\nBea,+33639980013\nDan,not a number\n", encoding="utf-8")
+    sign_in(site, page)
+    page.get_by_role("link", name="Scrub jobs").click()
+    page.get_by_label("CSV file").set_input_files(str(listing))
+    page.get_by_label("Campaign", exact=True).select_option("fr-fibre")
+    page.get_by_role("button", name="Upload and scrub").click()
+    download_link = page.get_by_role("link", name="Download the scrubbed list (CSV)")
+    download_link.wait_for(timeout=30_000)  # htmx follows the job until it is done
+    assert page.locator("#scrub-state").inner_text() == "done"
+    assert "INVALID_NUMBER" in page.locator("#scrub-status").inner_text()
+    site.shot(page, "scrub")
+    with page.expect_download() as download:
+        download_link.click()
+    rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "name,phone,dialgate_e164,dialgate_verdict,dialgate_reasons,dialgate_next_allowed_at"
+    assert len(rows) == 4 and rows[3].startswith("Dan,not a number,,BLOCK,INVALID_NUMBER")
+    page.goto(site.url + "/scrubs")
+    assert "autumn-list.csv" in page.locator("#main").inner_text()
+    site.shot(page, "scrubs")
+
+
 class _Attacker(http.server.BaseHTTPRequestHandler):
     """Another site on the same host (same-site for cookies: ports do not count): it serves a form that
     posts to the dashboard without the browser's token."""

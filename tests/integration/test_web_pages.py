@@ -10,8 +10,19 @@ import pytest
 
 from dialgate.api.app import create_app
 from dialgate.bootstrap import build
+from dialgate.domain.staff import Role, Viewer
 from dialgate.domain.vocabulary import Source
-from dialgate.services import apikeys, brands, campaigns, consent, requests, staff, vendors
+from dialgate.services import (
+    apikeys,
+    brands,
+    campaigns,
+    consent,
+    dashboard,
+    requests,
+    scrub_jobs,
+    staff,
+    vendors,
+)
 from tests.conftest import LiveServer
 
 PASSWORD = "correct horse battery"
@@ -36,6 +47,9 @@ def site(settings, clock) -> Iterator[tuple[LiveServer, object]]:
     campaigns.apply_campaign(rt, CAMPAIGN, file="fr.toml")
     staff.create_user(rt, brand="enercom", username="alice", role="officer", password=PASSWORD)
     staff.create_user(rt, brand="othertel", username="bob", role="admin", password=PASSWORD)
+    staff.create_user(
+        rt, brand="enercom", username="cc", role="vendor-viewer", vendor="callco", password=PASSWORD
+    )
     fields = {"number": "+33639980012", "brand": "enercom", "status": "granted", "note": "web form 1012"}
     consent.record_consent(rt, consent.draft_from_fields(rt, fields, default_source=Source.WEB))
     with LiveServer(create_app(container)) as server:
@@ -285,3 +299,31 @@ def test_the_consumer_page_is_rate_limited_per_address(site):
     limited = _consumer_answer(visitor, "+33639980019")
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) == 600
     assert "try again in 10 minutes" in limited.text
+
+
+def test_scrub_jobs_are_the_brands_and_their_upload_form_needs_its_token(site):
+    server, rt = site
+    officer = Viewer("u", "alice", "enercom", Role.OFFICER, None)
+    job = dashboard.submit_scrub(rt, officer, "fr-fibre", [b"phone\n+33639980012\n"], {"filename": "a.csv"})
+    scrub_jobs.run_scrub_job(rt, job.id)
+    alice = Visitor(server.url)
+    alice.sign_in("alice")
+    page = alice.get(f"/scrubs/{job.id}")
+    assert page.status_code == 200 and "Download the scrubbed list" in page.text
+    assert "hx-trigger" not in page.text  # a finished job is not polled any more
+    result = alice.get(f"/scrubs/{job.id}/result")
+    assert result.status_code == 200 and result.text.startswith("phone,dialgate_e164,dialgate_verdict")
+
+    forged = alice.http.post(
+        "/scrubs", data={"campaign": "fr-fibre"}, files={"file": ("b.csv", b"phone\n+33639980013\n")}
+    )
+    assert forged.status_code == 403 and len(dashboard.scrub_list(rt, officer)) == 1
+
+    bob = Visitor(server.url)
+    bob.sign_in("bob")
+    assert bob.get(f"/scrubs/{job.id}").status_code == 404
+    assert bob.get(f"/scrubs/{job.id}/result").status_code == 404
+    assert "a.csv" not in bob.get("/scrubs").text
+    vendor = Visitor(server.url)
+    vendor.sign_in("cc")
+    assert vendor.get("/scrubs").status_code == 403 and "Scrub jobs" not in vendor.get("/").text

@@ -8,6 +8,7 @@ a number are shown to vendors too: the change feed sends them those already.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -30,10 +31,11 @@ from dialgate.domain.requests import ConsumerRequest, RequestStatus
 from dialgate.domain.rules.base import Rule
 from dialgate.domain.rules.engine import registers_in_force, rules_in_force
 from dialgate.domain.rules.packs import PACKS
+from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
 from dialgate.domain.staff import StaffUser, Viewer
 from dialgate.domain.webhooks import VendorFeedStatus
 from dialgate.errors import NotFoundError, PermissionDeniedError
-from dialgate.services import registry
+from dialgate.services import registry, scrub_jobs
 from dialgate.services import requests as request_service
 from dialgate.services.ports import RequestFilter
 from dialgate.services.runtime import Runtime
@@ -381,3 +383,89 @@ def users_page(rt: Runtime, viewer: Viewer) -> list[StaffUser]:
         raise PermissionDeniedError("only admins see the brand's users")
     with rt.uow() as uow:
         return uow.users.list(viewer.brand)
+
+
+# --- scrub jobs -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScrubView:
+    """A scrub job as the page shows it: progress, counts so far (or final), reasons by frequency."""
+
+    job: ScrubJob
+
+    @property
+    def done(self) -> bool:
+        return self.job.status is JobStatus.DONE
+
+    @property
+    def finished(self) -> bool:
+        return self.job.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def fraction(self) -> float:
+        if self.done:
+            return 1.0
+        return self.job.bytes_done / self.job.bytes_total if self.job.bytes_total else 0.0
+
+    def _count(self, key: str) -> int:
+        return int((self.job.summary or {}).get(key, 0) or 0)
+
+    @property
+    def rows(self) -> int:
+        return self._count("rows") or self.job.rows
+
+    @property
+    def allowed(self) -> int:
+        return self._count("allowed")
+
+    @property
+    def blocked(self) -> int:
+        return self._count("blocked")
+
+    @property
+    def reasons(self) -> list[tuple[str, int]]:
+        found = (self.job.summary or {}).get("reasons") or {}
+        return sorted(((str(k), int(v)) for k, v in found.items()), key=lambda kv: (-kv[1], kv[0]))
+
+    @property
+    def unreadable(self) -> int:
+        found: dict[str, int] = (self.job.summary or {}).get("unreadable") or {}  # problem -> rows
+        return sum(int(v) for v in found.values())
+
+
+def _scrubs_allowed(viewer: Viewer) -> None:
+    # Jobs are kept per brand, not per vendor: a vendor viewer would see every call centre's lists.
+    if viewer.vendor is not None:
+        raise PermissionDeniedError("scrub jobs belong to the brand: vendor viewers do not see them")
+
+
+def scrub_list(rt: Runtime, viewer: Viewer, limit: int = 50) -> list[ScrubView]:
+    _scrubs_allowed(viewer)
+    with rt.uow() as uow:
+        found = uow.scrub_jobs.recent(viewer.brand, limit)
+    now = rt.clock.now()
+    return [
+        ScrubView(scrub_jobs.get_scrub_job(rt, viewer.brand, j.id) if j.stalled(now) else j) for j in found
+    ]
+
+
+def scrub_job(rt: Runtime, viewer: Viewer, job_id: str) -> ScrubView:
+    _scrubs_allowed(viewer)
+    return ScrubView(scrub_jobs.get_scrub_job(rt, viewer.brand, job_id))
+
+
+def submit_scrub(
+    rt: Runtime, viewer: Viewer, campaign_id: str, chunks: Iterable[bytes], options: dict[str, str | None]
+) -> ScrubJob:
+    """Queue a scrub of an uploaded list for one of the brand's campaigns (the caller runs the job)."""
+    _scrubs_allowed(viewer)
+    campaign(rt, viewer, campaign_id)
+    return scrub_jobs.submit_scrub(
+        rt, brand=viewer.brand, campaign=campaign_id, chunks=chunks, options=options
+    )
+
+
+def scrub_result(rt: Runtime, viewer: Viewer, job_id: str) -> Path:
+    _scrubs_allowed(viewer)
+    return scrub_jobs.scrub_result(rt, viewer.brand, job_id)

@@ -6,18 +6,18 @@ Every page is rendered on the server and works without JavaScript; htmx only ref
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Annotated, Any, BinaryIO
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 
 from dialgate.domain.numbers import parse_number
 from dialgate.domain.staff import Viewer
-from dialgate.errors import DialgateError, InputError
-from dialgate.services import dashboard, staff
+from dialgate.errors import DialgateError, InputError, NotFoundError
+from dialgate.services import dashboard, scrub_jobs, staff
 from dialgate.services.check import CheckRequest, check_call
 from dialgate.web import security
 from dialgate.web.render import page, redirect
@@ -258,6 +258,63 @@ def register(request: Request, rt: Rt, who: Who, name: str) -> Response:
     return page(request, "register.html", {"name": view.name, "history": view.history, "status": view.status})
 
 
+# --- scrub jobs -----------------------------------------------------------------------------------------
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while chunk := stream.read(1 << 20):
+        yield chunk
+
+
+def _scrubs_page(rt: Any, who: Viewer, **extra: Any) -> dict[str, Any]:
+    return {"jobs": dashboard.scrub_list(rt, who), "campaigns": dashboard.visible_campaigns(rt, who), **extra}
+
+
 @router.get("/scrubs")
-def scrubs(request: Request, who: Who) -> Response:
-    return page(request, "pending.html", {"title": "Scrub jobs", "what": "scrub jobs"})
+def scrubs(request: Request, rt: Rt, who: Who) -> Response:
+    return page(request, "scrubs.html", _scrubs_page(rt, who, form={}))
+
+
+@router.post("/scrubs")
+def submit_scrub(
+    request: Request,
+    rt: Rt,
+    who: Who,
+    file: Annotated[UploadFile | None, File()] = None,
+    campaign: Annotated[str, Form()] = "",
+    column: Annotated[str, Form()] = "",
+    region: Annotated[str, Form()] = "",
+    at: Annotated[str, Form()] = "",
+    caller_id: Annotated[str, Form()] = "",
+) -> Response:
+    form = {"campaign": campaign, "column": column, "region": region, "at": at, "caller_id": caller_id}
+    try:
+        if file is None or not file.filename:
+            raise InputError("choose the CSV file to scrub").at(field="file")
+        options: dict[str, str | None] = {k: (v.strip() or None) for k, v in form.items() if k != "campaign"}
+        options["filename"] = file.filename
+        job = dashboard.submit_scrub(rt, who, campaign, _chunks(file.file), options)
+    except (InputError, NotFoundError) as exc:
+        field = exc.location.field if exc.location and exc.location.field else "file"
+        context = _scrubs_page(rt, who, form=form, error=exc.message, error_field=field)
+        return page(request, "scrubs.html", context, status=422)
+    request.app.state.jobs.submit(lambda: scrub_jobs.run_scrub_job(rt, job.id))  # api/jobs.BackgroundJobs
+    return redirect(request, f"/scrubs/{job.id}")
+
+
+@router.get("/scrubs/{job_id}")
+def scrub(request: Request, rt: Rt, who: Who, job_id: str) -> Response:
+    return page(request, "scrub.html", {"s": dashboard.scrub_job(rt, who, job_id)})
+
+
+@router.get("/scrubs/{job_id}/status")
+def scrub_status(request: Request, rt: Rt, who: Who, job_id: str) -> Response:
+    return page(request, "_scrub_status.html", {"s": dashboard.scrub_job(rt, who, job_id)})
+
+
+@router.get("/scrubs/{job_id}/result")
+def scrub_result(request: Request, rt: Rt, who: Who, job_id: str) -> Response:
+    path = dashboard.scrub_result(rt, who, job_id)
+    response = FileResponse(path, media_type="text/csv", filename=f"scrub-{job_id}.csv")
+    security.set_cookies(request, response)
+    return response
