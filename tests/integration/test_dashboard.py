@@ -186,3 +186,24 @@ def test_registers_show_their_age_and_days_left_and_a_number_page_its_hits(world
     assert [(h.status.record.info.name, h.listed) for h in french.registers] == [("FR-BLOCTEL", False)]
     page = dashboard.register_page(world, "uk-tps")
     assert page.name == "UK-TPS" and page.status is not None and len(page.history) == 1
+
+
+def test_days_that_are_over_are_counted_once_and_kept(world, clock, container):
+    clock.advance(days=-2)
+    check_call(world, CheckRequest("fr-fibre", ["+33639980013"]))
+    clock.advance(days=2)
+    check_call(world, CheckRequest("fr-fibre", ["+33639980013"]))
+    world.decision_log.flush()
+    first = dashboard.overview(world, OFFICER).days
+    assert (first[-3].blocked, first[-1].blocked) == (1, 1)
+
+    # a decision that reaches the store late, dated two days ago, is not counted again: that day is kept
+    from sqlalchemy import text
+
+    with container.engine.begin() as conn:
+        conn.execute(text("UPDATE decisions SET evaluated_at = :at"), {"at": clock.now() - timedelta(days=2)})
+    again = dashboard.overview(world, OFFICER).days
+    assert (again[-3].blocked, again[-1].blocked) == (1, 0)  # today is always counted afresh
+    with world.uow() as uow:
+        kept = uow.audit.rolled_up("enercom", None, again[0].day, again[-1].day)
+    assert len(kept) == dashboard.CHART_DAYS - 1 and all(d.day < again[-1].day for d in kept)

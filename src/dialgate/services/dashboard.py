@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dialgate.domain.audit import DayCount, DecisionRecord, Tally, fill_days
+from dialgate.domain.audit import DayCount, DecisionRecord, Tally, days_between, fill_days
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.consent import ChainBreak, ConsentEvent, StateKey, fold, verify_chain
 from dialgate.domain.model import DncEntry, DncLogEntry, RecordedAttempt, Vendor
@@ -43,6 +43,9 @@ from dialgate.services.webhooks import vendor_status
 
 CHART_DAYS = 30
 SOON = timedelta(hours=48)
+# A day's counts are rolled up once it has been over this long: the decision log writes in the
+# background, within a second; an hour leaves room for a slow store.
+SETTLED_AFTER = timedelta(hours=1)
 
 
 def _midnight(day: date) -> datetime:
@@ -71,7 +74,6 @@ def overview(rt: Runtime, viewer: Viewer) -> Overview:
     tomorrow = _midnight(today + timedelta(days=1))
     with rt.uow() as uow:
         tally = uow.audit.tally(viewer.brand, _midnight(today), tomorrow, viewer.vendor)
-        per_day = uow.audit.per_day(viewer.brand, _midnight(first), tomorrow, viewer.vendor)
         open_ones = uow.requests.find(
             RequestFilter(brand=viewer.brand, status=RequestStatus.OPEN, vendor=viewer.vendor)
         )
@@ -79,7 +81,7 @@ def overview(rt: Runtime, viewer: Viewer) -> Overview:
     return Overview(
         now=now,
         today=tally,
-        days=fill_days(first, today, per_day),
+        days=decisions_per_day(rt, viewer, first, today),
         overdue=[r for r in open_ones if r.overdue(now)],
         due_soon=[r for r in open_ones if not r.overdue(now) and r.due_at - now <= SOON],
         open_requests=len(open_ones),
@@ -108,6 +110,34 @@ def register_page(rt: Runtime, name: str) -> RegisterPage:
     clean = check_register_name(name)
     status = next((r for r in registers(rt) if r.record.info.name == clean), None)
     return RegisterPage(clean, status, history)
+
+
+def decisions_per_day(rt: Runtime, viewer: Viewer, first: date, last: date) -> list[DayCount]:
+    """Allowed and blocked decisions per UTC day. Days that are over are counted once and kept (table
+    `decision_days`); only the days still open are counted from the decisions each time."""
+    now = rt.clock.now()
+    settled_until = min(last, (now - SETTLED_AFTER).astimezone(UTC).date() - timedelta(days=1))
+    brand, vendor = viewer.brand, viewer.vendor
+    with rt.uow() as uow:
+        kept = uow.audit.rolled_up(brand, vendor, first, settled_until) if settled_until >= first else []
+        have = {d.day for d in kept}
+        missing = [d for d in days_between(first, settled_until) if d not in have]
+        counted: list[DayCount] = []
+        if missing:  # the first visit of the month, and then one day at a time
+            since, until = _midnight(missing[0]), _midnight(missing[-1] + timedelta(days=1))
+            counted = fill_days(missing[0], missing[-1], uow.audit.per_day(brand, since, until, vendor))
+            counted = [d for d in counted if d.day not in have]
+        start = max(first, settled_until + timedelta(days=1))
+        live = (
+            uow.audit.per_day(brand, _midnight(start), _midnight(last + timedelta(days=1)), vendor)
+            if start <= last
+            else []
+        )
+    if counted:
+        with rt.uow(write=True) as uow:
+            uow.audit.roll_up(brand, vendor, counted, now)
+            uow.commit()
+    return fill_days(first, last, [*kept, *counted, *live])
 
 
 def vendors_status(rt: Runtime, viewer: Viewer) -> list[VendorFeedStatus]:

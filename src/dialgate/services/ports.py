@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -295,6 +295,14 @@ class DecisionAuditRepository(Protocol):
 
     def for_number(self, brand: str, number: str, limit: int, vendor: str | None) -> list[DecisionRecord]:
         """The latest single decisions on a number, newest first."""
+        ...
+
+    def rolled_up(self, brand: str, vendor: str | None, first: date, last: date) -> list[DayCount]:
+        """Days from first to last (inclusive) already rolled up (table `decision_days`)."""
+        ...
+
+    def roll_up(self, brand: str, vendor: str | None, days: Sequence[DayCount], at: datetime) -> None:
+        """Keep the counts of days that are over; a day another writer rolled up first is left as is."""
         ...
 
 

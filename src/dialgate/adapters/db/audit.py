@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from dialgate.adapters.db.tables import DecisionBatchRow, DecisionRow, table
+from dialgate.adapters.db.tables import DecisionBatchRow, DecisionDayRow, DecisionRow, table
 from dialgate.domain.audit import DayCount, DecisionRecord, Tally
 
-_decisions, _batches = table(DecisionRow), table(DecisionBatchRow)
+_decisions, _batches, _days = table(DecisionRow), table(DecisionBatchRow), table(DecisionDayRow)
 
 
 class SqlDecisionAudit:
@@ -65,6 +67,26 @@ class SqlDecisionAudit:
             query = query.where(d.vendor_id == vendor)
         rows = self._c.execute(query.order_by(d.evaluated_at.desc(), d.check_id.desc()).limit(limit))
         return [_record(r) for r in rows]
+
+    def rolled_up(self, brand: str, vendor: str | None, first: date, last: date) -> list[DayCount]:
+        c = _days.c
+        rows = self._c.execute(
+            select(c.day, c.allowed, c.blocked)
+            .where((c.brand_id == brand) & (c.scope == (vendor or "")) & (c.day >= first) & (c.day <= last))
+            .order_by(c.day)
+        )
+        return [DayCount(_as_date(r.day), int(r.allowed), int(r.blocked)) for r in rows]
+
+    def roll_up(self, brand: str, vendor: str | None, days: Sequence[DayCount], at: datetime) -> None:
+        if not days:
+            return
+        dialect = postgresql if self._c.dialect.name == "postgresql" else sqlite
+        rows = [
+            {"brand_id": brand, "scope": vendor or "", "day": d.day, "allowed": d.allowed,
+             "blocked": d.blocked, "computed_at": at}
+            for d in days
+        ]  # fmt: skip
+        self._c.execute(dialect.insert(_days).on_conflict_do_nothing(), rows)
 
     def _utc_day(self, column: Any) -> ColumnElement[Any]:
         if self._c.dialect.name == "postgresql":

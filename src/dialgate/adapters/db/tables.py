@@ -450,3 +450,17 @@ class RateBucketRow(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DecisionDayRow(Base):
+    """Decisions per UTC day, rolled up once the day is over (plus a grace period for late writes), so the
+    dashboard's 30-day chart reads 30 rows instead of a month of decisions. `scope` is "" for the whole
+    brand, or a vendor id for what a vendor viewer sees."""
+
+    __tablename__ = "decision_days"
+    brand_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    allowed: Mapped[int] = mapped_column(BigInteger)
+    blocked: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

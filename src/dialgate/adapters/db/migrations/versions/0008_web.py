@@ -1,4 +1,4 @@
-"""web: staff users, their sessions, rate buckets for lock-outs and the public page
+"""web: staff users, their sessions, rate buckets for lock-outs and the public page, daily decision counts
 
 Revision ID: 0008
 Revises: 0007
@@ -19,6 +19,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "decision_days",
+        sa.Column("brand_id", sa.String(length=64), nullable=False),
+        sa.Column("scope", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("allowed", sa.BigInteger(), nullable=False),
+        sa.Column("blocked", sa.BigInteger(), nullable=False),
+        sa.Column("computed_at", dialgate.adapters.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("brand_id", "scope", "day"),
+    )
     op.create_table(
         "rate_buckets",
         sa.Column("key", sa.String(length=200), nullable=False),
@@ -86,3 +96,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_rate_buckets_expires_at"))
 
     op.drop_table("rate_buckets")
+    op.drop_table("decision_days")
