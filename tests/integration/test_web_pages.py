@@ -23,7 +23,7 @@ from dialgate.services import (
     staff,
     vendors,
 )
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, tamper
 
 PASSWORD = "correct horse battery"
 CAMPAIGN = """
@@ -92,7 +92,7 @@ def test_signed_out_visitors_get_the_sign_in_form_and_pages_send_them_to_it(site
 
 
 def test_a_session_cookie_is_httponly_and_samesite_and_secure_over_https(site):
-    server, _ = site
+    server, rt = site
     plain = Visitor(server.url)
     signed_in = plain.sign_in("alice")
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
@@ -101,6 +101,9 @@ def test_a_session_cookie_is_httponly_and_samesite_and_secure_over_https(site):
     assert "Secure" not in cookie
     overview = plain.get("/")
     assert "Decisions today" in overview.text and "alice · enercom · officer" in overview.text
+    first = plain.http.cookies["dialgate_session"]
+    plain.sign_in("alice")  # signing in again replaces the session: the old token is dead
+    assert plain.http.cookies["dialgate_session"] != first and staff.viewer_for(rt, first) is None
 
     # Behind a TLS proxy on loopback (X-Forwarded-Proto: https). httpx keeps Secure cookies away from an
     # http:// URL, so this browser hands its cookie back by hand.
@@ -117,6 +120,7 @@ def test_a_session_cookie_is_httponly_and_samesite_and_secure_over_https(site):
     (session,) = signed_in.headers.get_list("set-cookie")
     assert session.startswith("__Host-dialgate_session=") and "Secure" in session and "HttpOnly" in session
     assert "Path=/" in session and "Domain" not in session
+    assert signed_in.headers["strict-transport-security"] == "max-age=31536000"
 
 
 def test_a_form_without_a_valid_token_is_refused_and_changes_nothing(site):
@@ -327,3 +331,28 @@ def test_scrub_jobs_are_the_brands_and_their_upload_form_needs_its_token(site):
     vendor = Visitor(server.url)
     vendor.sign_in("cc")
     assert vendor.get("/scrubs").status_code == 403 and "Scrub jobs" not in vendor.get("/").text
+
+
+def test_a_number_page_says_when_the_brands_chain_is_broken(site, settings):
+    server, _ = site
+    store = build(settings)  # a second handle on the same store, as a rogue administrator would use
+    tamper(store, "UPDATE consent_events SET note = 'edited' WHERE seq = 1")
+    store.close()
+    alice = Visitor(server.url)
+    alice.sign_in("alice")
+    page = alice.get("/numbers/+33639980012")
+    assert "Chain broken" in page.text and "event 1" in page.text
+
+
+def test_a_long_chain_is_checked_in_the_background_while_pages_say_so(site):
+    import time
+
+    from dialgate.web.app import ChainChecks
+
+    _, rt = site
+    checks = ChainChecks(sync_events=0)
+    assert checks.get(rt, "enercom") is None  # started, not waited for
+    deadline = time.monotonic() + 10
+    while (found := checks.get(rt, "enercom")) is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert found is not None and found.intact and found.events == 1

@@ -159,6 +159,12 @@ class ChainCheck:
         return self.broken is None
 
 
+def chain_length(rt: Runtime, brand: str) -> int:
+    with rt.uow() as uow:
+        head = uow.consents.heads().get(brand)
+    return head[0] if head else 0
+
+
 def verify_brand_chain(rt: Runtime, brand: str) -> ChainCheck:
     """Recompute the brand's whole consent chain against its stored head."""
     with rt.uow() as uow:

@@ -115,6 +115,9 @@ def login(
         return page(request, "login.html", context | {"error": exc.message}, status=429, headers=headers)
     except DialgateError:
         return page(request, "login.html", context | {"error": "Wrong username or password."}, status=401)
+    previous = security.session_token(request)
+    if previous:  # a new session replaces whatever this browser held before
+        staff.logout(rt, previous)
     security.start_session(request, token)
     return redirect(request, _safe_next(next))
 
@@ -141,6 +144,11 @@ def find_number(request: Request, who: Who, number: str = "", region: str = "") 
         context = {"number": number, "region": region, "error": exc.message}
         return page(request, "number_search.html", context, status=422)
     return redirect(request, f"/numbers/{quote(e164)}")
+
+
+@router.get("/numbers/chain")
+def chain_badge(request: Request, rt: Rt, who: Who) -> Response:
+    return page(request, "_chain_badge.html", {"chain": request.app.state.chain_checks.get(rt, who.brand)})
 
 
 @router.get("/numbers/{number}")

@@ -125,6 +125,8 @@ def set_cookies(request: Request, response: Response) -> None:
             response.delete_cookie(name, httponly=True, samesite="lax", secure=secure, path="/")
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
+    if secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
 
 def start_session(request: Request, token: str) -> None:
