@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -16,6 +17,7 @@ from fastapi.routing import APIRoute
 
 from dialgate.errors import DialgateError, InputError
 from dialgate.services import consumer
+from dialgate.services.runtime import Runtime
 from dialgate.services.throttle import ThrottledError
 from dialgate.web import i18n, security
 from dialgate.web.render import page
@@ -65,7 +67,7 @@ def _message(
 
 def _links(request: Request, lang: str) -> dict[str, Any]:
     brand = request.query_params.get("brand", "")
-    suffix = f"&brand={brand}" if brand else ""
+    suffix = f"&brand={quote(brand[:64], safe='')}" if brand else ""
     return {
         "languages": [(code, name, f"/consumer?lang={code}{suffix}") for code, name in i18n.languages()],
         "form_url": f"/consumer?lang={lang}{suffix}",
@@ -75,12 +77,12 @@ def _links(request: Request, lang: str) -> dict[str, Any]:
 router = APIRouter(
     route_class=ConsumerRoute, include_in_schema=False, dependencies=[Depends(security.csrf_guard)]
 )
-Rt = Annotated[Any, Depends(security.runtime)]
+Rt = Annotated[Runtime, Depends(security.runtime)]
 
 
 def _form_page(
     request: Request,
-    rt: Any,
+    rt: Runtime,
     *,
     values: dict[str, str],
     errors: dict[str, str] | None = None,

@@ -19,6 +19,7 @@ from dialgate.domain.staff import Viewer
 from dialgate.errors import DialgateError, InputError, NotFoundError
 from dialgate.services import dashboard, scrub_jobs, staff
 from dialgate.services.check import CheckRequest, check_call
+from dialgate.services.runtime import Runtime
 from dialgate.web import security
 from dialgate.web.render import page, redirect
 
@@ -63,7 +64,7 @@ router = APIRouter(
     route_class=StaffRoute, include_in_schema=False, dependencies=[Depends(security.csrf_guard)]
 )
 Who = Annotated[Viewer, Depends(security.require_viewer)]
-Rt = Annotated[Any, Depends(security.runtime)]
+Rt = Annotated[Runtime, Depends(security.runtime)]
 
 
 def _safe_next(target: str | None) -> str:
@@ -274,7 +275,7 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def _scrubs_page(rt: Any, who: Viewer, **extra: Any) -> dict[str, Any]:
+def _scrubs_page(rt: Runtime, who: Viewer, **extra: Any) -> dict[str, Any]:
     return {"jobs": dashboard.scrub_list(rt, who), "campaigns": dashboard.visible_campaigns(rt, who), **extra}
 
 
