@@ -81,14 +81,17 @@ def phase_polars(csv: Path) -> dict[str, float]:
 
 
 def phase_scrub(csv: Path, register: Path, kind: str) -> dict[str, float]:
+    import tempfile
+
     from bench.scrub_registers import BitmapRegister, OneRegisterStore, SortedRegister
 
     from dialgate.adapters.files.number_tables_cache import CachedNumberTables
     from dialgate.adapters.files.scrub_csv import CsvScrubFiles
+    from dialgate.bootstrap import build
+    from dialgate.config import Settings
     from dialgate.domain.batch import BatchContext
-    from dialgate.domain.campaign import Campaign
-    from dialgate.domain.vocabulary import Purpose
-    from dialgate.services.provisional_decider import ProvisionalDecider
+    from dialgate.services import brands, campaigns
+    from dialgate.services.batch import EngineDecider
     from dialgate.services.scrub import ScrubRequest, run_scrub
 
     started = time.perf_counter()
@@ -98,18 +101,23 @@ def phase_scrub(csv: Path, register: Path, kind: str) -> dict[str, float]:
     register_s = time.perf_counter() - started
     tables = CachedNumberTables(DATA / "cache").load()
     before_mb = _rss_mb()
-    campaign = Campaign(
-        id="us-bench", brand="bench", purpose=Purpose.MARKETING, countries=("US",), registries=("US-DNC",)
+    # the real engine over a real (empty) store: every US rule runs, the register answers from memory
+    container = build(Settings(data_dir=Path(tempfile.mkdtemp(prefix="dg-scrub-bench-"))))
+    rt = container.runtime
+    brands.add_brand(rt, "bench")
+    campaign, _ = campaigns.apply_campaign(
+        rt,
+        'id = "us-bench"\nbrand = "bench"\npurpose = "marketing"\ncaller_id = "+12025550100"\ncountries = ["US"]\n',
+        file="bench.toml",
     )
+    rt.registers = OneRegisterStore(snapshot)
     target = csv.with_name("scrubbed.csv")
     request = ScrubRequest(csv, target, campaign.id, region="US")
-    context = BatchContext(campaign, datetime(2026, 11, 23, 15, tzinfo=UTC), "")
+    context = BatchContext(campaign, datetime(2026, 11, 23, 15, tzinfo=UTC), campaign.caller_id)
     sampler = RssSampler()
     cpu = time.process_time()
     started = time.perf_counter()
-    report = run_scrub(
-        CsvScrubFiles(), lambda: tables, ProvisionalDecider(OneRegisterStore(snapshot)), context, request
-    )
+    report = run_scrub(CsvScrubFiles(), lambda: tables, EngineDecider(rt), context, request)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
     peak_mb = sampler.stop()

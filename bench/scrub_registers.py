@@ -71,3 +71,6 @@ class OneRegisterStore:
 
     def names(self) -> list[str]:
         return [self.snapshot.info.name]
+
+    def invalidate(self, name: str | None = None) -> None:
+        """Built in memory once: nothing to re-read."""

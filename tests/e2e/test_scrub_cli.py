@@ -18,8 +18,10 @@ CAMPAIGN = """
 id = "us-spring"
 brand = "acme"
 purpose = "marketing"
+caller_id = "+12025550100"
 countries = ["US"]
 """
+AT = "2026-11-23T15:00:00Z"  # 10:00 in New York, a Monday
 
 
 @pytest.fixture
@@ -41,6 +43,14 @@ def campaign(run, tmp_path):
     path = tmp_path / "us.toml"
     path.write_text(CAMPAIGN)
     assert run("campaign", "apply", str(path)).exit_code == 0
+    register = tmp_path / "dnc.txt"
+    register.write_text("2125550104\n")  # the US registry, with one of the list's numbers on it
+    assert (
+        run(
+            "registry", "import", "US-DNC", str(register), "--format", "lines", "--as-of", "2026-11-20"
+        ).exit_code
+        == 0
+    )
     return "us-spring"
 
 
@@ -53,16 +63,19 @@ def _list(tmp_path: Path, rows: int = 5) -> Path:
 
 def test_scrub_writes_the_list_and_a_summary_per_reason(run, campaign, tmp_path):
     out = tmp_path / "out.csv"
-    result = run("scrub", str(_list(tmp_path)), "--campaign", campaign, "-o", str(out), "--region", "US")
+    result = run(
+        "scrub", str(_list(tmp_path)), "--campaign", campaign, "-o", str(out), "--region", "US", "--at", AT
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"scrubbed 7 rows of {tmp_path / 'list.csv'} (number column 'Phone Number')")
-    assert [line.split() for line in lines[1:5]] == [
-        ["ALLOW", "5"],
-        ["BLOCK", "2"],
+    assert [line.split() for line in lines[1:6]] == [
+        ["ALLOW", "4"],
+        ["BLOCK", "3"],
         ["INVALID_NUMBER", "1"],
         ["DESTINATION_NOT_ALLOWED", "1"],
+        ["NATIONAL_REGISTRY", "1"],
     ]
     rows = out.read_text().splitlines()
     assert (

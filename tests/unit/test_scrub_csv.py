@@ -17,13 +17,13 @@ from dialgate.adapters.files.scrub_csv import CsvScrubFiles
 from dialgate.domain.batch import BatchContext, BatchVerdicts
 from dialgate.domain.bulk_numbers import NumberDigits
 from dialgate.domain.campaign import Campaign
+from dialgate.domain.decision import ReasonCode
 from dialgate.domain.numbers import parse_number
-from dialgate.domain.reasons import ReasonCode, bit
+from dialgate.domain.reasons import bit
 from dialgate.domain.vocabulary import Purpose
 from dialgate.errors import InputError, StoreError
-from dialgate.services.provisional_decider import ProvisionalDecider
 from dialgate.services.scrub import ScrubRequest, run_scrub
-from tests.fakes import InMemoryRegisterStore, InMemorySnapshot
+from tests.fakes import InMemoryRegisterStore, InMemorySnapshot, RegisterOnlyDecider
 
 US = Campaign(
     id="us-test", brand="acme", purpose=Purpose.MARKETING, countries=("US",), registries=("US-DNC",)
@@ -47,7 +47,7 @@ def scrub(tmp_path, number_tables):
         report = run_scrub(
             files or CsvScrubFiles(),
             lambda: number_tables,
-            decider or ProvisionalDecider(registers()),
+            decider or RegisterOnlyDecider(registers()),
             BatchContext(campaign, AT, ""),
             request,
         )
@@ -226,7 +226,7 @@ def test_destinations_outside_the_campaign_or_any_pack_are_blocked(scrub):
 
 
 def test_a_register_the_campaign_names_but_nobody_loaded_blocks_every_valid_row(scrub):
-    out, report = scrub(b"phone\n+12125550102\nbad\n", decider=ProvisionalDecider(None))
+    out, report = scrub(b"phone\n+12125550102\nbad\n", decider=RegisterOnlyDecider(None))
     assert out.split(b"\n")[1:3] == [
         b"+12125550102,+12125550102,BLOCK,REGISTRY_MISSING,",
         b"bad,,BLOCK,INVALID_NUMBER,",
@@ -287,7 +287,7 @@ class _FailingDecider:
     """Decides the first chunk, then fails as a crash would."""
 
     def __init__(self) -> None:
-        self.inner = ProvisionalDecider(registers())
+        self.inner = RegisterOnlyDecider(registers())
 
     def start(self, context):
         run = self.inner.start(context)

@@ -39,10 +39,13 @@ def runtime(request: Request) -> Runtime:
 
 
 def principal_for(request: Request, authorization: str | None) -> Principal:
+    return principal_from(request.app.state.key_cache, request.app.state.runtime, authorization)
+
+
+def principal_from(cache: KeyCache, rt: Runtime, authorization: str | None) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise AuthenticationError("send an API key: Authorization: Bearer <key>")
-    cache: KeyCache = request.app.state.key_cache
-    return cache.principal(request.app.state.runtime, authorization[7:].strip())
+    return cache.principal(rt, authorization[7:].strip())
 
 
 def require(scope: Scope) -> Callable[..., Principal]:

@@ -15,7 +15,7 @@ from dialgate.errors import DialgateError, RateLimitedError
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> Response:
+def problem_body(status: int, title: str, detail: str, code: str, **extra: Any) -> bytes:
     body = {
         "type": f"https://dialgate.dev/problems/{code}",
         "title": title,
@@ -24,13 +24,19 @@ def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> Re
         "code": code,
     }
     body.update({k: v for k, v in extra.items() if v is not None})
+    return orjson.dumps(body)
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM, headers=headers)
+    body = problem_body(status, title, detail, code, **extra)
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def from_error(exc: DialgateError) -> Response:
+def error_parts(exc: DialgateError) -> tuple[int, bytes, dict[str, str]]:
+    """An error as (status, problem+json body, extra headers), for handlers below the framework."""
     loc = exc.location
-    response = problem(
+    body = problem_body(
         exc.http_status,
         exc.title,
         exc.message,
@@ -39,9 +45,15 @@ def from_error(exc: DialgateError) -> Response:
         line=loc.line if loc else None,
         file=loc.file if loc else None,
     )
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else {}
     if isinstance(exc, RateLimitedError):
-        response.headers["Retry-After"] = "1"
-    return response
+        headers["Retry-After"] = "1"
+    return exc.http_status, body, headers
+
+
+def from_error(exc: DialgateError) -> Response:
+    status, body, headers = error_parts(exc)
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers or None)
 
 
 def install(app: FastAPI) -> None:

@@ -17,12 +17,20 @@ from dialgate.cli.context import state
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
-def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+@click.option(
+    "--proxy-headers/--no-proxy-headers",
+    default=False,
+    show_default=True,
+    help="Trust X-Forwarded-For from a reverse proxy (for client addresses behind one).",
+)
+def serve(host: str, port: int, workers: int, access_log: bool, proxy_headers: bool) -> None:
     """Serve the HTTP API and the dashboard. Workers share the store (and, later, register indexes)."""
     import uvicorn
 
     st = state()
-    st.container()  # create or migrate the store once, before any worker starts
+    container = st.container()  # create or migrate the store once, before any worker starts
+    if container.runtime.number_tables is not None:
+        container.runtime.number_tables.load()  # build bulk parsing's tables once; workers read the cache
     st.close()
     # Workers are separate processes: they read their settings from the environment.
     os.environ["DIALGATE_DATA_DIR"] = str(st.settings.data_dir.resolve())
@@ -42,6 +50,8 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
             port=port,
             workers=workers,
             access_log=access_log,
+            proxy_headers=proxy_headers,
+            server_header=False,
             log_level="warning",
         )
     finally:

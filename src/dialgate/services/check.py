@@ -6,7 +6,7 @@ The single check, the batch API and the dashboard's "try a number" all end in en
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -14,6 +14,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from dialgate.domain.bulk_numbers import NumberDigits, parse_bulk
 from dialgate.domain.calendar import NO_TIME
 from dialgate.domain.campaign import WITHHELD, Campaign
 from dialgate.domain.decision import Decision
@@ -30,16 +31,19 @@ from dialgate.domain.rules.frame import (
 )
 from dialgate.domain.rules.inputs import (
     AttemptRows,
+    BrandFacts,
     ConsentRows,
     NumberColumns,
     attempt_columns,
     consent_columns,
     number_columns,
+    number_columns_from_bulk,
 )
 from dialgate.domain.rules.packs import PACKS
 from dialgate.domain.timeutil import format_instant, parse_instant
 from dialgate.domain.vocabulary import Channel
 from dialgate.errors import InputError, NotFoundError
+from dialgate.services.ports import RegisterSnapshot
 from dialgate.services.runtime import Runtime
 
 MAX_BATCH = 10_000
@@ -83,7 +87,17 @@ def caller_facts(raw: str) -> CallerFacts:
         return CallerFacts(raw=text, withheld=False, number=None)
 
 
-def _parse_all(numbers: Sequence[str], region: str | None) -> NumberColumns:
+BULK_PARSING_FROM = 32  # below this, phonenumbers per number (cached) costs less than preparing columns
+
+
+def _parse_all(numbers: Sequence[str], region: str | None, rt: Runtime | None = None) -> NumberColumns:
+    """Numbers as frame columns: bulk parsing (prefix tables) for batches, phonenumbers for a few."""
+    if rt is not None and rt.number_tables is not None and len(numbers) >= BULK_PARSING_FROM:
+        bulk = parse_bulk(NumberDigits.from_strings(numbers), region, rt.number_tables.load())
+        cols = number_columns_from_bulk(bulk)
+        invalid = np.flatnonzero(~cols.valid)
+        cols.e164[invalid] = [str(numbers[int(i)]) for i in invalid]  # an invalid number answers as given
+        return cols
     parsed: list[PhoneNumber | None] = []
     for raw in numbers:
         try:
@@ -93,7 +107,7 @@ def _parse_all(numbers: Sequence[str], region: str | None) -> NumberColumns:
     return number_columns(parsed, [str(n) for n in numbers])
 
 
-def _lookback(campaign: Campaign) -> timedelta:
+def lookback(campaign: Campaign) -> timedelta:
     days = 62  # France's 60 days of silence after a refusal, with a margin for zone offsets
     if campaign.limits.max_attempts is not None:
         days = max(days, campaign.limits.max_attempts.days + 1)
@@ -115,7 +129,7 @@ def build_frame(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> 
         raise InputError(f"at most {MAX_BATCH} numbers per batch, got {len(req.numbers)}").at(field="numbers")
     caller = caller_facts(req.caller_id if req.caller_id is not None else campaign.caller_id)
     vendor = VendorFacts(req.vendor, rt.reference.vendor(campaign.brand, req.vendor) if req.vendor else None)
-    cols = _parse_all(req.numbers, region)
+    cols = _parse_all(req.numbers, region, rt)
     return frame_for(rt, campaign, at, caller, vendor, cols), version
 
 
@@ -126,13 +140,26 @@ def frame_for(
     caller: CallerFacts,
     vendor: VendorFacts,
     cols: NumberColumns,
+    *,
+    keys: npt.NDArray[np.uint64] | None = None,
+    snapshots: Mapping[str, RegisterSnapshot | None] | None = None,
+    facts: BrandFacts | None = None,
 ) -> Frame:
+    """Everything the engine needs about these calls. A batch run passes the snapshots it took once,
+    and the brand's facts when it read them whole (scrub); otherwise they are read here."""
     n = cols.e164.size
-    known = [str(e) for e, ok in zip(cols.e164, cols.valid, strict=True) if ok]
     rows = np.flatnonzero(cols.valid)
+    known = [] if facts is not None else [str(e) for e in cols.e164[rows]]
     store = rt.decisions
-    since = at - _lookback(campaign)
-    if n == 1 and rows.size == 1:  # the single check: one round trip
+    since = at - lookback(campaign)
+    if keys is None:
+        keys = np.zeros(n, dtype=np.uint64)
+        keys[rows] = [e164_key(str(k)) for k in cols.e164[rows]]
+    if facts is not None:
+        found, dnc, recent, last_uses = facts.for_rows(keys, cols.valid)
+        consent = consent_columns(n, found)
+        attempts = attempt_columns(n, recent, last_uses)
+    elif n == 1 and rows.size == 1:  # the single check: one round trip
         found, listed, attempts_raw, last = store.one(
             campaign.brand, Channel.CALL, campaign.purpose, campaign.id, known[0], since, at
         )
@@ -170,7 +197,7 @@ def frame_for(
         groups=cols.groups,
         consent=consent,
         dnc=dnc,
-        registers=_registers(rt, campaign, at, cols),
+        registers=_registers(rt, campaign, at, cols, keys, snapshots),
         attempts=attempts,
         roaming=_roaming(rt, cols),
         roaming_fail_open=rt.roaming.policy.fail_open,
@@ -184,29 +211,35 @@ def _remap(rows_obj: _R, rows: npt.NDArray[np.intp], n: int) -> _R:
     return replace(rows_obj, row=rows[rows_obj.row])
 
 
-def _registers(
-    rt: Runtime, campaign: Campaign, at: datetime, cols: NumberColumns
-) -> dict[str, RegisterColumns]:
-    """The snapshots the rules in force will read, looked up once for every row."""
-    n = cols.e164.size
+def registers_for(campaign: Campaign, at: datetime, jurisdictions: Iterable[str]) -> list[str]:
+    """The registers the rules in force will read for these destinations, and the campaign's own."""
     names: list[str] = []
-    for country in sorted({g.jurisdiction for g in cols.groups if g.jurisdiction in PACKS}):
+    for country in sorted(c for c in set(jurisdictions) if c in PACKS):
         names.extend(registers_in_force(campaign, PACKS[country], at))
     names.extend(campaign.registries)
-    if not names:
-        return {}
-    keys = np.zeros(n, dtype=np.uint64)
-    for i in np.flatnonzero(cols.valid):
-        keys[i] = e164_key(str(cols.e164[i]))
+    return list(dict.fromkeys(names))
+
+
+def _registers(
+    rt: Runtime,
+    campaign: Campaign,
+    at: datetime,
+    cols: NumberColumns,
+    keys: npt.NDArray[np.uint64],
+    snapshots: Mapping[str, RegisterSnapshot | None] | None,
+) -> dict[str, RegisterColumns]:
+    """Each register the rules will read, looked up once for every row."""
+    n = cols.e164.size
     out: dict[str, RegisterColumns] = {}
-    for name in dict.fromkeys(names):
-        snapshot = rt.registers.current(name)
+    for name in registers_for(campaign, at, (g.jurisdiction for g in cols.groups)):
+        snapshot = (
+            snapshots[name] if snapshots is not None and name in snapshots else rt.registers.current(name)
+        )
         if snapshot is None:
             out[name] = RegisterColumns(name, None, np.zeros(n, bool), np.full(n, NO_DATE, np.int32))
             continue
         hits = snapshot.lookup(keys)
-        member = hits.member & cols.valid
-        out[name] = RegisterColumns(name, snapshot.info, member, hits.listed_on)
+        out[name] = RegisterColumns(name, snapshot.info, hits.member & cols.valid, hits.listed_on)
     return out
 
 
@@ -308,7 +341,7 @@ def _log_batch(rt: Runtime, checked: Checked, batch_id: str, via: str) -> None:
     codes: dict[str, int] = {}
     for s, count in zip(sets, per_set, strict=True):
         for d in s:
-            codes[ev.reasons[d].code] = codes.get(ev.reasons[d].code, 0) + int(count)
+            codes[str(ev.reasons[d].code)] = codes.get(str(ev.reasons[d].code), 0) + int(count)
     versions = sorted({str(v) for v in ev.pack_version if v}) if ev.pack_version is not None else []
     rt.decision_log.record_batch({
         "batch_id": batch_id, "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,

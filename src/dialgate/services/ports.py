@@ -28,7 +28,7 @@ from dialgate.domain.number_tables import NumberTables
 from dialgate.domain.registry import CompiledIndex, RegisterHits, RegisterSource, SnapshotInfo, SnapshotRecord
 from dialgate.domain.requests import ConsumerRequest, RequestEvent, RequestKind, RequestStatus
 from dialgate.domain.roaming import HlrResult, RoamingStatus
-from dialgate.domain.rules.inputs import AttemptRows, ConsentRows
+from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows
 from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
 from dialgate.domain.staff import Bucket, StaffUser
 from dialgate.domain.webhooks import DeliveryAttempt, WebhookEndpoint
@@ -421,6 +421,20 @@ class DecisionStore(Protocol):
     def consent_rows(self, brand: str, channel: str, purpose: str, numbers: Sequence[str]) -> ConsentRows: ...
 
     def dnc_members(self, brand: str, numbers: Sequence[str]) -> npt.NDArray[np.bool_]: ...
+
+    def brand_facts(
+        self,
+        brand: str,
+        channel: str,
+        purpose: str,
+        campaign: str,
+        since: datetime,
+        until: datetime,
+        *,
+        limit: int,
+    ) -> BrandFacts | None:
+        """Everything of the brand keyed by number (for a scrub), or None above `limit` rows."""
+        ...
 
     def one(
         self,

@@ -28,15 +28,16 @@ from dialgate.domain.batch import (
     ScrubColumns,
 )
 from dialgate.domain.bulk_numbers import SHAPE_NATIONAL, BulkNumbers, parse_bulk
+from dialgate.domain.decision import ReasonCode
 from dialgate.domain.number_tables import NumberTables, build_tables
 from dialgate.domain.numbers import clean_region
-from dialgate.domain.reasons import REASON_CODES, ReasonCode, bit, joined
+from dialgate.domain.reasons import REASON_CODES, bit, joined
 from dialgate.domain.registry import SnapshotInfo
 from dialgate.domain.timeutil import parse_instant
 from dialgate.errors import InputError, NotFoundError
+from dialgate.services.batch import EngineDecider
 from dialgate.services.campaigns import get_campaign
 from dialgate.services.ports import BatchDecider, ScrubChunk, ScrubFiles
-from dialgate.services.provisional_decider import ProvisionalDecider
 from dialgate.services.runtime import Runtime
 
 _INVALID = np.uint64(bit(ReasonCode.INVALID_NUMBER))
@@ -126,7 +127,7 @@ def scrub_file(rt: Runtime, request: ScrubRequest, *, progress: Progress | None 
         at=parse_instant(request.at) if request.at else rt.clock.now(),
         caller_id=campaign.caller_id if request.caller_id is None else request.caller_id.strip(),
     )
-    decider: BatchDecider = rt.batch_decider or ProvisionalDecider(rt.registers)
+    decider: BatchDecider = rt.batch_decider or EngineDecider(rt)
     report = run_scrub(_files(rt), lambda: load_tables(rt), decider, context, request, progress=progress)
     report.seconds = time.perf_counter() - started
     return report

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from sqlalchemy import Engine
 
 from dialgate.domain.rules.frame import NEVER
-from dialgate.domain.rules.inputs import AttemptRows, ConsentRows
+from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows, KeyedConsents
 
 _CHUNK = 4000  # numbers per statement: stays under SQLite's bound-variable limit
 _STATUS = {"granted": 1, "revoked": 2}
@@ -50,6 +50,17 @@ _ONE = (
     "UNION ALL SELECT 'l', MAX(at), NULL, NULL, NULL, NULL, NULL, NULL, NULL "
     "FROM call_attempts WHERE brand_id = {p} AND number = {p} AND at <= {p}"
 )
+
+
+_COUNT = "SELECT (SELECT COUNT(*) FROM consent_events WHERE brand_id = {p}) + (SELECT COUNT(*) FROM call_attempts WHERE brand_id = {p} AND at >= {p})"
+_ALL_CONSENTS = (
+    "SELECT number, captured_at, seq, status, basis, party, source, expires_at, "
+    "evidence_sha256 IS NOT NULL OR evidence_uri IS NOT NULL "
+    "FROM consent_events WHERE brand_id = {p} AND channel = {p} AND purpose IN ({p}, 'all')"
+)
+_ALL_DNC = "SELECT number FROM dnc_numbers WHERE brand_id = {p}"
+_ALL_ATTEMPTS = "SELECT number, at, campaign_id, purpose, outcome FROM call_attempts WHERE brand_id = {p} AND at >= {p} AND at <= {p}"
+_ALL_LAST_USE = "SELECT number, MAX(at) FROM call_attempts WHERE brand_id = {p} AND at <= {p} GROUP BY number"
 
 
 def _positions(numbers: Sequence[str]) -> dict[str, list[int]]:
@@ -158,6 +169,69 @@ class SqlDecisionStore:
             any(r[0] == "d" for r in found),
             attempt_rows,
             0 if last is None else self._instant(last),
+        )
+
+    def brand_facts(
+        self,
+        brand: str,
+        channel: str,
+        purpose: str,
+        campaign: str,
+        since: datetime,
+        until: datetime,
+        *,
+        limit: int,
+    ) -> BrandFacts | None:
+        """All of a brand's facts keyed by number, or None when there are more than `limit` rows (then the
+        caller reads per chunk instead, so memory stays bounded)."""
+        lo, hi = self._param(since), self._param(until)
+        cur = self._cursor()
+        try:
+            cur.execute(self._render(_COUNT, 0), [brand, brand, lo])
+            (count,) = cur.fetchone()
+            if count > limit:
+                return None
+            cur.execute(self._render(_ALL_CONSENTS, 0), [brand, channel, purpose])
+            consents = cur.fetchall()
+            cur.execute(self._render(_ALL_DNC, 0), [brand])
+            dnc = cur.fetchall()
+            cur.execute(self._render(_ALL_ATTEMPTS, 0), [brand, lo, hi])
+            attempts = cur.fetchall()
+            cur.execute(self._render(_ALL_LAST_USE, 0), [brand, hi])
+            last = cur.fetchall()
+        finally:
+            cur.close()
+        c_keys = np.array([int(r[0][1:]) for r in consents], dtype=np.uint64)
+        c_order = np.argsort(c_keys, kind="stable")
+        consent_rows = ConsentRows(
+            np.zeros(len(consents), dtype=np.intp),
+            np.array([self._instant(r[1]) for r in consents], dtype=np.int64)[c_order],
+            np.array([r[2] for r in consents], dtype=np.int64)[c_order],
+            np.array([_STATUS[r[3]] for r in consents], dtype=np.int8)[c_order],
+            np.array([_BASIS[r[4]] for r in consents], dtype=np.int8)[c_order],
+            np.array([_PARTY[r[5]] for r in consents], dtype=np.int8)[c_order],
+            np.array([r[6] == "registry" for r in consents], dtype=bool)[c_order],
+            np.array([NEVER if r[7] is None else self._instant(r[7]) for r in consents], dtype=np.int64)[c_order],
+            np.array([bool(r[8]) for r in consents], dtype=bool)[c_order],
+        )  # fmt: skip
+        a_keys = np.array([int(r[0][1:]) for r in attempts], dtype=np.uint64)
+        a_order = np.argsort(a_keys, kind="stable")
+        attempt_rows = AttemptRows(
+            np.zeros(len(attempts), dtype=np.intp),
+            np.array([self._instant(r[1]) for r in attempts], dtype=np.int64)[a_order],
+            np.array([r[2] == campaign for r in attempts], dtype=bool)[a_order],
+            np.array([r[3] == purpose for r in attempts], dtype=bool)[a_order],
+            np.array([r[4] == "refused" for r in attempts], dtype=bool)[a_order],
+        )  # fmt: skip
+        l_keys = np.array([int(r[0][1:]) for r in last], dtype=np.uint64)
+        l_order = np.argsort(l_keys)
+        return BrandFacts(
+            KeyedConsents(c_keys[c_order], consent_rows),
+            np.sort(np.array([int(r[0][1:]) for r in dnc], dtype=np.uint64)),
+            a_keys[a_order],
+            attempt_rows,
+            l_keys[l_order],
+            np.array([self._instant(r[1]) for r in last], dtype=np.int64)[l_order],
         )
 
     def consent_rows(self, brand: str, channel: str, purpose: str, numbers: Sequence[str]) -> ConsentRows:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from dialgate.domain.bulk_numbers import BulkNumbers
+from dialgate.domain.number_tables import JURISDICTIONS, KINDS, ZONE_SOURCES
 from dialgate.domain.numbers import NumberKind, PhoneNumber
 from dialgate.domain.rules.frame import AttemptColumns, ConsentColumns, Group
 
@@ -157,3 +159,101 @@ def number_columns(parsed: Sequence[PhoneNumber | None], raw: Sequence[str]) -> 
 
 
 _MOBILE = frozenset({NumberKind.MOBILE, NumberKind.FIXED_OR_MOBILE})
+
+
+def number_columns_from_bulk(bulk: BulkNumbers) -> NumberColumns:
+    """Bulk-parsed numbers as frame columns: rows that ring in the same place share a group."""
+    n = len(bulk)
+    valid = bulk.valid
+    combo = (
+        (bulk.region.astype(np.uint64) << np.uint64(48))
+        | (bulk.zone_set.astype(np.uint64) << np.uint64(32))
+        | (bulk.subdivision.astype(np.uint64) << np.uint64(16))
+        | (bulk.jurisdiction.astype(np.uint64) << np.uint64(8))
+        | bulk.zone_source.astype(np.uint64)
+    )
+    groups = [INVALID_GROUP]
+    group = np.zeros(n, dtype=np.int32)
+    rows = np.flatnonzero(valid)
+    if rows.size:
+        distinct, inverse = np.unique(combo[rows], return_inverse=True)
+        group[rows] = inverse.astype(np.int32) + 1
+        for c in distinct.tolist():
+            region, zones, sub, jur, source = (
+                c >> 48,
+                (c >> 32) & 0xFFFF,
+                (c >> 16) & 0xFFFF,
+                (c >> 8) & 0xFF,
+                c & 0xFF,
+            )
+            groups.append(Group(bulk.regions[region], JURISDICTIONS[jur], bulk.zone_sets[zones],
+                                str(ZONE_SOURCES[source]), bulk.subdivisions[sub] or None))  # fmt: skip
+    mobile_kind = np.array([k in _MOBILE for k in KINDS], dtype=bool)
+    mobile = valid & mobile_kind[bulk.kind]
+    e164 = np.empty(n, dtype=object)
+    e164[rows] = ["+" + str(k) for k in bulk.key[rows].tolist()]
+    return NumberColumns(e164, valid, mobile, group, groups)
+
+
+@dataclass(frozen=True)
+class KeyedConsents:
+    """ConsentRows whose `row` field holds nothing yet: keys say which number each event belongs to."""
+
+    keys: npt.NDArray[np.uint64]  # sorted
+    rows: ConsentRows
+
+
+@dataclass(frozen=True)
+class BrandFacts:
+    """A brand's consents (the campaign's channel and purpose), do-not-call list and recent attempts,
+    keyed by E.164 number and sorted: read once for a whole scrub, joined to each chunk in numpy."""
+
+    consents: KeyedConsents
+    dnc: npt.NDArray[np.uint64]  # sorted
+    attempt_keys: npt.NDArray[np.uint64]  # sorted
+    attempts: AttemptRows
+    last_use_keys: npt.NDArray[np.uint64]  # sorted, unique
+    last_use: Ints
+
+    def for_rows(
+        self, keys: npt.NDArray[np.uint64], valid: npt.NDArray[np.bool_]
+    ) -> tuple[ConsentRows, npt.NDArray[np.bool_], AttemptRows, Ints]:
+        """The facts of each row (row i is keys[i]; invalid rows get none)."""
+        probe = np.where(valid, keys, np.uint64(0))
+        c_rows, c_idx = _ranges(self.consents.keys, probe)
+        c = self.consents.rows
+        consents = ConsentRows(c_rows, c.captured[c_idx], c.seq[c_idx], c.status[c_idx], c.basis[c_idx],
+                               c.party[c_idx], c.registry[c_idx], c.expires[c_idx], c.evidence[c_idx])  # fmt: skip
+        a_rows, a_idx = _ranges(self.attempt_keys, probe)
+        a = self.attempts
+        attempts = AttemptRows(
+            a_rows, a.at[a_idx], a.same_campaign[a_idx], a.same_purpose[a_idx], a.refused[a_idx]
+        )
+        dnc = _members(self.dnc, probe) & valid
+        last = np.zeros(keys.size, dtype=np.int64)
+        if self.last_use_keys.size:
+            pos = np.minimum(np.searchsorted(self.last_use_keys, probe), self.last_use_keys.size - 1)
+            hit = (self.last_use_keys[pos] == probe) & valid
+            last[hit] = self.last_use[pos[hit]]
+        return consents, dnc, attempts, last
+
+
+def _members(sorted_keys: npt.NDArray[np.uint64], probe: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+    if sorted_keys.size == 0:
+        return np.zeros(probe.size, dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, probe), sorted_keys.size - 1)
+    return np.asarray(sorted_keys[pos] == probe)
+
+
+def _ranges(
+    sorted_keys: npt.NDArray[np.uint64], probe: npt.NDArray[np.uint64]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """For every probe, the positions of its equal keys: (owning probe row, position) pairs."""
+    if sorted_keys.size == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    lo = np.searchsorted(sorted_keys, probe, side="left")
+    counts = np.searchsorted(sorted_keys, probe, side="right") - lo
+    total = int(counts.sum())
+    rows = np.repeat(np.arange(probe.size), counts)
+    idx = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+    return rows.astype(np.intp), idx.astype(np.intp)
