@@ -43,6 +43,16 @@ def clock() -> MovableClock:
     return MovableClock(T0)
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with its smallest costs: the real ones take a quarter of a second per sign-in."""
+    from argon2 import PasswordHasher
+
+    from dialgate.services import staff
+
+    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 def _pg_reachable() -> str | None:
     try:
         with psycopg.connect(PG_ADMIN, connect_timeout=3):

@@ -165,6 +165,13 @@ def _schema_current(engine: Engine) -> bool:
         raise StoreError(f"cannot reach the store at {engine.url!r}: {exc.orig}") from None
 
 
+def web_secret(settings: Settings) -> bytes:
+    """The installation's secret for the web's CSRF tokens (created on first use, mode 0600)."""
+    from dialgate.adapters.files.secret import load_or_create
+
+    return load_or_create(settings.data_dir / "web-secret")
+
+
 def build_dispatcher(container: Container) -> Dispatcher:
     """The webhook dispatcher: an advisory lock and LISTEN/NOTIFY on PostgreSQL; a lease row and
     short polling on SQLite."""

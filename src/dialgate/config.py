@@ -226,6 +226,42 @@ class WebhookSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """The dashboard and the public consumer page (env: DIALGATE_WEB__<FIELD>)."""
+
+    session_idle_minutes: int = Field(
+        default=60, ge=1, description="A dashboard session unused this long ends (sign in again)."
+    )
+    session_lifetime_hours: int = Field(
+        default=12, ge=1, description="A dashboard session ends this long after sign-in, used or not."
+    )
+    login_failures_per_account: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins to one account within `login_window_minutes` that lock it for "
+        "`lockout_minutes` (counted whether or not the account exists).",
+    )
+    login_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address (IPv6: its /64) within "
+        "`login_window_minutes` that lock that address out for `lockout_minutes`.",
+    )
+    login_window_minutes: int = Field(
+        default=15, ge=1, description="The window failed sign-ins are counted in."
+    )
+    lockout_minutes: int = Field(default=15, ge=1, description="How long a lock-out lasts.")
+    consumer_requests_per_address: int = Field(
+        default=10,
+        ge=1,
+        description="Forms the public consumer page accepts from one client address per "
+        "`consumer_window_minutes`; more are answered 429 with Retry-After.",
+    )
+    consumer_window_minutes: int = Field(
+        default=10, ge=1, description="The window the consumer page's per-address limit counts in."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DIALGATE_", env_nested_delimiter="__", extra="ignore")
 
@@ -271,6 +307,9 @@ class Settings(BaseSettings):
         default=None,
         description="Where derived data that can always be rebuilt is cached (the prefix tables of bulk "
         "number parsing); empty means `cache` in the data directory.",
+    )
+    web: WebSettings = Field(
+        default_factory=WebSettings, description="The dashboard and the public consumer page."
     )
 
     @property

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from click.testing import CliRunner
 
 from dialgate.cli.main import cli
+from dialgate.services import staff
 from dialgate.services.check import CheckRequest, check_call
 
 
@@ -25,3 +28,16 @@ def test_the_demo_loads_once_and_its_examples_hold(settings, rt, clock):
     assert codes("+33639980015", "fr-fibre") == {"NO_CONSENT"}
     assert codes("+491713920012", "de-strom", caller_id="anonymous") == {"CALLER_ID_MISSING"}
     assert codes("+81312345678", "fr-fibre") == {"UNSUPPORTED_DESTINATION"}
+
+
+def test_the_demo_prints_a_fresh_admin_password_each_run_and_the_web_addresses(settings, rt):
+    args = ["--db", settings.resolved_database_url, "--data-dir", str(settings.data_dir), "demo"]
+    first = CliRunner().invoke(cli, args).output
+    second = CliRunner().invoke(cli, args).output
+    assert "http://127.0.0.1:8000/consumer" in first and "the compliance dashboard" in first
+    old, new = (
+        re.search(r"sign in as admin with the password (\S+)", out).group(1) for out in (first, second)
+    )
+    assert old != new
+    _, user = staff.login(rt, "admin", new, address="192.0.2.1")
+    assert user.role == "admin" and user.brand == "enercom"

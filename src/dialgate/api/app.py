@@ -28,6 +28,7 @@ from dialgate.bootstrap import Container, build, build_dispatcher
 from dialgate.config import load_settings
 from dialgate.logs import configure as configure_logging
 from dialgate.services.dispatch import BackgroundDispatcher
+from dialgate.web import app as web
 
 
 def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI:
@@ -69,6 +70,7 @@ def _fastapi_app(container: Container, *, run_dispatcher: bool = False) -> FastA
     app.include_router(routes_registry.router)
     app.include_router(routes_requests.router)
     app.include_router(routes_events.router)
+    web.install(app, container)  # the dashboard at /, the consumer page at /consumer
     _document(app)
     app.include_router(routes_metrics.router)
     app.include_router(routes_scrubs.router)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import secrets
 import tempfile
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 
 import click
 
+from dialgate.adapters.clock import FixedClock
 from dialgate.cli.context import runtime, state
 from dialgate.domain.timeutil import format_instant
 from dialgate.domain.vocabulary import Source
-from dialgate.services import apikeys, brands, campaigns, consent, dnc, registry, vendors
+from dialgate.services import apikeys, brands, campaigns, consent, dnc, registry, staff, vendors, webhooks
 from dialgate.services.attempts import AttemptInput, record_attempt
+from dialgate.services.check import CheckRequest, check_call, evaluate_request
+from dialgate.services.requests import RequestInput, open_request
 from dialgate.services.runtime import Runtime
 
 BRAND = "enercom"
+ADMIN = "admin"
 # Fictional numbers only: regulators' fiction ranges where they exist (GB, FR, US, DE), otherwise
 # fixtures in blocks no operator holds (see DEVELOPERS.md).
 CONSENTED = {
@@ -121,7 +127,53 @@ def load(rt: Runtime, scratch: Path) -> bool:
     for days_ago in (20, 12, 6, 2):
         at = format_instant(rt.clock.now() - timedelta(days=days_ago))
         record_attempt(rt, AttemptInput("+33639980014", "fr-fibre", at, "no-answer", vendor="callco"))
+    # callco's CRM is "down" (nothing listens on the discard port): the dashboard shows its lag growing
+    webhooks.set_webhook(rt, BRAND, "callco", "http://127.0.0.1:9/callco-crm")
+    _history(rt)
     return True
+
+
+# A month of dialling for the dashboard's chart: fictional numbers, checked as the dialers would have.
+FR_LIST = [f"+336399800{i:02d}" for i in range(10, 30)]
+GB_LIST = [f"+447700900{i:03d}" for i in range(100, 120)]
+
+
+def _history(rt: Runtime) -> None:
+    """Decisions on each of the last 30 days, consumer requests with deadlines, as if they had happened."""
+    captured = format_instant(rt.clock.now() - timedelta(days=45))
+    for number in FR_LIST[10:]:  # half of the French list opted in on the brand's web form
+        fields = {"number": number, "brand": BRAND, "status": "granted", "captured_at": captured}
+        consent.record_consent(rt, consent.draft_from_fields(rt, fields, default_source=Source.WEB))
+    today = rt.clock.now().astimezone(UTC).date()
+    for days_ago in range(29, -1, -1):
+        day = today - timedelta(days=days_ago)
+        morning = datetime.combine(day, time(9, 30), tzinfo=UTC)  # 10:30 in Paris, 09:30 in London
+        then = replace(rt, clock=FixedClock(morning)) if days_ago else rt
+        size = 8 + (day.toordinal() * 7) % 13
+        for campaign, numbers in (("fr-fibre", FR_LIST), ("uk-broadband", GB_LIST)):
+            evaluate_request(then, CheckRequest(campaign, numbers[:size], at=morning, via="batch"))
+    for number in ("+33639980012", "+33639980013", "+33639980014", "+33639980015"):
+        check_call(rt, CheckRequest("fr-fibre", [number], vendor="callco", via="cli"))
+    now = rt.clock.now()
+    for days_ago, kind, number, text in (
+        (20, "complaint", "+34710000100", "Called twice on a Sunday evening about solar panels."),
+        (6, "cancellation", "+5511900000100", None),
+        (2, "complaint", "+33639980014", "Four calls in three weeks from the same company."),
+    ):
+        then = replace(rt, clock=FixedClock(now - timedelta(days=days_ago)))
+        open_request(then, RequestInput(BRAND, kind, number, "web", text=text, actor="demo"))
+    open_request(rt, RequestInput(BRAND, "opt-out", "+447700900105", "phone", actor="demo"))
+    rt.decision_log.flush()
+
+
+def admin_password(rt: Runtime) -> str:
+    """The demo's admin: created on the first run; a fresh random password on every run (shown once)."""
+    password = secrets.token_urlsafe(12)
+    if staff.get_user(rt, ADMIN) is None:
+        staff.create_user(rt, brand=BRAND, username=ADMIN, role="admin", password=password)
+    else:
+        staff.set_password(rt, ADMIN, password)
+    return password
 
 
 @click.command("demo")
@@ -131,6 +183,7 @@ def demo() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         fresh = load(rt, Path(scratch))
     key = apikeys.create_api_key(rt, brand=BRAND, scopes=["admin"], name="demo")
+    password = admin_password(rt)
     where = state().settings.resolved_database_url
     click.echo(("Demo loaded into " if fresh else "The demo was already loaded in ") + where)
     click.echo(
@@ -143,6 +196,12 @@ def demo() -> None:
     click.echo(
         f'  curl -s -H \'Authorization: Bearer {key}\' -d \'{{"number": "+33639980012", "campaign": "fr-fibre"}}\' http://127.0.0.1:8000/v1/checks'
     )
+    click.echo("\nIn a browser (once `dialgate serve` runs):")
+    click.echo("  http://127.0.0.1:8000/           the compliance dashboard")
+    click.echo(
+        f"      sign in as {ADMIN} with the password {password}  (shown once; a new one on every demo run)"
+    )
+    click.echo("  http://127.0.0.1:8000/consumer   the public page where people opt out, complain or cancel")
 
 
 COMMANDS = [demo]

@@ -9,7 +9,20 @@ from typing import Any
 import click
 
 from dialgate import __version__
-from dialgate.cli import admin, check, consents, demo, events, hlr, records, registry, requests, scrub, serve
+from dialgate.cli import (
+    admin,
+    check,
+    consents,
+    demo,
+    events,
+    hlr,
+    records,
+    registry,
+    requests,
+    scrub,
+    serve,
+    users,
+)
 from dialgate.cli.context import CliState, run_guarded
 from dialgate.logs import configure as configure_logging
 
@@ -45,7 +58,7 @@ def cli(ctx: click.Context, db: str | None, data_dir: Path | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for module in (admin, check, consents, demo, records, registry, serve, requests, events, hlr, scrub):
+for module in (admin, check, consents, demo, records, registry, serve, requests, events, hlr, scrub, users):
     for command in module.COMMANDS:
         cli.add_command(command)
 

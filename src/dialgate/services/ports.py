@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain.access import Scope
+from dialgate.domain.audit import DayCount, DecisionRecord, Tally
 from dialgate.domain.batch import BatchContext, BatchVerdicts, ScrubColumns
 from dialgate.domain.bulk_numbers import BulkNumbers, NumberDigits
 from dialgate.domain.campaign import Campaign
@@ -29,6 +30,7 @@ from dialgate.domain.requests import ConsumerRequest, RequestEvent, RequestKind,
 from dialgate.domain.roaming import HlrResult, RoamingStatus
 from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows
 from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
+from dialgate.domain.staff import Bucket, StaffUser
 from dialgate.domain.webhooks import DeliveryAttempt, WebhookEndpoint
 
 
@@ -220,6 +222,10 @@ class RegisterRepository(Protocol):
 class ScrubJobRepository(Protocol):
     def add(self, job: ScrubJob) -> None: ...
     def get(self, job_id: str) -> ScrubJob | None: ...
+    def recent(self, brand: str, limit: int) -> list[ScrubJob]:
+        """The brand's latest jobs, newest first (the dashboard's list)."""
+        ...
+
     def start(self, job_id: str, at: datetime) -> None: ...
     def progress(self, job_id: str, bytes_done: int, counts: dict[str, Any], at: datetime) -> None:
         """Counts so far (ScrubReport.counts) and a heartbeat."""
@@ -236,6 +242,70 @@ class ScrubJobRepository(Protocol):
     ) -> None: ...
 
 
+class UserRepository(Protocol):
+    """Staff users of the dashboard."""
+
+    def add(self, user: StaffUser) -> None:
+        """Insert; ConflictError when the username is taken (by any brand)."""
+        ...
+
+    def get(self, user_id: str) -> StaffUser | None: ...
+    def by_username(self, username: str) -> StaffUser | None: ...
+    def list(self, brand: str) -> list[StaffUser]: ...
+    def set_password(self, user_id: str, password_hash: str, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class WebSession:
+    token_hash: str
+    user_id: str
+    created_at: datetime
+    seen_at: datetime
+    expires_at: datetime
+
+
+class SessionRepository(Protocol):
+    def add(self, session: WebSession) -> None: ...
+    def get(self, token_hash: str) -> WebSession | None: ...
+    def touch(self, token_hash: str, at: datetime) -> None: ...
+    def remove(self, token_hash: str) -> None: ...
+    def remove_user(self, user_id: str) -> int: ...
+    def purge(self, before: datetime, idle_since: datetime) -> int:
+        """Forget sessions that expired before `before` or were last seen before `idle_since`."""
+        ...
+
+
+class RateBucketRepository(Protocol):
+    def lock(self, key: str) -> Bucket | None:
+        """The key's bucket, locked against other writers until commit (None: no hits counted)."""
+        ...
+
+    def put(self, key: str, bucket: Bucket, expires_at: datetime) -> None: ...
+    def remove(self, key: str) -> None: ...
+    def purge(self, now: datetime) -> None: ...
+
+
+class DecisionAuditRepository(Protocol):
+    """Reads the decision audit trail (tables `decisions` and `decision_batches`)."""
+
+    def tally(self, brand: str, since: datetime, until: datetime, vendor: str | None) -> Tally: ...
+    def per_day(self, brand: str, since: datetime, until: datetime, vendor: str | None) -> list[DayCount]:
+        """Allowed and blocked decisions per UTC day of evaluation."""
+        ...
+
+    def for_number(self, brand: str, number: str, limit: int, vendor: str | None) -> list[DecisionRecord]:
+        """The latest single decisions on a number, newest first."""
+        ...
+
+    def rolled_up(self, brand: str, vendor: str | None, first: date, last: date) -> list[DayCount]:
+        """Days from first to last (inclusive) already rolled up (table `decision_days`)."""
+        ...
+
+    def roll_up(self, brand: str, vendor: str | None, days: Sequence[DayCount], at: datetime) -> None:
+        """Keep the counts of days that are over; a day another writer rolled up first is left as is."""
+        ...
+
+
 class UnitOfWork(Protocol):
     brands: BrandRepository
     vendors: VendorRepository
@@ -247,6 +317,10 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     feed: FeedRepository
     webhooks: WebhookRepository
+    users: UserRepository
+    sessions: SessionRepository
+    rate_buckets: RateBucketRepository
+    audit: DecisionAuditRepository
     registers: RegisterRepository
     scrub_jobs: ScrubJobRepository
 

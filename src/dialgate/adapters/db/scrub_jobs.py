@@ -38,6 +38,11 @@ class SqlScrubJobs:
         row = self._c.execute(select(_jobs).where(_jobs.c.id == job_id)).first()
         return _job(row) if row is not None else None
 
+    def recent(self, brand: str, limit: int) -> list[ScrubJob]:
+        query = select(_jobs).where(_jobs.c.brand_id == brand)
+        rows = self._c.execute(query.order_by(_jobs.c.created_at.desc(), _jobs.c.id.desc()).limit(limit))
+        return [_job(r) for r in rows]
+
     def start(self, job_id: str, at: datetime) -> None:
         self._c.execute(
             update(_jobs)

@@ -408,3 +408,59 @@ class ScrubJobRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- the web: staff users, their sessions, rate buckets (issue 7) --------------------------------------
+
+
+class StaffUserRow(Base):
+    """A person who signs in to the dashboard. Passwords are stored as argon2id hashes only."""
+
+    __tablename__ = "staff_users"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    vendor_id: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser. The cookie holds a random token; the store keeps only its SHA-256, so a copy
+    of the database cannot be used to sign in."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class RateBucketRow(Base):
+    """Counts of failed logins and public submissions per key (an account, a client address), shared
+    by every worker: a lock-out holds whichever worker the next attempt reaches."""
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DecisionDayRow(Base):
+    """Decisions per UTC day, rolled up once the day is over (plus a grace period for late writes), so the
+    dashboard's 30-day chart reads 30 rows instead of a month of decisions. `scope` is "" for the whole
+    brand, or a vendor id for what a vendor viewer sees."""
+
+    __tablename__ = "decision_days"
+    brand_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    allowed: Mapped[int] = mapped_column(BigInteger)
+    blocked: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dialgate.adapters.clock import UlidGenerator
+from dialgate.adapters.db.audit import SqlDecisionAudit
 from dialgate.adapters.db.engine import WriterLock, writer_lock
 from dialgate.adapters.db.feed import SqlFeed, notify_committed
 from dialgate.adapters.db.registers import SqlRegisters
@@ -22,6 +23,7 @@ from dialgate.adapters.db.repositories import (
 )
 from dialgate.adapters.db.requests import SqlRequests
 from dialgate.adapters.db.scrub_jobs import SqlScrubJobs
+from dialgate.adapters.db.staff import SqlRateBuckets, SqlSessions, SqlUsers
 from dialgate.adapters.db.webhooks import SqlWebhooks
 from dialgate.errors import StoreError
 from dialgate.services.ports import (
@@ -30,11 +32,15 @@ from dialgate.services.ports import (
     BrandRepository,
     CampaignRepository,
     ConsentRepository,
+    DecisionAuditRepository,
     DncRepository,
     FeedRepository,
+    RateBucketRepository,
     RegisterRepository,
     RequestRepository,
     ScrubJobRepository,
+    SessionRepository,
+    UserRepository,
     VendorRepository,
     WebhookRepository,
 )
@@ -53,6 +59,10 @@ class SqlUnitOfWork:
     requests: RequestRepository
     feed: FeedRepository
     webhooks: WebhookRepository
+    users: UserRepository
+    sessions: SessionRepository
+    rate_buckets: RateBucketRepository
+    audit: DecisionAuditRepository
     registers: RegisterRepository
     scrub_jobs: ScrubJobRepository
 
@@ -84,6 +94,10 @@ class SqlUnitOfWork:
         self._feed = SqlFeed(conn, _ids.new_id)
         self.feed = self._feed
         self.webhooks = SqlWebhooks(conn)
+        self.users = SqlUsers(conn)
+        self.sessions = SqlSessions(conn)
+        self.rate_buckets = SqlRateBuckets(conn)
+        self.audit = SqlDecisionAudit(conn)
         self.registers = SqlRegisters(conn)
         self.scrub_jobs = SqlScrubJobs(conn)
         return self

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from dialgate.domain.calendar import NO_TIME, Calendar, WindowRule, calendar_for, closure, describe_windows
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import TIME_BASED, Decision, Reason, ReasonCode, Verdict
+from dialgate.domain.registry import KNOWN_REGISTERS
 from dialgate.domain.rules.base import Finding, Outcome, Pack, Rule
 from dialgate.domain.rules.campaign_rules import INVALID_NUMBER, UNSUPPORTED, campaign_rules, register_applies
 from dialgate.domain.rules.frame import NEVER, Bools, Frame, Group, Ints
@@ -212,6 +213,23 @@ def registers_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[st
     """The registers the pack's rules in force at `at` will read for this campaign."""
     plan = _plan(campaign, pack, pack.legal_day(at))
     return tuple(dict.fromkeys(name for _, rule in plan.checks for name in rule.registers))
+
+
+def rules_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[tuple[str, Rule], ...]:
+    """What the engine applies to this campaign's calls into the pack's country at `at`: each rule with
+    its prefix (the country, or "campaign" for the campaign file's own rules), checks first, then windows.
+    A campaign register the pack already reads, or a national one of another country, is left out, as
+    evaluate() leaves it out."""
+    plan = _plan(campaign, pack, pack.legal_day(at))
+
+    def applies(prefix: str, rule: Rule) -> bool:
+        if prefix != "campaign" or not rule.id.startswith("register-"):
+            return True
+        name = rule.id.removeprefix("register-")
+        known = KNOWN_REGISTERS.get(name)
+        return name not in pack.registers and (known is None or known.country == pack.country)
+
+    return tuple((prefix, rule) for prefix, rule in plan.checks + plan.windows if applies(prefix, rule))
 
 
 def _any_group(f: Frame, register: str) -> bool:
