@@ -8,6 +8,7 @@ and daylight-saving changes fall out of the zone conversions.
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -156,6 +157,9 @@ class Calendar:
         self._days = 0
         self._starts = np.empty(0, dtype=np.int64)
         self._ends = np.empty(0, dtype=np.int64)
+        self._span = (0, 0)
+        self._start_list: list[int] = []
+        self._end_list: list[int] = []
 
     def _build(self, first: date, days: int) -> None:
         combined: list[tuple[int, int]] | None = None
@@ -169,13 +173,13 @@ class Calendar:
         arr = np.array(combined, dtype=np.int64).reshape(-1, 2)
         self._starts, self._ends = arr[:, 0].copy(), arr[:, 1].copy()
         self._first, self._days = first, days
+        # the instants it answers for, with a day of margin for zone offsets (±14 h)
+        first_s = int(datetime.combine(first, time(), tzinfo=UTC).timestamp()) + 86400
+        self._span = (first_s, first_s + (days - 3) * 86400)
+        self._start_list, self._end_list = self._starts.tolist(), self._ends.tolist()
 
     def _covers(self, lo: int, hi: int) -> bool:
-        if self._first is None:
-            return False
-        first_s = int(datetime.combine(self._first, time(), tzinfo=UTC).timestamp()) + 86400  # zones ±14 h
-        last_s = first_s + (self._days - 3) * 86400
-        return first_s <= lo and hi <= last_s
+        return self._first is not None and self._span[0] <= lo and hi <= self._span[1]
 
     def _ensure(self, lo: int, hi: int) -> None:
         if not self._covers(lo, hi):
@@ -206,8 +210,10 @@ class Calendar:
         return out
 
     def is_open(self, at: int) -> bool:
-        t = np.array([at], dtype=np.int64)
-        return bool(self.next_open(t)[0] == at)
+        """One instant, without arrays: the single check asks this on every call."""
+        self._ensure(at, at)
+        i = bisect.bisect_right(self._end_list, at)
+        return i < len(self._end_list) and self._start_list[i] <= at
 
 
 _CALENDARS: OrderedDict[tuple[tuple[WindowRule, ...], tuple[str, ...]], Calendar] = OrderedDict()

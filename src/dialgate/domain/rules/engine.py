@@ -113,6 +113,8 @@ class _Collector:
             self.not_time[rows] = True
 
     def finding(self, prefix: str, rule: Rule, finding: Finding, idx: npt.NDArray[np.intp]) -> None:
+        if not finding.rows.any():  # the common case: the rule lets every row through
+            return
         if finding.group_messages:
             groups = self.frame.group[idx]
             for g in np.unique(groups[finding.rows]):
@@ -272,6 +274,8 @@ def _windows(
 def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
     f = c.frame
     out = np.full(f.n, NO_TIME, dtype=np.int64)
+    if not c.block.any():
+        return out
     waiting = c.block & ~c.not_time
     for g, cal in calendars.items():
         rows = np.flatnonzero(waiting & (f.group == g))
