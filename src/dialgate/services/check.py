@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TypeVar
 
 import numpy as np
@@ -72,7 +73,9 @@ def _instant(rt: Runtime, at: str | datetime | None) -> datetime:
     return parse_instant(at, "at") if isinstance(at, str) else at
 
 
+@lru_cache(maxsize=4096)
 def caller_facts(raw: str) -> CallerFacts:
+    """What the rules read about a caller ID (cached: a campaign dials from a few)."""
     text = raw.strip()
     if text.lower() in WITHHELD:
         return CallerFacts(raw=text, withheld=True, number=None)
@@ -148,13 +151,13 @@ def frame_for(
     """Everything the engine needs about these calls. A batch run passes the snapshots it took once,
     and the brand's facts when it read them whole (scrub); otherwise they are read here."""
     n = cols.e164.size
-    rows = np.flatnonzero(cols.valid)
+    rows = np.flatnonzero(cols.valid) if n != 1 else _ONE_ROW if cols.valid[0] else _NO_ROW
     known = [] if facts is not None else [str(e) for e in cols.e164[rows]]
     store = rt.decisions
     since = at - lookback(campaign)
     if keys is None:
         keys = np.zeros(n, dtype=np.uint64)
-        keys[rows] = [e164_key(str(k)) for k in cols.e164[rows]]
+        keys[rows] = [e164_key(str(k)) for k in (cols.e164[rows] if facts is not None else known)]
     if facts is not None:
         found, dnc, recent, last_uses = facts.for_rows(keys, cols.valid)
         consent = consent_columns(n, found)
@@ -204,6 +207,10 @@ def frame_for(
     )
 
 
+_ONE_ROW, _NO_ROW = np.zeros(1, dtype=np.intp), np.zeros(0, dtype=np.intp)
+_ONE_ROW.flags.writeable = _NO_ROW.flags.writeable = False
+
+
 def _remap(rows_obj: _R, rows: npt.NDArray[np.intp], n: int) -> _R:
     """Store answers index the valid numbers; the frame indexes every input row."""
     if rows.size == n or not rows_obj.row.size:  # every number valid: the indexes already agree
@@ -213,8 +220,11 @@ def _remap(rows_obj: _R, rows: npt.NDArray[np.intp], n: int) -> _R:
 
 def registers_for(campaign: Campaign, at: datetime, jurisdictions: Iterable[str]) -> list[str]:
     """The registers the rules in force will read for these destinations, and the campaign's own."""
+    countries = sorted(c for c in set(jurisdictions) if c in PACKS)
+    if len(countries) == 1 and not campaign.registries:  # the single check's case
+        return list(registers_in_force(campaign, PACKS[countries[0]], at))
     names: list[str] = []
-    for country in sorted(c for c in set(jurisdictions) if c in PACKS):
+    for country in countries:
         names.extend(registers_in_force(campaign, PACKS[country], at))
     names.extend(campaign.registries)
     return list(dict.fromkeys(names))
@@ -252,6 +262,8 @@ def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
     many concurrently (the batch API and scrub wait for all of them, sharing the cache)."""
     n = cols.e164.size
     out = np.zeros(n, dtype=np.int8)
+    if not any(g.jurisdiction in ROAMING_COUNTRIES for g in cols.groups):
+        return out
     asks = np.array([g.jurisdiction in ROAMING_COUNTRIES for g in cols.groups], dtype=bool)
     wanted = np.flatnonzero(cols.valid & cols.mobile & asks[cols.group]) if n else np.zeros(0, np.intp)
     if wanted.size == 0:

@@ -10,7 +10,7 @@ import threading
 import zlib
 from collections import deque
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import orjson
 from sqlalchemy import Engine, Table
@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from dialgate.adapters.db.engine import writer_lock
 from dialgate.adapters.db.tables import DecisionBatchRow, DecisionRow, table
+from dialgate.adapters.db.types import raw_instant
 
 _decisions, _batches = table(DecisionRow), table(DecisionBatchRow)
 log = logging.getLogger("dialgate.decision_log")
@@ -28,8 +29,11 @@ class BackgroundDecisionLog:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
         self._writer = writer_lock(engine) or contextlib.nullcontext()
-        self._queue: deque[dict[str, object]] = deque()
-        self._batches: deque[dict[str, object]] = deque()
+        # rows wait as ready parameter tuples: built by the caller, so the writer thread holds the GIL
+        # only briefly (a long hold would stall the checks answering meanwhile)
+        self._queue: deque[tuple[object, ...]] = deque()
+        self._batches: deque[tuple[object, ...]] = deque()
+        self._columns = {t.name: [c.name for c in t.columns] for t in (_decisions, _batches)}
         self._interval, self._max_batch = interval_s, max_batch
         self._wake = threading.Event()
         self._idle = threading.Condition()
@@ -38,7 +42,7 @@ class BackgroundDecisionLog:
         atexit.register(self.flush)
 
     def record(self, records: Sequence[dict[str, object]]) -> None:
-        self._queue.extend(records)
+        self._queue.extend(self._tuple(_decisions, r) for r in records)
         self._start()
         if len(self._queue) >= self._max_batch:
             self._wake.set()
@@ -50,7 +54,7 @@ class BackgroundDecisionLog:
             **batch,
             "payload": zlib.compress(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY), 1),
         }
-        self._batches.append(batch)
+        self._batches.append(self._tuple(_batches, batch))
         self._start()
 
     def _start(self) -> None:
@@ -77,13 +81,9 @@ class BackgroundDecisionLog:
                     with self._writer, self._engine.begin() as conn:
                         if rows:
                             # plain executemany: SQLAlchemy's per-value processing cost more than the insert
-                            conn.exec_driver_sql(
-                                self._sql(_decisions), [self._tuple(_decisions, r) for r in rows]
-                            )
+                            conn.exec_driver_sql(self._sql(_decisions), rows)
                         if batches:
-                            conn.exec_driver_sql(
-                                self._sql(_batches), [self._tuple(_batches, b) for b in batches]
-                            )
+                            conn.exec_driver_sql(self._sql(_batches), batches)
                 except DBAPIError as exc:  # never lose the hot path to the audit log; say so loudly
                     log.error(
                         "decision_log.write_failed",
@@ -98,11 +98,10 @@ class BackgroundDecisionLog:
 
     def _tuple(self, table: Table, record: dict[str, object]) -> tuple[object, ...]:
         out: list[object] = []
-        for column in table.columns:
-            value = record.get(column.name)
+        for name in self._columns[table.name]:
+            value = record.get(name)
             if isinstance(value, datetime):
-                utc = value.astimezone(UTC)
-                value = utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self._sqlite else utc
+                value = raw_instant(value, self._sqlite)
             elif isinstance(value, dict | list):
                 value = orjson.dumps(
                     value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY

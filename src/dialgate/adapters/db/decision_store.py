@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Engine
 
+from dialgate.adapters.db.types import raw_instant
 from dialgate.domain.rules.frame import NEVER
 from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows, KeyedConsents
 
@@ -109,9 +110,7 @@ class SqlDecisionStore:
         return int(value.timestamp())
 
     def _param(self, moment: datetime) -> Any:
-        utc = moment.astimezone(UTC)
-        # SQLite compares the stored text: match SQLAlchemy's storage format to the microsecond
-        return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self._sqlite else utc
+        return raw_instant(moment, self._sqlite)
 
     def _query(
         self, template: str, head: list[Any], part: list[str], tail: Sequence[Any] = ()

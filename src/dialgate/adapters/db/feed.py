@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from dialgate.adapters.db.tables import ChangeEventRow, FeedHeadRow, table
+from dialgate.adapters.db.types import raw_instant
 from dialgate.domain.feed import FeedDraft, FeedEvent, FeedEventType
 
 _heads, _events = table(FeedHeadRow), table(ChangeEventRow)
@@ -91,8 +92,7 @@ class SqlFeed:
         sql = f"INSERT INTO change_events (brand_id, seq, event_id, type, number, occurred_at, data) VALUES ({', '.join([mark] * 7)})"  # noqa: S608 (fixed names)
         params = []
         for brand, seq, event_id, type_, number, at, data in rows:
-            utc = at.astimezone(UTC)
-            when = utc.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else utc
+            when = raw_instant(at, sqlite)
             params.append((brand, seq, event_id, type_, number, when, orjson.dumps(data).decode()))
         self._c.exec_driver_sql(sql, params)
 

@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from dialgate.adapters.db.types import raw_instant
 from dialgate.domain.roaming import HlrResult, HlrStatus, Roaming, RoamingState, RoamingStatus, status_of
 from dialgate.errors import StoreError
 
@@ -189,10 +190,7 @@ class SqlHlrCache:
 
     def _moment(self, moment: datetime) -> Any:
         """A time as the column holds it: UTCDateTime keeps naive UTC text on SQLite, timestamptz on PG."""
-        if moment.tzinfo is None:
-            raise ValueError("naive datetime passed to the store")
-        utc = moment.astimezone(UTC)
-        return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self._dialect == "sqlite" else utc
+        return raw_instant(moment, self._dialect == "sqlite")
 
     def _row(self, r: HlrResult) -> tuple[Any, ...]:
         return (

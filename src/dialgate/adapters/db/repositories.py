@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -23,6 +23,7 @@ from dialgate.adapters.db.tables import (
     VendorRow,
     table,
 )
+from dialgate.adapters.db.types import raw_instant
 from dialgate.domain.access import Scope
 from dialgate.domain.campaign import Campaign, Limits
 from dialgate.domain.consent import GENESIS_HASH, ConsentEvent
@@ -232,9 +233,7 @@ def _insert_events_sql(dialect: str) -> str:
 
 
 def _instant_param(moment: datetime | None, dialect: str) -> Any:
-    if moment is None or dialect != "sqlite":
-        return moment
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite storage format
+    return None if moment is None else raw_instant(moment, dialect == "sqlite")
 
 
 def _event_tuple(e: ConsentEvent, dialect: str) -> tuple[Any, ...]:

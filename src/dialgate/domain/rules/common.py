@@ -116,10 +116,19 @@ def internal_dnc(law: str) -> Rule:
                 check=check, purposes=EVERY_PURPOSE)  # fmt: skip
 
 
+_ACCEPTS: dict[frozenset[int], Bools] = {}
+
+
 def accepts(bases: Collection[int]) -> Bools:
-    """A lookup table over basis codes (cheaper than np.isin on the small arrays of a single check)."""
-    table = np.zeros(3, dtype=bool)
-    table[list(bases)] = True
+    """A lookup table over basis codes (cheaper than np.isin on the small arrays of a single check).
+    Shared and read-only: a pack names few sets of bases."""
+    key = frozenset(bases)
+    table = _ACCEPTS.get(key)
+    if table is None:
+        table = np.zeros(3, dtype=bool)
+        table[list(key)] = True
+        table.flags.writeable = False
+        table = _ACCEPTS.setdefault(key, table)
     return table
 
 
@@ -148,7 +157,7 @@ def consent_state(
     """
     c = f.consent
     usable = (c.status == GRANTED) & accepts(bases)[c.basis] & (c.captured <= f.at_s)
-    until = c.expires.copy()
+    until = c.expires  # never written: np.where gives new arrays
     for basis, lifetime in (lifetimes or {}).items():
         start = np.maximum(c.captured, f.attempts.last_use) if from_last_use else c.captured
         until = np.where(c.basis == basis, np.minimum(until, lifetime(start)), until)
@@ -174,11 +183,13 @@ def consent_required(
 ) -> Rule:
     """Opt-in: the call needs a granted consent of an accepted basis (revocations are the revoked rule's)."""
 
+    refuses = ~accepts(bases)
+
     def check(f: Frame) -> Outcome:
         c = f.consent
         valid, expired, until = consent_state(f, bases, lifetimes, from_last_use)
         later = c.captured > f.at_s  # given after the instant checked: it cannot justify that call
-        absent = (c.status == NONE) | ((c.status == GRANTED) & (~accepts(bases)[c.basis] | later))
+        absent = (c.status == NONE) | ((c.status == GRANTED) & (refuses[c.basis] | later))
         findings = [
             Finding(R.NO_CONSENT, absent, f"There is no {need} on record for this brand, channel and purpose."),
             Finding(R.CONSENT_EXPIRED, expired, "The consent on record is no longer valid (its own expiry or the time a consent of its basis counts has passed)."),

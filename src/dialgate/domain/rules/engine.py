@@ -90,8 +90,8 @@ class _Collector:
         self.frame = frame
         self.block = np.zeros(n, dtype=bool)
         self.not_time = np.zeros(n, dtype=bool)
-        self.wait_until = np.full(n, frame.at_s, dtype=np.int64)
-        self.stable_until = np.full(n, NEVER, dtype=np.int64)
+        self.wait_until = _filled(n, frame.at_s)
+        self.stable_until = _filled(n, NEVER)
         self.reasons: list[Reason] = []
         self.index: dict[Reason, int] = {}
         self.hits: list[tuple[int, npt.NDArray[np.intp]]] = []
@@ -113,7 +113,7 @@ class _Collector:
             self.not_time[rows] = True
 
     def finding(self, prefix: str, rule: Rule, finding: Finding, idx: npt.NDArray[np.intp]) -> None:
-        if not finding.rows.any():  # the common case: the rule lets every row through
+        if not np.count_nonzero(finding.rows):  # the common case: the rule lets every row through
             return
         if finding.group_messages:
             groups = self.frame.group[idx]
@@ -131,17 +131,17 @@ class _Collector:
 def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     c = _Collector(frame)
     n = frame.n
-    pack_version = np.full(n, None, dtype=object)
+    pack_version = np.empty(n, dtype=object)  # None throughout
     countries = sorted({g.jurisdiction for g in frame.groups if g.jurisdiction in packs})
     code_of_group = np.array(
         [countries.index(g.jurisdiction) if g.jurisdiction in packs else -1 for g in frame.groups]
     )
     row_code = code_of_group[frame.group] if n else np.zeros(0, dtype=np.int64)
     covered = frame.valid & (row_code >= 0)
-    if not frame.valid.all():
+    if np.count_nonzero(frame.valid) != n:
         c.add("core.number", INVALID_NUMBER.law, ReasonCode.INVALID_NUMBER,
               "The number cannot be read as a valid, dialable number.", np.flatnonzero(~frame.valid))  # fmt: skip
-    if not (covered | ~frame.valid).all():
+    if np.count_nonzero(covered | ~frame.valid) != n:
         c.add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION,
               "No rule pack covers this destination, so dialgate does not allow the call.",
               np.flatnonzero(frame.valid & ~covered))  # fmt: skip
@@ -149,7 +149,7 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     for code, country in enumerate(countries):
         idx = (
             np.flatnonzero(covered & (row_code == code))
-            if len(countries) > 1 or not covered.all()
+            if len(countries) > 1 or np.count_nonzero(covered) != n
             else np.arange(n)
         )
         if idx.size == 0:
@@ -160,7 +160,7 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         pack_version[idx] = plan.version
         edge = pack.next_change_after(frame.at)
         if edge is not None:
-            np.minimum.at(c.stable_until, idx, edge)
+            c.stable_until[idx] = np.minimum(c.stable_until[idx], edge)  # idx holds each row once
         for prefix, rule in plan.checks:
             if rule.id.startswith("register-"):
                 name = rule.id[len("register-") :]
@@ -171,7 +171,7 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
             for finding in outcome.findings:
                 c.finding(prefix, rule, finding, idx)
             if outcome.valid_until is not None:
-                np.minimum.at(c.stable_until, idx, outcome.valid_until)
+                c.stable_until[idx] = np.minimum(c.stable_until[idx], outcome.valid_until)
         _windows(c, sub, idx, plan, calendars)
     return Evaluation(frame, c.block, _next_allowed(c, calendars), c.reasons, c.hits, pack_version)
 
@@ -184,6 +184,7 @@ class _Plan:
     version: str
     checks: tuple[tuple[str, Rule], ...]
     windows: tuple[tuple[str, Rule], ...]
+    registers: tuple[str, ...]  # the registers its checks read
     # per group: its window rules and their calendar (the plan is cached, so is this)
     by_group: dict[Group, tuple[WindowParts, Calendar]] = field(default_factory=dict)
 
@@ -204,17 +205,18 @@ def _plan(campaign: Campaign, pack: Pack, day: date) -> _Plan:
     """The rules in force for this campaign in this country on this day, in evaluation order."""
     active = [("campaign", r) for r in campaign_rules(campaign)]
     active += [(pack.country, r) for r in pack.rules if r.applies(campaign, day)]
+    checks = tuple((p, r) for p, r in active if r.check is not None)
     return _Plan(
         f"{pack.country}@{pack.version}",
-        tuple((p, r) for p, r in active if r.check is not None),
+        checks,
         tuple((p, r) for p, r in active if r.window is not None),
+        tuple(dict.fromkeys(name for _, rule in checks for name in rule.registers)),
     )
 
 
 def registers_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[str, ...]:
     """The registers the pack's rules in force at `at` will read for this campaign."""
-    plan = _plan(campaign, pack, pack.legal_day(at))
-    return tuple(dict.fromkeys(name for _, rule in plan.checks for name in rule.registers))
+    return _plan(campaign, pack, pack.legal_day(at)).registers
 
 
 def rules_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[tuple[str, Rule], ...]:
@@ -273,8 +275,8 @@ def _windows(
 
 def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
     f = c.frame
-    out = np.full(f.n, NO_TIME, dtype=np.int64)
-    if not c.block.any():
+    out = _filled(f.n, NO_TIME)
+    if not np.count_nonzero(c.block):
         return out
     waiting = c.block & ~c.not_time
     for g, cal in calendars.items():
@@ -282,6 +284,12 @@ def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
         if rows.size:
             out[rows] = cal.next_open(c.wait_until[rows])
     return np.where(waiting & (out < c.stable_until), out, NO_TIME)
+
+
+def _filled(n: int, value: int) -> Ints:
+    out = np.empty(n, dtype=np.int64)
+    out.fill(value)  # np.full costs several times more on the one-row frame of a single check
+    return out
 
 
 def decide_instant(at: datetime) -> int:

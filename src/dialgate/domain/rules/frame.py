@@ -93,15 +93,15 @@ class AttemptColumns:
     last_use: Ints  # the latest attempt ever made to the row's number (0 if none), for retention rules
 
     @staticmethod
-    def empty(n: int) -> AttemptColumns:
-        e = np.zeros(0, np.int64)
+    def empty(n: int, last_use: Ints | None = None) -> AttemptColumns:
+        e = np.zeros(0, bool)
         return AttemptColumns(
             np.zeros(n + 1, np.int64),
+            np.zeros(0, np.int64),
             e,
-            np.zeros(0, bool),
-            np.zeros(0, bool),
-            np.zeros(0, bool),
-            np.zeros(n, np.int64),
+            e,
+            e,
+            np.zeros(n, np.int64) if last_use is None else last_use,
         )
 
     @property

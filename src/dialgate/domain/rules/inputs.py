@@ -7,7 +7,8 @@ captured_at, then seq) among the campaign's purpose and `all`. A test holds the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,9 +57,11 @@ def _latest(rows: ConsentRows, keep: npt.NDArray[np.bool_], n: int) -> npt.NDArr
 
 
 def consent_columns(n: int, rows: ConsentRows) -> ConsentColumns:
-    cols = ConsentColumns.empty(n)
     if rows.row.size == 0:
-        return cols
+        return ConsentColumns.empty(n)
+    if n == 1:
+        return _one_number(rows)
+    cols = ConsentColumns.empty(n)
     gov = _latest(rows, np.ones(rows.row.size, dtype=bool), n)
     has = gov >= 0
     g = gov[has]
@@ -74,6 +77,25 @@ def consent_columns(n: int, rows: ConsentRows) -> ConsentColumns:
     cols.registry_status[has_reg] = rows.status[reg[has_reg]]
     cols.registry_party[has_reg] = rows.party[reg[has_reg]]
     return cols
+
+
+def _one_number(rows: ConsentRows) -> ConsentColumns:
+    """consent_columns for the single check's one row, in plain Python: the same fold without the
+    sorting machinery, which costs more than the work on a handful of events."""
+    # by capture, then sequence; on a full tie the later event, as the stable sort above gives
+    order = list(zip(rows.captured.tolist(), rows.seq.tolist(), range(rows.seq.size), strict=True))
+    gov = max(order)[2]
+    registry = rows.registry.tolist()
+    reg = max((o for o in order if registry[o[2]]), default=(0, 0, -1))[2]
+
+    def col(values: npt.NDArray[Any], at: int, absent: object = 0) -> npt.NDArray[Any]:
+        return np.array([values[at] if at >= 0 else absent], dtype=values.dtype)
+
+    return ConsentColumns(
+        col(rows.status, gov), col(rows.basis, gov), col(rows.party, gov), col(rows.captured, gov),
+        col(rows.expires, gov), col(rows.evidence, gov), col(rows.registry, gov),
+        col(rows.status, reg), col(rows.party, reg),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -92,11 +114,7 @@ class AttemptRows:
 
 def attempt_columns(n: int, rows: AttemptRows, last_use: Ints | None = None) -> AttemptColumns:
     if rows.row.size == 0:
-        return (
-            AttemptColumns.empty(n)
-            if last_use is None
-            else replace(AttemptColumns.empty(n), last_use=last_use)
-        )
+        return AttemptColumns.empty(n, last_use)
     order = np.lexsort((rows.at, rows.row))
     counts = np.bincount(rows.row, minlength=n) if rows.row.size else np.zeros(n, np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)

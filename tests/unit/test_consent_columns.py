@@ -1,0 +1,44 @@
+"""The single check folds its number's consent events in plain Python; batches fold them as arrays.
+Both must name the same governing event for every set of events."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dialgate.domain.rules.frame import ConsentColumns
+from dialgate.domain.rules.inputs import ConsentRows, consent_columns
+
+# few distinct instants and sequence numbers, so ties on capture time are common
+_event = st.tuples(
+    st.integers(0, 3),  # row
+    st.sampled_from([100, 200, 300]),  # captured
+    st.integers(1, 4),  # seq
+    st.integers(1, 2),  # status
+    st.integers(0, 2),  # basis
+    st.integers(0, 1),  # party
+    st.booleans(),  # from a register
+    st.sampled_from([250, 10**9]),  # expires
+    st.booleans(),  # evidence
+)
+
+
+def _rows(events: list[tuple[int, ...]]) -> ConsentRows:
+    cols = list(zip(*events, strict=True))
+    types = (np.intp, np.int64, np.int64, np.int8, np.int8, np.int8, bool, np.int64, bool)
+    return ConsentRows(*(np.array(c, dtype=t) for c, t in zip(cols, types, strict=True)))
+
+
+def _row(cols: ConsentColumns, i: int) -> tuple[object, ...]:
+    return tuple(getattr(cols, f)[i].item() for f in cols.__dataclass_fields__)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_event, min_size=1, max_size=12))
+def test_one_number_folds_as_the_batch_does(events: list[tuple[int, ...]]) -> None:
+    batch = consent_columns(4, _rows(events))
+    for i in range(4):
+        mine = [(0, *e[1:]) for e in events if e[0] == i]
+        single = consent_columns(1, _rows(mine)) if mine else consent_columns(1, ConsentRows.empty())
+        assert _row(single, 0) == _row(batch, i)
