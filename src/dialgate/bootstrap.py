@@ -29,6 +29,7 @@ from dialgate.adapters.hlr.fake import FakeHlrProvider
 from dialgate.adapters.hlr.http import HttpHlrProvider, httpcore_transport
 from dialgate.adapters.hlr.scenario import Scenario
 from dialgate.adapters.metrics import AppMetrics
+from dialgate.adapters.number_digits import digits_of
 from dialgate.adapters.registers.files import RegisterFiles
 from dialgate.adapters.registers.store import FileRegisterStore
 from dialgate.config import HlrSettings, Settings
@@ -84,6 +85,7 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
         register_files=register_files,
         roaming=build_roaming(settings.hlr, clock=clock, engine=engine, metrics=metrics),
         number_tables=CachedNumberTables(settings.resolved_cache_dir),
+        digits=digits_of,
         scrub_files=CsvScrubFiles(),
         job_files=DirectoryJobFiles(settings.data_dir / "scrubs"),
     )

@@ -52,6 +52,10 @@ def world(rt, tmp_path, number_tables_dir):
     dnc.add_dnc(rt, "acme", "+447700900124")
     for day in (2, 9, 16, 20):
         record_attempt(rt, AttemptInput("+33639980012", "world", f"2026-11-{day:02d}T10:00:00Z", "no-answer"))
+    # another campaign of the brand: a refusal there silences the number here too (France, 60 days)
+    campaigns.apply_campaign(rt, CAMPAIGN.replace('"world"', '"spring"'), file="spring.toml")
+    record_attempt(rt, AttemptInput("+33639980013", "spring", "2026-11-10T10:00:00.250Z", "refused"))
+    record_attempt(rt, AttemptInput("+447700900123", "spring", "2026-11-21T10:00:00Z", "no-answer"))
     for name, lines in {
         "US-DNC": ["2125550123", "3055550123"],
         "UK-TPS": ["07700900123"],
@@ -105,3 +109,5 @@ def test_a_batch_answers_every_number_as_its_single_check(world):
         assert (got.number, got.verdict, sorted(got.codes), got.next_allowed_at, got.zones) == (
             single.number, single.verdict, sorted(single.codes), single.next_allowed_at, single.zones
         ), raw  # fmt: skip
+    refused = batch.evaluation.decision(1, batch.check_ids[1], batch.evaluated_at)
+    assert refused.number == "+33639980013" and "COOLING_OFF" in refused.codes  # read across campaigns

@@ -9,13 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 import pytest
 
 from dialgate.adapters.files import scrub_csv
 from dialgate.adapters.files.scrub_csv import CsvScrubFiles
 from dialgate.domain.batch import BatchContext, BatchVerdicts
-from dialgate.domain.bulk_numbers import NumberDigits
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import ReasonCode
 from dialgate.domain.numbers import parse_number
@@ -370,19 +368,6 @@ def test_next_allowed_at_is_written_in_the_callees_own_offset(scrub):
         b"+12125550102,+12125550102,BLOCK,OUTSIDE_CALLING_HOURS,2026-11-23T08:00:00-05:00",
     ]
     assert report.reasons == {"OUTSIDE_CALLING_HOURS": 2}
-
-
-def test_the_polars_reduction_of_number_fields_equals_the_reference():
-    rng = random.Random(9)
-    alphabet = "0123456789 +-().\tx#é١１"
-    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 24))) for _ in range(3000)]
-    texts += ["+1 (212) 555-0101", " \t", "", "12345678901234567890123", "\t+44 7700 900123\t"]
-    fast = scrub_csv._digits(pl.Series(texts, dtype=pl.String), np.zeros(len(texts), bool))
-    reference = NumberDigits.from_strings(texts)
-    assert np.array_equal(fast.shape, reference.shape)
-    simple = reference.shape < 3
-    assert np.array_equal(fast.count[simple], reference.count[simple])
-    assert np.array_equal(fast.value[simple], reference.value[simple])
 
 
 def test_a_quoted_line_break_in_a_crlf_file_is_kept_exactly(scrub):

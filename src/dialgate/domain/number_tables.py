@@ -20,7 +20,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -161,6 +161,7 @@ class NumberTables:
         )
 
 
+@cache  # constant for the life of a process; every batch check asks
 def fingerprint() -> str:
     """Changes whenever the tables would: phonenumbers' version, the overlay data, this format."""
     digest = hashlib.sha256()

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from dialgate.domain.bulk_numbers import NumberDigits, parse_bulk
+from dialgate.domain.bulk_numbers import parse_bulk
 from dialgate.domain.calendar import NO_TIME
 from dialgate.domain.campaign import WITHHELD, Campaign
 from dialgate.domain.decision import Decision
@@ -24,16 +23,13 @@ from dialgate.domain.registry import NO_DATE
 from dialgate.domain.roaming import RoamingState
 from dialgate.domain.rules.engine import Evaluation, evaluate, registers_in_force
 from dialgate.domain.rules.frame import (
-    AttemptColumns,
     CallerFacts,
     Frame,
     RegisterColumns,
     VendorFacts,
 )
 from dialgate.domain.rules.inputs import (
-    AttemptRows,
     BrandFacts,
-    ConsentRows,
     NumberColumns,
     attempt_columns,
     consent_columns,
@@ -48,7 +44,7 @@ from dialgate.services.ports import RegisterSnapshot
 from dialgate.services.runtime import Runtime
 
 MAX_BATCH = 10_000
-_R = TypeVar("_R", ConsentRows, AttemptRows)
+_ROW_SUFFIX = [f"-{i:05d}" for i in range(MAX_BATCH)]  # a batch row's check id: batch id + suffix
 _ROAMING_CODE = {
     RoamingState.NOT_NEEDED: 0, RoamingState.HOME: 1, RoamingState.IN_EEA: 2,
     RoamingState.OUTSIDE_EEA: 3, RoamingState.UNKNOWN: 4,
@@ -96,7 +92,7 @@ BULK_PARSING_FROM = 32  # below this, phonenumbers per number (cached) costs les
 def _parse_all(numbers: Sequence[str], region: str | None, rt: Runtime | None = None) -> NumberColumns:
     """Numbers as frame columns: bulk parsing (prefix tables) for batches, phonenumbers for a few."""
     if rt is not None and rt.number_tables is not None and len(numbers) >= BULK_PARSING_FROM:
-        bulk = parse_bulk(NumberDigits.from_strings(numbers), region, rt.number_tables.load())
+        bulk = parse_bulk(rt.digits(numbers), region, rt.number_tables.load())
         cols = number_columns_from_bulk(bulk)
         invalid = np.flatnonzero(~cols.valid)
         cols.e164[invalid] = [str(numbers[int(i)]) for i in invalid]  # an invalid number answers as given
@@ -151,41 +147,26 @@ def frame_for(
     """Everything the engine needs about these calls. A batch run passes the snapshots it took once,
     and the brand's facts when it read them whole (scrub); otherwise they are read here."""
     n = cols.e164.size
-    rows = np.flatnonzero(cols.valid) if n != 1 else _ONE_ROW if cols.valid[0] else _NO_ROW
-    known = [] if facts is not None else [str(e) for e in cols.e164[rows]]
     store = rt.decisions
     since = at - lookback(campaign)
     if keys is None:
-        keys = np.zeros(n, dtype=np.uint64)
-        keys[rows] = [e164_key(str(k)) for k in (cols.e164[rows] if facts is not None else known)]
-    if facts is not None:
-        found, dnc, recent, last_uses = facts.for_rows(keys, cols.valid)
-        consent = consent_columns(n, found)
-        attempts = attempt_columns(n, recent, last_uses)
-    elif n == 1 and rows.size == 1:  # the single check: one round trip
+        keys = cols.key if cols.key is not None else _keys(cols)
+    if n == 1 and facts is None and cols.valid[0]:  # the single check: one round trip
         found, listed, attempts_raw, last = store.one(
-            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, known[0], since, at
+            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, str(cols.e164[0]), since, at
         )
         consent = consent_columns(1, found)
         dnc = np.array([listed])
         attempts = attempt_columns(1, attempts_raw, np.array([last], dtype=np.int64))
     else:
-        consent = consent_columns(
-            n, _remap(store.consent_rows(campaign.brand, Channel.CALL, campaign.purpose, known), rows, n)
-        )
-        members = store.dnc_members(campaign.brand, known)
-        dnc = members if rows.size == n else np.zeros(n, dtype=bool)
-        if rows.size != n:
-            dnc[rows] = members
-        attempts_raw, last_use_known = store.attempt_rows(
-            campaign.brand, campaign.id, campaign.purpose, known, since, at
-        )
-        last_use = last_use_known if rows.size == n else np.zeros(n, dtype=np.int64)
-        if rows.size != n:
-            last_use[rows] = last_use_known
-        attempts = (
-            attempt_columns(n, _remap(attempts_raw, rows, n), last_use) if known else AttemptColumns.empty(n)
-        )
+        if facts is None:  # a batch: the facts of its distinct numbers, joined to the rows like a scrub's
+            known = list(dict.fromkeys(cols.e164[cols.valid].tolist()))
+            facts = store.facts_for(
+                campaign.brand, Channel.CALL, campaign.purpose, campaign.id, known, since, at
+            )
+        found, dnc, recent, last_uses = facts.for_rows(keys, cols.valid)
+        consent = consent_columns(n, found)
+        attempts = attempt_columns(n, recent, last_uses)
     return Frame(
         at=at,
         at_s=int(at.timestamp()),
@@ -207,15 +188,11 @@ def frame_for(
     )
 
 
-_ONE_ROW, _NO_ROW = np.zeros(1, dtype=np.intp), np.zeros(0, dtype=np.intp)
-_ONE_ROW.flags.writeable = _NO_ROW.flags.writeable = False
-
-
-def _remap(rows_obj: _R, rows: npt.NDArray[np.intp], n: int) -> _R:
-    """Store answers index the valid numbers; the frame indexes every input row."""
-    if rows.size == n or not rows_obj.row.size:  # every number valid: the indexes already agree
-        return rows_obj
-    return replace(rows_obj, row=rows[rows_obj.row])
+def _keys(cols: NumberColumns) -> npt.NDArray[np.uint64]:
+    keys = np.zeros(cols.e164.size, dtype=np.uint64)
+    rows = np.flatnonzero(cols.valid)
+    keys[rows] = [e164_key(str(k)) for k in cols.e164[rows]]
+    return keys
 
 
 def registers_for(campaign: Campaign, at: datetime, jurisdictions: Iterable[str]) -> list[str]:
@@ -305,7 +282,7 @@ def evaluate_request(
         _log_rows(rt, checked, req.via)
     else:
         batch = rt.ids.new_id()
-        checked = Checked(ev, [f"{batch}-{i:05d}" for i in range(frame.n)], now, version)
+        checked = Checked(ev, [batch + s for s in _ROW_SUFFIX[: frame.n]], now, version)
         _log_batch(rt, checked, batch, req.via)
     return checked
 

@@ -416,11 +416,8 @@ class HlrProvider(Protocol):
 
 
 class DecisionStore(Protocol):
-    """The per-number facts a decision reads, for many numbers at once (row i answers numbers[i])."""
-
-    def consent_rows(self, brand: str, channel: str, purpose: str, numbers: Sequence[str]) -> ConsentRows: ...
-
-    def dnc_members(self, brand: str, numbers: Sequence[str]) -> npt.NDArray[np.bool_]: ...
+    """The per-number facts a decision reads: consents of the campaign's channel and purpose (and `all`),
+    the brand's do-not-call entries, attempts in [since, until] and the last attempt up to `until`."""
 
     def brand_facts(
         self,
@@ -436,6 +433,19 @@ class DecisionStore(Protocol):
         """Everything of the brand keyed by number (for a scrub), or None above `limit` rows."""
         ...
 
+    def facts_for(
+        self,
+        brand: str,
+        channel: str,
+        purpose: str,
+        campaign: str,
+        numbers: Sequence[str],
+        since: datetime,
+        until: datetime,
+    ) -> BrandFacts:
+        """The same facts restricted to these distinct E.164 numbers (a batch)."""
+        ...
+
     def one(
         self,
         brand: str,
@@ -446,20 +456,8 @@ class DecisionStore(Protocol):
         since: datetime,
         until: datetime,
     ) -> tuple[ConsentRows, bool, AttemptRows, int]:
-        """The same facts for a single number in one round trip: consents, on the do-not-call list,
+        """The facts of a single number in one round trip: consents, on the do-not-call list,
         attempts in [since, until], the last attempt ever made up to `until` (0 if none)."""
-        ...
-
-    def attempt_rows(
-        self,
-        brand: str,
-        campaign: str,
-        purpose: str,
-        numbers: Sequence[str],
-        since: datetime,
-        until: datetime,
-    ) -> tuple[AttemptRows, npt.NDArray[np.int64]]:
-        """Attempts in [since, until] as columns, and per number the latest attempt ever made up to `until`."""
         ...
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from dialgate.domain.bulk_numbers import NumberDigits
 from dialgate.services.ports import (
     BatchDecider,
     Clock,
@@ -55,6 +57,8 @@ class Runtime:
     exports: ExportStore | None = None  # where access-request exports are written
     register_files: RegisterCompiler | None = None  # None: this runtime cannot import register files
     number_tables: NumberTablesSource | None = None
+    # How a batch's raw numbers are reduced to digits for bulk parsing; bootstrap wires polars' kernels.
+    digits: Callable[[Sequence[str]], NumberDigits] = NumberDigits.from_strings
     batch_decider: BatchDecider | None = None  # None: scrub uses the provisional decider
     scrub_files: ScrubFiles | None = None
     job_files: JobFiles | None = None

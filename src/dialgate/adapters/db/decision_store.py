@@ -3,14 +3,18 @@
 This is the hot path of every check, so it bypasses SQLAlchemy's statement building: fixed SQL on one
 DBAPI connection per thread (reads in autocommit, so each statement sees every commit before it).
 Nothing is cached: a revocation committed a moment ago blocks the very next check, in any process.
+Every column comes back as an integer (number keys, epoch seconds, codes) so that a whole result turns
+into one numpy table in a single call instead of a Python conversion per value.
 """
 
+# The statements below are assembled from this module's constants only; every value is a bound parameter.
+# ruff: noqa: S608
 from __future__ import annotations
 
+import re
 import threading
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -22,53 +26,120 @@ from dialgate.domain.rules.frame import NEVER
 from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows, KeyedConsents
 
 _CHUNK = 4000  # numbers per statement: stays under SQLite's bound-variable limit
-_STATUS = {"granted": 1, "revoked": 2}
-_BASIS = {"consent": 0, "contract": 1, "inquiry": 2}
-_PARTY = {"consumer": 0, "business": 1}
 
-_CONSENTS = (
-    "SELECT number, captured_at, seq, status, basis, party, source, expires_at, "
-    "evidence_sha256 IS NOT NULL OR evidence_uri IS NOT NULL "
-    "FROM consent_events WHERE brand_id = {p} AND channel = {p} AND purpose IN ({p}, 'all') AND number IN ({many})"
+_KEY = "CAST(SUBSTR(number, 2) AS BIGINT)"  # numbers.e164_key, in SQL
+# A consent event as integers: key, captured, seq, status, basis, party, registry, expires, evidence.
+# The codes are those of inputs.ConsentRows; an unknown value gives NULL, which fails the conversion loudly.
+# Comparisons are cast: PostgreSQL's booleans would not unite with the integers of _ONE's other parts.
+_CONSENT = (
+    "EPOCH(captured_at), seq, CASE status WHEN 'granted' THEN 1 WHEN 'revoked' THEN 2 END, "
+    "CASE basis WHEN 'consent' THEN 0 WHEN 'contract' THEN 1 WHEN 'inquiry' THEN 2 END, "
+    "CASE party WHEN 'consumer' THEN 0 WHEN 'business' THEN 1 END, CAST(source = 'registry' AS INTEGER), "
+    f"COALESCE(EPOCH(expires_at), {NEVER}), "
+    "CAST(evidence_sha256 IS NOT NULL OR evidence_uri IS NOT NULL AS INTEGER)"
 )
-_DNC = "SELECT number FROM dnc_numbers WHERE brand_id = {p} AND number IN ({many})"
+_CONSENT_WHERE = "brand_id = {p} AND channel = {p} AND purpose IN ({p}, 'all')"
+# An attempt as integers: key, at, same campaign, same purpose, refused.
+_ATTEMPT = (
+    "EPOCH(at), CAST(campaign_id = {p} AS INTEGER), CAST(purpose = {p} AS INTEGER), "
+    "CAST(outcome = 'refused' AS INTEGER)"
+)
+
+_CONSENTS = f"SELECT {_KEY}, {_CONSENT} FROM consent_events WHERE {_CONSENT_WHERE} AND number {{among}}"
+_DNC = f"SELECT {_KEY} FROM dnc_numbers WHERE brand_id = {{p}} AND number {{among}}"
 _ATTEMPTS = (
-    "SELECT number, at, campaign_id, purpose, outcome FROM call_attempts "
-    "WHERE brand_id = {p} AND number IN ({many}) AND at >= {p} AND at <= {p}"
+    f"SELECT {_KEY}, {_ATTEMPT} FROM call_attempts "
+    "WHERE brand_id = {p} AND number {among} AND at >= {p} AND at <= {p}"
 )
-_LAST_USE = "SELECT number, MAX(at) FROM call_attempts WHERE brand_id = {p} AND number IN ({many}) AND at <= {p} GROUP BY number"
-
-
-# One round trip for the single check: consents, the do-not-call entry, recent attempts and the last use.
-_ONE = (
-    "SELECT 'c', captured_at, seq, status, basis, party, source, expires_at, "
-    "evidence_sha256 IS NOT NULL OR evidence_uri IS NOT NULL "
-    "FROM consent_events WHERE brand_id = {p} AND number = {p} AND channel = {p} AND purpose IN ({p}, 'all') "
-    "UNION ALL SELECT 'd', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
-    "FROM dnc_numbers WHERE brand_id = {p} AND number = {p} "
-    "UNION ALL SELECT 'a', at, NULL, campaign_id, purpose, outcome, NULL, NULL, NULL "
-    "FROM call_attempts WHERE brand_id = {p} AND number = {p} AND at >= {p} AND at <= {p} "
-    "UNION ALL SELECT 'l', MAX(at), NULL, NULL, NULL, NULL, NULL, NULL, NULL "
-    "FROM call_attempts WHERE brand_id = {p} AND number = {p} AND at <= {p}"
+_LAST_USE = (
+    f"SELECT {_KEY}, EPOCH(MAX(at)) FROM call_attempts "
+    "WHERE brand_id = {p} AND number {among} AND at <= {p} GROUP BY number"
 )
-
 
 _COUNT = "SELECT (SELECT COUNT(*) FROM consent_events WHERE brand_id = {p}) + (SELECT COUNT(*) FROM call_attempts WHERE brand_id = {p} AND at >= {p})"
-_ALL_CONSENTS = (
-    "SELECT number, captured_at, seq, status, basis, party, source, expires_at, "
-    "evidence_sha256 IS NOT NULL OR evidence_uri IS NOT NULL "
-    "FROM consent_events WHERE brand_id = {p} AND channel = {p} AND purpose IN ({p}, 'all')"
+_ALL_CONSENTS = f"SELECT {_KEY}, {_CONSENT} FROM consent_events WHERE {_CONSENT_WHERE}"
+_ALL_DNC = f"SELECT {_KEY} FROM dnc_numbers WHERE brand_id = {{p}}"
+_ALL_ATTEMPTS = (
+    f"SELECT {_KEY}, {_ATTEMPT} FROM call_attempts WHERE brand_id = {{p}} AND at >= {{p}} AND at <= {{p}}"
 )
-_ALL_DNC = "SELECT number FROM dnc_numbers WHERE brand_id = {p}"
-_ALL_ATTEMPTS = "SELECT number, at, campaign_id, purpose, outcome FROM call_attempts WHERE brand_id = {p} AND at >= {p} AND at <= {p}"
-_ALL_LAST_USE = "SELECT number, MAX(at) FROM call_attempts WHERE brand_id = {p} AND at <= {p} GROUP BY number"
+_ALL_LAST_USE = (
+    f"SELECT {_KEY}, EPOCH(MAX(at)) FROM call_attempts WHERE brand_id = {{p}} AND at <= {{p}} GROUP BY number"
+)
+
+# One round trip for the single check, tagged 1 consent, 2 do-not-call, 3 attempt, 4 last use; every
+# row as wide as a consent row (zeros where a part has nothing to say).
+_ONE = (
+    f"SELECT 1, {_CONSENT} FROM consent_events WHERE {_CONSENT_WHERE} AND number = {{p}} "
+    "UNION ALL SELECT 2, 0, 0, 0, 0, 0, 0, 0, 0 FROM dnc_numbers WHERE brand_id = {p} AND number = {p} "
+    f"UNION ALL SELECT 3, {_ATTEMPT}, 0, 0, 0, 0 FROM call_attempts "
+    "WHERE brand_id = {p} AND number = {p} AND at >= {p} AND at <= {p} "
+    "UNION ALL SELECT 4, COALESCE(EPOCH(MAX(at)), 0), 0, 0, 0, 0, 0, 0, 0 "
+    "FROM call_attempts WHERE brand_id = {p} AND number = {p} AND at <= {p}"
+)
+_CONSENT_WIDTH, _ATTEMPT_WIDTH = 9, 5  # with the key or tag in front
+
+_EPOCH = re.compile(r"EPOCH\((\w+|MAX\(\w+\))\)")
 
 
-def _positions(numbers: Sequence[str]) -> dict[str, list[int]]:
-    where: dict[str, list[int]] = defaultdict(list)
-    for i, n in enumerate(numbers):
-        where[n].append(i)
-    return where
+def _dialect_sql(template: str, sqlite: bool) -> str:
+    """EPOCH(x) as whole seconds since 1970 (floored, as int(datetime.timestamp()) does after 1970)."""
+    form = (
+        "CAST(strftime('%s', {}) AS INTEGER)" if sqlite else "CAST(FLOOR(EXTRACT(EPOCH FROM {})) AS BIGINT)"
+    )
+    return _EPOCH.sub(lambda m: form.format(m.group(1)), template)
+
+
+def _table(rows: list[tuple[Any, ...]], width: int) -> npt.NDArray[np.int64]:
+    return np.array(rows, dtype=np.int64).reshape(-1, width)
+
+
+def _consents(t: npt.NDArray[np.int64]) -> ConsentRows:
+    """Consent columns from a table whose first column is a key or a tag (not kept)."""
+    return ConsentRows(
+        np.zeros(len(t), dtype=np.intp),
+        t[:, 1],
+        t[:, 2],
+        t[:, 3].astype(np.int8),
+        t[:, 4].astype(np.int8),
+        t[:, 5].astype(np.int8),
+        t[:, 6].astype(bool),
+        t[:, 7],
+        t[:, 8].astype(bool),
+    )
+
+
+def _attempts(t: npt.NDArray[np.int64]) -> AttemptRows:
+    return AttemptRows(
+        np.zeros(len(t), dtype=np.intp),
+        t[:, 1],
+        t[:, 2].astype(bool),
+        t[:, 3].astype(bool),
+        t[:, 4].astype(bool),
+    )
+
+
+def _by_key(t: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    t = t[np.argsort(t[:, 0], kind="stable")]
+    return t[:, 0].astype(np.uint64), t
+
+
+def _facts(
+    consents: list[tuple[Any, ...]],
+    dnc: list[tuple[Any, ...]],
+    attempts: list[tuple[Any, ...]],
+    last: list[tuple[Any, ...]],
+) -> BrandFacts:
+    c_keys, c = _by_key(_table(consents, _CONSENT_WIDTH))
+    a_keys, a = _by_key(_table(attempts, _ATTEMPT_WIDTH))
+    l_keys, lu = _by_key(_table(last, 2))
+    return BrandFacts(
+        KeyedConsents(c_keys, _consents(c)),
+        np.sort(_table(dnc, 1)[:, 0].astype(np.uint64)),
+        a_keys,
+        _attempts(a),
+        l_keys,
+        lu[:, 1],
+    )
 
 
 def _chunks(keys: list[str]) -> Iterator[list[str]]:
@@ -101,23 +172,22 @@ class SqlDecisionStore:
         sql = self._sql.get(key)
         if sql is None:
             p = "?" if self._sqlite else "%s"
-            sql = self._sql[key] = template.format(p=p, many=", ".join([p] * many))
+            # {among}: membership in the chunk; PostgreSQL takes it as one array (planning thousands of
+            # parameters costs more than the lookups), SQLite as a list of parameters
+            among = f"IN ({', '.join(['?'] * many)})" if self._sqlite else "= ANY(%s)"
+            sql = self._sql[key] = _dialect_sql(template.format(p=p, among=among), self._sqlite)
         return sql
-
-    def _instant(self, value: Any) -> int:
-        if isinstance(value, str):  # SQLite keeps UTC as text
-            return int(datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp())
-        return int(value.timestamp())
 
     def _param(self, moment: datetime) -> Any:
         return raw_instant(moment, self._sqlite)
 
     def _query(
-        self, template: str, head: list[Any], part: list[str], tail: Sequence[Any] = ()
+        self, template: str, head: Sequence[Any], part: list[str], tail: Sequence[Any] = ()
     ) -> list[tuple[Any, ...]]:
         cur = self._cursor()
         try:
-            cur.execute(self._render(template, len(part)), [*head, *part, *tail])
+            members = part if self._sqlite else [part]
+            cur.execute(self._render(template, len(part) if self._sqlite else 0), [*head, *members, *tail])
             rows: list[tuple[Any, ...]] = cur.fetchall()
         finally:
             cur.close()
@@ -135,39 +205,22 @@ class SqlDecisionStore:
     ) -> tuple[ConsentRows, bool, AttemptRows, int]:
         """Everything about one number in one statement (the single check's read)."""
         lo, hi = self._param(since), self._param(until)
-        params = [brand, number, channel, purpose, brand, number, brand, number, lo, hi, brand, number, hi]
+        params = [brand, channel, purpose, number, brand, number, campaign, purpose, brand, number, lo, hi,
+                  brand, number, hi]  # fmt: skip
         cur = self._cursor()
         try:
             cur.execute(self._render(_ONE, 0), params)
             found: list[tuple[Any, ...]] = cur.fetchall()
         finally:
             cur.close()
-        consents = [r for r in found if r[0] == "c"]
-        attempts = [r for r in found if r[0] == "a"]
-        last = next((r[1] for r in found if r[0] == "l" and r[1] is not None), None)
-        consent_rows = ConsentRows.empty() if not consents else ConsentRows(
-            np.zeros(len(consents), dtype=np.intp),
-            np.array([self._instant(r[1]) for r in consents], dtype=np.int64),
-            np.array([r[2] for r in consents], dtype=np.int64),
-            np.array([_STATUS[r[3]] for r in consents], dtype=np.int8),
-            np.array([_BASIS[r[4]] for r in consents], dtype=np.int8),
-            np.array([_PARTY[r[5]] for r in consents], dtype=np.int8),
-            np.array([r[6] == "registry" for r in consents], dtype=bool),
-            np.array([NEVER if r[7] is None else self._instant(r[7]) for r in consents], dtype=np.int64),
-            np.array([bool(r[8]) for r in consents], dtype=bool),
-        )  # fmt: skip
-        attempt_rows = AttemptRows.empty() if not attempts else AttemptRows(
-            np.zeros(len(attempts), dtype=np.intp),
-            np.array([self._instant(r[1]) for r in attempts], dtype=np.int64),
-            np.array([r[3] == campaign for r in attempts], dtype=bool),
-            np.array([r[4] == purpose for r in attempts], dtype=bool),
-            np.array([r[5] == "refused" for r in attempts], dtype=bool),
-        )  # fmt: skip
+        # a handful of rows: split them in Python, where numpy's per-call cost would dominate
+        consents = [r for r in found if r[0] == 1]
+        attempts = [r for r in found if r[0] == 3]
         return (
-            consent_rows,
-            any(r[0] == "d" for r in found),
-            attempt_rows,
-            0 if last is None else self._instant(last),
+            _consents(_table(consents, _CONSENT_WIDTH)) if consents else ConsentRows.empty(),
+            any(r[0] == 2 for r in found),
+            _attempts(_table(attempts, _CONSENT_WIDTH)) if attempts else AttemptRows.empty(),
+            max((r[1] for r in found if r[0] == 4), default=0),
         )
 
     def brand_facts(
@@ -194,111 +247,33 @@ class SqlDecisionStore:
             consents = cur.fetchall()
             cur.execute(self._render(_ALL_DNC, 0), [brand])
             dnc = cur.fetchall()
-            cur.execute(self._render(_ALL_ATTEMPTS, 0), [brand, lo, hi])
+            cur.execute(self._render(_ALL_ATTEMPTS, 0), [campaign, purpose, brand, lo, hi])
             attempts = cur.fetchall()
             cur.execute(self._render(_ALL_LAST_USE, 0), [brand, hi])
             last = cur.fetchall()
         finally:
             cur.close()
-        c_keys = np.array([int(r[0][1:]) for r in consents], dtype=np.uint64)
-        c_order = np.argsort(c_keys, kind="stable")
-        consent_rows = ConsentRows(
-            np.zeros(len(consents), dtype=np.intp),
-            np.array([self._instant(r[1]) for r in consents], dtype=np.int64)[c_order],
-            np.array([r[2] for r in consents], dtype=np.int64)[c_order],
-            np.array([_STATUS[r[3]] for r in consents], dtype=np.int8)[c_order],
-            np.array([_BASIS[r[4]] for r in consents], dtype=np.int8)[c_order],
-            np.array([_PARTY[r[5]] for r in consents], dtype=np.int8)[c_order],
-            np.array([r[6] == "registry" for r in consents], dtype=bool)[c_order],
-            np.array([NEVER if r[7] is None else self._instant(r[7]) for r in consents], dtype=np.int64)[c_order],
-            np.array([bool(r[8]) for r in consents], dtype=bool)[c_order],
-        )  # fmt: skip
-        a_keys = np.array([int(r[0][1:]) for r in attempts], dtype=np.uint64)
-        a_order = np.argsort(a_keys, kind="stable")
-        attempt_rows = AttemptRows(
-            np.zeros(len(attempts), dtype=np.intp),
-            np.array([self._instant(r[1]) for r in attempts], dtype=np.int64)[a_order],
-            np.array([r[2] == campaign for r in attempts], dtype=bool)[a_order],
-            np.array([r[3] == purpose for r in attempts], dtype=bool)[a_order],
-            np.array([r[4] == "refused" for r in attempts], dtype=bool)[a_order],
-        )  # fmt: skip
-        l_keys = np.array([int(r[0][1:]) for r in last], dtype=np.uint64)
-        l_order = np.argsort(l_keys)
-        return BrandFacts(
-            KeyedConsents(c_keys[c_order], consent_rows),
-            np.sort(np.array([int(r[0][1:]) for r in dnc], dtype=np.uint64)),
-            a_keys[a_order],
-            attempt_rows,
-            l_keys[l_order],
-            np.array([self._instant(r[1]) for r in last], dtype=np.int64)[l_order],
-        )
+        return _facts(consents, dnc, attempts, last)
 
-    def consent_rows(self, brand: str, channel: str, purpose: str, numbers: Sequence[str]) -> ConsentRows:
-        where = _positions(numbers)
-        found: list[tuple[Any, ...]] = []
-        for part in _chunks(list(where)):
-            found.extend(self._query(_CONSENTS, [brand, channel, purpose], part))
-        if not found:
-            return ConsentRows.empty()
-        owners, rows = _expand([r[0] for r in found], where)
-        expires = [NEVER if r[7] is None else self._instant(r[7]) for r in found]
-        return ConsentRows(
-            rows,
-            np.array([self._instant(r[1]) for r in found], dtype=np.int64)[owners],
-            np.array([r[2] for r in found], dtype=np.int64)[owners],
-            np.array([_STATUS[r[3]] for r in found], dtype=np.int8)[owners],
-            np.array([_BASIS[r[4]] for r in found], dtype=np.int8)[owners],
-            np.array([_PARTY[r[5]] for r in found], dtype=np.int8)[owners],
-            np.array([r[6] == "registry" for r in found], dtype=bool)[owners],
-            np.array(expires, dtype=np.int64)[owners],
-            np.array([bool(r[8]) for r in found], dtype=bool)[owners],
-        )
-
-    def dnc_members(self, brand: str, numbers: Sequence[str]) -> npt.NDArray[np.bool_]:
-        where = _positions(numbers)
-        out = np.zeros(len(numbers), dtype=bool)
-        for part in _chunks(list(where)):
-            for (number,) in self._query(_DNC, [brand], part):
-                out[where[number]] = True
-        return out
-
-    def attempt_rows(
+    def facts_for(
         self,
         brand: str,
-        campaign: str,
+        channel: str,
         purpose: str,
+        campaign: str,
         numbers: Sequence[str],
         since: datetime,
         until: datetime,
-    ) -> tuple[AttemptRows, npt.NDArray[np.int64]]:
-        where = _positions(numbers)
-        found: list[tuple[Any, ...]] = []
-        last_use = np.zeros(len(numbers), dtype=np.int64)
+    ) -> BrandFacts:
+        """The same facts restricted to these numbers (E.164, distinct), a few statements per chunk."""
         lo, hi = self._param(since), self._param(until)
-        for part in _chunks(list(where)):
-            found.extend(self._query(_ATTEMPTS, [brand], part, [lo, hi]))
-            for number, last in self._query(_LAST_USE, [brand], part, [hi]):
-                last_use[where[number]] = self._instant(last)
-        if not found:
-            return AttemptRows.empty(), last_use
-        owners, rows = _expand([r[0] for r in found], where)
-        attempts = AttemptRows(
-            rows,
-            np.array([self._instant(r[1]) for r in found], dtype=np.int64)[owners],
-            np.array([r[2] == campaign for r in found], dtype=bool)[owners],
-            np.array([r[3] == purpose for r in found], dtype=bool)[owners],
-            np.array([r[4] == "refused" for r in found], dtype=bool)[owners],
-        )
-        return attempts, last_use
-
-
-def _expand(
-    keys: list[str], where: dict[str, list[int]]
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Store rows belong to numbers; a number may stand at several input rows. Returns, per output entry,
-    the store row it copies and the input row it belongs to."""
-    positions = [where[k] for k in keys]
-    counts = np.fromiter((len(p) for p in positions), dtype=np.intp, count=len(positions))
-    owners = np.repeat(np.arange(len(keys)), counts)
-    rows = np.fromiter((r for p in positions for r in p), dtype=np.intp, count=int(counts.sum()))
-    return owners, rows
+        consents: list[tuple[Any, ...]] = []
+        dnc: list[tuple[Any, ...]] = []
+        attempts: list[tuple[Any, ...]] = []
+        last: list[tuple[Any, ...]] = []
+        for part in _chunks(list(numbers)):
+            consents += self._query(_CONSENTS, [brand, channel, purpose], part)
+            dnc += self._query(_DNC, [brand], part)
+            attempts += self._query(_ATTEMPTS, [campaign, purpose, brand], part, [lo, hi])
+            last += self._query(_LAST_USE, [brand], part, [hi])
+        return _facts(consents, dnc, attempts, last)

@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from dialgate.adapters.number_digits import digits_of_series
 from dialgate.domain.batch import (
     OUTPUT_COLUMNS,
     ROW_FIELD_COUNT,
@@ -49,7 +50,7 @@ from dialgate.domain.batch import (
     ROW_UNPARSEABLE,
     ScrubColumns,
 )
-from dialgate.domain.bulk_numbers import SHAPE_BLANK, SHAPE_NATIONAL, SHAPE_OTHER, SHAPE_PLUS, NumberDigits
+from dialgate.domain.bulk_numbers import NumberDigits
 from dialgate.errors import InputError, StoreError
 from dialgate.services.ports import ScrubChunk, ScrubSource
 
@@ -422,7 +423,7 @@ class CsvSource:
             for i, text in zip(bad.tolist(), lines.gather(bad).to_list(), strict=True):
                 values[i], unreadable[i] = _lenient(text, layout)
             field = pl.Series(values, dtype=pl.String)
-        numbers = _digits(field, unreadable != ROW_OK)
+        numbers = digits_of_series(field, unreadable != ROW_OK)
         first = int(line_no[0]) if len(line_no) else first_line
         return FastChunk(lines, numbers, unreadable, first, len(data))
 
@@ -876,32 +877,6 @@ def _lenient(text: str, layout: Layout) -> tuple[str, int]:
     if len(row) != len(layout.columns):
         return "", ROW_FIELD_COUNT
     return row[layout.number_index], ROW_OK
-
-
-_PUNCTUATION = ["(", ")", "-", ".", " "]
-
-
-def _digits(fields: pl.Series, unreadable: npt.NDArray[np.bool_]) -> NumberDigits:
-    """NumberDigits.from_strings with polars kernels: a field is of a simple shape exactly when, edge
-    spaces and tabs trimmed, one leading '+' and the punctuation removed, only digits remain."""
-    trimmed = pl.col("f").str.strip_chars(" \t")
-    out = pl.DataFrame({"f": fields}).select(
-        trimmed.str.starts_with("+").alias("plus"),
-        (trimmed.str.len_bytes() == 0).alias("blank"),
-        trimmed.str.strip_prefix("+").str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION)).alias("body"),
-    )
-    body = out["body"]
-    value = body.cast(pl.UInt64, strict=False)  # also reads a leading '+', which the shape forbids here
-    count = body.str.len_bytes().fill_null(0).to_numpy().astype(np.int64)
-    simple = (value.is_not_null() & ~body.str.starts_with("+")).fill_null(False).to_numpy()
-    odd = np.flatnonzero(~simple)  # no number: empty, over 19 digits, or not of a simple shape at all
-    if odd.size:
-        simple[odd] = body.gather(odd).str.contains("^[0-9]*$").fill_null(False).to_numpy()
-    plus = out["plus"].fill_null(False).to_numpy()
-    shape = np.where(simple, np.where(plus, SHAPE_PLUS, SHAPE_NATIONAL), SHAPE_OTHER).astype(np.uint8)
-    shape[out["blank"].fill_null(True).to_numpy()] = SHAPE_BLANK
-    numbers = value.fill_null(0).to_numpy().astype(np.uint64)
-    return NumberDigits(shape, numbers, count, lambda rows: fields.gather(rows).to_list(), unreadable)
 
 
 def _e164(columns: ScrubColumns) -> pl.Series:

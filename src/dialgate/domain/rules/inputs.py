@@ -138,6 +138,9 @@ class NumberColumns:
     mobile: npt.NDArray[np.bool_]
     group: npt.NDArray[np.int32]
     groups: list[Group]
+    key: npt.NDArray[np.uint64] | None = (
+        None  # numbers.e164_key per row (0 when invalid), when parsed in bulk
+    )
 
 
 INVALID_GROUP = Group(region="", jurisdiction="", zones=(), zone_source="", subdivision=None)
@@ -210,7 +213,7 @@ def number_columns_from_bulk(bulk: BulkNumbers) -> NumberColumns:
     mobile = valid & mobile_kind[bulk.kind]
     e164 = np.empty(n, dtype=object)
     e164[rows] = ["+" + str(k) for k in bulk.key[rows].tolist()]
-    return NumberColumns(e164, valid, mobile, group, groups)
+    return NumberColumns(e164, valid, mobile, group, groups, bulk.key)
 
 
 @dataclass(frozen=True)
