@@ -8,11 +8,12 @@ chain head catches a deleted last event.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from dialgate.domain.timeutil import format_instant
 from dialgate.domain.vocabulary import ALL_PURPOSES, Basis, Channel, ConsentStatus, Party, Source
@@ -90,12 +91,10 @@ class ConsentEvent:
 _EVENT_FIELDS = tuple(ConsentEvent.__dataclass_fields__)
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def canonical_bytes(fields: Mapping[str, Any]) -> bytes:
-    """Stable serialisation: sorted keys, no spaces, UTF-8, instants in canonical UTC."""
-    return _CANONICAL.encode(fields).encode()
+    """Stable serialisation: sorted keys, no spaces, UTF-8, instants in canonical UTC. (The bytes of
+    json's sort_keys, separators (",", ":"), ensure_ascii=False; orjson writes them several times faster.)"""
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
 
 
 def compute_hash(event_fields: Mapping[str, Any]) -> str:
@@ -106,6 +105,13 @@ def compute_hash(event_fields: Mapping[str, Any]) -> str:
 
 def seal(draft: ConsentDraft, *, seq: int, prev_hash: str, recorded_at: datetime) -> ConsentEvent:
     """Number an event, link it to the previous one and compute its hash."""
+    return seal_with_wire(draft, seq=seq, prev_hash=prev_hash, recorded_at=recorded_at)[0]
+
+
+def seal_with_wire(
+    draft: ConsentDraft, *, seq: int, prev_hash: str, recorded_at: datetime
+) -> tuple[ConsentEvent, dict[str, Any]]:
+    """seal, also giving the event's wire form (its to_dict), which the change feed publishes."""
     fields = {name: getattr(draft, name) for name in _DRAFT_FIELDS}
     fields.update(seq=seq, recorded_at=recorded_at, prev_hash=prev_hash)
     wire = dict(fields)
@@ -113,7 +119,11 @@ def seal(draft: ConsentDraft, *, seq: int, prev_hash: str, recorded_at: datetime
         wire[key] = format_instant(wire[key]) if wire[key] is not None else None
     for key in ("channel", "status", "basis", "party", "source"):
         wire[key] = str(wire[key])
-    return ConsentEvent(hash=compute_hash(wire), **fields)
+    wire["v"] = HASH_VERSION
+    digest = hashlib.sha256(canonical_bytes(wire)).hexdigest()
+    del wire["v"]
+    wire["hash"] = digest
+    return ConsentEvent(hash=digest, **fields), wire
 
 
 _DRAFT_FIELDS = tuple(ConsentDraft.__dataclass_fields__)

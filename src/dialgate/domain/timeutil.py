@@ -13,7 +13,7 @@ def format_instant(moment: datetime) -> str:
         raise ValueError("naive datetime reached the canonical form")
     if moment.tzinfo is not UTC:  # instants from the store and the clock are UTC already
         moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" becomes "Z"
 
 
 def parse_instant(text: str, field: str = "at") -> datetime:

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from dialgate.domain.consent import ChainBreak, ConsentDraft, ConsentEvent, StateKey, fold, seal, verify_chain
+from dialgate.domain.consent import (
+    ChainBreak,
+    ConsentDraft,
+    ConsentEvent,
+    StateKey,
+    fold,
+    seal_with_wire,
+    verify_chain,
+)
 from dialgate.domain.numbers import parse_number
 from dialgate.domain.timeutil import format_instant, parse_instant
 from dialgate.domain.vocabulary import (
@@ -114,12 +122,11 @@ def append_drafts(
         events = []
         for draft in by_brand[brand]:
             seq += 1
-            event = seal(draft, seq=seq, prev_hash=prev, recorded_at=recorded_at)
+            event, wire = seal_with_wire(draft, seq=seq, prev_hash=prev, recorded_at=recorded_at)
             events.append(event)
+            uow.feed.publish(consent_recorded(event, wire))  # the change feed, in this same transaction
             prev = event.hash
         uow.consents.append(events)
-        for event in events:
-            uow.feed.publish(consent_recorded(event))  # the change feed, in this same transaction
         sealed.extend(events)
     return sealed
 

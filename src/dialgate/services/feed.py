@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.feed import FeedDraft, FeedEvent, FeedEventType
@@ -23,10 +24,12 @@ from dialgate.services.runtime import Runtime
 MAX_PAGE = 1000
 
 
-def consent_recorded(event: ConsentEvent) -> FeedDraft:
+def consent_recorded(event: ConsentEvent, wire: dict[str, Any] | None = None) -> FeedDraft:
+    """`wire`: the event's to_dict when the caller has it already (consent.seal_with_wire)."""
     return FeedDraft(
-        event.brand, FeedEventType.CONSENT_RECORDED, event.number, event.recorded_at, event.to_dict()
-    )
+        event.brand, FeedEventType.CONSENT_RECORDED, event.number, event.recorded_at,
+        wire if wire is not None else event.to_dict(),
+    )  # fmt: skip
 
 
 def dnc_changed(entry: DncEntry, *, added: bool, at: datetime, actor: str | None) -> FeedDraft:

@@ -40,4 +40,6 @@ def raw_instant(moment: datetime, sqlite: bool) -> Any:
     if not sqlite:
         return moment
     # isoformat, not strftime: the same text at a fraction of the cost (the single check's hot path)
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
