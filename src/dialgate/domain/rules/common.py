@@ -157,10 +157,15 @@ def consent_state(
     """
     c = f.consent
     usable = (c.status == GRANTED) & accepts(bases)[c.basis] & (c.captured <= f.at_s)
-    until = c.expires  # never written: np.where gives new arrays
+    until = c.expires
     for basis, lifetime in (lifetimes or {}).items():
-        start = np.maximum(c.captured, f.attempts.last_use) if from_last_use else c.captured
-        until = np.where(c.basis == basis, np.minimum(until, lifetime(start)), until)
+        rows = np.flatnonzero(usable & (c.basis == basis))  # calendar arithmetic only where it matters
+        if rows.size:
+            start = c.captured[rows]
+            if from_last_use:
+                start = np.maximum(start, f.attempts.last_use[rows])
+            until = until.copy() if until is c.expires else until  # the frame's columns are never written
+            until[rows] = np.minimum(until[rows], lifetime(start))
     valid = usable & (f.at_s < until)
     return valid, usable & ~valid, np.where(valid, until, NEVER)
 
