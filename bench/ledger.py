@@ -26,15 +26,20 @@ from dialgate.bootstrap import build
 from dialgate.config import Settings
 from dialgate.services import brands
 from dialgate.services.consent import CONSENT_FIELDS, import_consents
+from fiction import fictional_mix
 
 CACHE = Path(__file__).parent / ".data" / "cache"  # derived tables, shared by every benchmark run
 PG_ADMIN = os.environ.get("DIALGATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-FICTION = ["+447700900{:03d}", "+441632960{:03d}", "+12015550{:03d}", "+33639980{:03d}", "+493023125{:03d}"]
 
 
 def fictional(i: int) -> str:
-    pattern = FICTION[i % len(FICTION)]
-    return pattern.format(100 + i % 100) if pattern.startswith("+1") else pattern.format(i % 1000)
+    """Row i's number: about half of a long import's numbers are distinct, as in a real consent file."""
+    return _POOL[i % len(_POOL)]
+
+
+_POOL = fictional_mix(
+    48_000
+)  # 10,000 French, 30,000 US, 1,000 UK, 1,000 German fiction numbers, each several times
 
 
 def write_csv(path: Path, events: int) -> None:

@@ -34,6 +34,12 @@ def test_ofcom_drama_numbers_are_valid_mobiles_in_gb():
     assert (n.jurisdiction, n.kind) == ("GB", NumberKind.MOBILE)
 
 
+@pytest.mark.parametrize("raw", ["06 39 98 00 00", "06 39 98 45 67", "06 39 98 99 99"])
+def test_the_whole_arcep_fiction_range_is_valid_french_mobiles(raw):
+    n = parse_number(raw, region="FR")
+    assert (n.jurisdiction, n.kind) == ("FR", NumberKind.MOBILE)
+
+
 def test_overseas_departments_belong_to_the_french_pack():
     n = parse_number("+262262123456")
     assert (n.region, n.jurisdiction) == ("RE", "FR")

@@ -13,7 +13,7 @@ EXTRA_RANGES: dict[str, tuple[str, tuple[int, ...], str, str, str]] = {
     "+447700900": ("+447700900", (12,), "mobile", "GB", "Ofcom drama range 07700 900000-900999"),
     "+441632960": ("+441632960", (12,), "fixed", "GB", "Ofcom drama range 01632 960000-960999"),
     "+441154960": ("+441154960", (12,), "fixed", "GB", "Ofcom drama range 0115 496 0000-0999"),
-    "+33639980": ("+33639980", (11,), "mobile", "FR", "ARCEP fiction range 06 39 98 00 00-99 99"),
+    "+3363998": ("+3363998", (11,), "mobile", "FR", "ARCEP fiction range 06 39 98 00 00-99 99"),
     "+390843": ("+390843", (10, 11, 12, 13), "uan", "IT", "AGCOM 0843 prefix for statistical surveys"),
     "+390844": ("+390844", (10, 11, 12, 13), "uan", "IT", "AGCOM 0844 prefix for marketing and sales"),
 }
