@@ -75,7 +75,7 @@ def bulk(kind: str, events: int) -> float:
                 check=True,
                 capture_output=True,
             )
-        container = build(Settings(data_dir=data, database_url=url))
+        container = build(Settings(data_dir=data, database_url=url, cache_dir=CACHE))
         brands.add_brand(container.runtime, "acme")
         csv_path = data / "consents.csv"
         write_csv(csv_path, events)

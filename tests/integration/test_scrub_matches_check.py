@@ -97,7 +97,8 @@ def test_every_row_of_a_scrub_matches_the_single_check(world, tmp_path, at):
 
 
 def test_a_batch_answers_every_number_as_its_single_check(world):
-    from dialgate.services.check import BULK_PARSING_FROM, evaluate_request
+    from dialgate.services.check import evaluate_request
+    from dialgate.services.imports import BULK_PARSING_FROM
 
     numbers = NUMBERS * 2  # enough rows to take the bulk parsing path
     assert len(numbers) >= BULK_PARSING_FROM

@@ -40,6 +40,7 @@ from dialgate.domain.rules.packs import PACKS
 from dialgate.domain.timeutil import format_instant, parse_instant
 from dialgate.domain.vocabulary import Channel
 from dialgate.errors import InputError, NotFoundError
+from dialgate.services.imports import BULK_PARSING_FROM
 from dialgate.services.ports import RegisterSnapshot
 from dialgate.services.runtime import Runtime
 
@@ -84,9 +85,6 @@ def caller_facts(raw: str) -> CallerFacts:
         return CallerFacts(raw=text, withheld=False, number=parse_number(text))
     except InputError:
         return CallerFacts(raw=text, withheld=False, number=None)
-
-
-BULK_PARSING_FROM = 32  # below this, phonenumbers per number (cached) costs less than preparing columns
 
 
 def _parse_all(numbers: Sequence[str], region: str | None, rt: Runtime | None = None) -> NumberColumns:

@@ -35,7 +35,7 @@ from dialgate.domain.vocabulary import (
 from dialgate.errors import InputError
 from dialgate.services.brands import require_brand
 from dialgate.services.feed import consent_recorded
-from dialgate.services.imports import ImportReport, InputRow, RowError
+from dialgate.services.imports import ImportReport, InputRow, RowError, bulk_e164, chunks
 from dialgate.services.ports import UnitOfWork
 from dialgate.services.runtime import Runtime
 
@@ -54,8 +54,10 @@ def draft_from_fields(
     base_dir: Path | None = None,
     default_source: Source,
     now: datetime | None = None,
+    e164: str | None = None,
 ) -> ConsentDraft:
-    """Validate one consent event given as text fields. Stores the evidence file last, once all else holds."""
+    """Validate one consent event given as text fields. Stores the evidence file last, once all else holds.
+    `e164`: the number already parsed by the caller (imports parse a chunk's numbers in bulk)."""
 
     clean = {k: v.strip() for k, v in fields.items() if isinstance(v, str) and v.strip()}
     get = clean.get
@@ -63,7 +65,7 @@ def draft_from_fields(
     for name in REQUIRED_FIELDS:
         if get(name) is None:
             raise InputError("is required").at(field=name)
-    number = parse_number(get("number") or "", get("region")).e164
+    number = e164 or parse_number(get("number") or "", get("region")).e164
     now = now or rt.clock.now()
     captured_text = get("captured_at")
     captured_at = parse_instant(captured_text, "captured_at") if captured_text else now
@@ -176,27 +178,30 @@ def import_consents(
             nonlocal now
             now = rt.clock.now()
 
-    for row in rows:
-        line, fields = row.line, dict(row.fields)
-        if row.problem is not None:
-            report.rejected.append(RowError(line, f"{file}:{line}: {row.problem}", row.fields))
-            continue
-        if default_brand and not (fields.get("brand") or "").strip():
-            fields["brand"] = default_brand
-        try:
-            draft = draft_from_fields(rt, fields, base_dir=base_dir, default_source=Source.IMPORT, now=now)
-            if draft.brand not in known_brands:
-                with rt.uow() as uow:
-                    known_brands[draft.brand] = uow.brands.get(draft.brand) is not None
-            if not known_brands[draft.brand]:
-                raise InputError(f"unknown brand '{draft.brand}'").at(field="brand")
-        except InputError as exc:
-            exc.at(file=file, line=line)
-            report.rejected.append(RowError(line, str(exc), row.fields))
-            continue
-        batch.append(draft)
-        if len(batch) >= rt.import_batch_size:
-            flush()
+    for chunk in chunks(rows, rt.import_batch_size):
+        for row, e164 in zip(chunk, bulk_e164(rt, chunk), strict=True):
+            line, fields = row.line, dict(row.fields)
+            if row.problem is not None:
+                report.rejected.append(RowError(line, f"{file}:{line}: {row.problem}", row.fields))
+                continue
+            if default_brand and not (fields.get("brand") or "").strip():
+                fields["brand"] = default_brand
+            try:
+                draft = draft_from_fields(
+                    rt, fields, base_dir=base_dir, default_source=Source.IMPORT, now=now, e164=e164
+                )
+                if draft.brand not in known_brands:
+                    with rt.uow() as uow:
+                        known_brands[draft.brand] = uow.brands.get(draft.brand) is not None
+                if not known_brands[draft.brand]:
+                    raise InputError(f"unknown brand '{draft.brand}'").at(field="brand")
+            except InputError as exc:
+                exc.at(file=file, line=line)
+                report.rejected.append(RowError(line, str(exc), row.fields))
+                continue
+            batch.append(draft)
+            if len(batch) >= rt.import_batch_size:
+                flush()
     flush()
     return report
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+
+from dialgate.domain.bulk_numbers import parse_bulk
+from dialgate.errors import InputError
+from dialgate.services.runtime import Runtime
+
+BULK_PARSING_FROM = 32  # below this, phonenumbers per number (cached) costs less than preparing columns
 
 
 @dataclass(frozen=True)
@@ -28,3 +36,33 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+
+def chunks(rows: Iterable[InputRow], size: int) -> Iterator[list[InputRow]]:
+    """Rows in lists of `size`, read lazily: an import of any length holds one chunk at a time."""
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def bulk_e164(rt: Runtime, rows: Sequence[InputRow], field: str = "number") -> list[str | None]:
+    """Each row's number in E.164, parsed in bulk with the prefix tables (about 100 times cheaper than
+    phonenumbers for a number not seen before). None where the row must go to `parse_number` itself:
+    an invalid number (which then reports its exact problem), an unknown region, a short chunk."""
+    out: list[str | None] = [None] * len(rows)
+    if rt.number_tables is None or len(rows) < BULK_PARSING_FROM:
+        return out
+    by_region: dict[str | None, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        if row.problem is None:
+            by_region[(row.fields.get("region") or "").strip() or None].append(i)
+    tables = rt.number_tables.load()
+    for region, where in by_region.items():
+        try:
+            bulk = parse_bulk(rt.digits([rows[i].fields.get(field) or "" for i in where]), region, tables)
+        except InputError:
+            continue  # an unknown region: every row of it says so on its own
+        for i, key, valid in zip(where, bulk.key.tolist(), bulk.valid.tolist(), strict=True):
+            if valid:
+                out[i] = f"+{key}"
+    return out

@@ -1,0 +1,50 @@
+"""A long consent import parses its numbers in bulk: it must accept, refuse and store exactly what the
+number-by-number path does, with the same messages."""
+
+from __future__ import annotations
+
+from dialgate.adapters.files.number_tables_cache import CachedNumberTables
+from dialgate.services import brands, consent
+from dialgate.services.imports import BULK_PARSING_FROM, InputRow, bulk_e164
+
+NUMBERS = [
+    ("+33639980012", None), ("06 39 98 45 67", "FR"), ("+1 (212) 555-0123", None), ("2125550199", "US"),
+    ("07700 900123", "UK"), ("+447700900124", "GB"), ("+4930231250", None), ("+33 1 99 00 00 00", None),
+    ("not a number", None), ("", None), ("+3363998", None), ("0639980012", None), ("0639980012", "Atlantis"),
+    ("+999123456", None), ("+12125550123 ext. 7", None), ("+۳۳۶۳۹۹۸۰۰۱۲", None), ("0033639980013", None),
+]  # fmt: skip
+
+
+def _rows(brand: str) -> list[InputRow]:
+    rows = []
+    for i in range(3 * len(NUMBERS)):
+        number, region = NUMBERS[i % len(NUMBERS)]
+        fields = {
+            "number": number,
+            "brand": brand,
+            "status": "granted",
+            "purpose": "marketing",
+            "region": region,
+        }
+        rows.append(InputRow(i + 2, fields))
+    assert len(rows) >= BULK_PARSING_FROM
+    return rows
+
+
+def test_bulk_parsing_accepts_refuses_and_stores_as_the_single_path(rt, number_tables_dir):
+    brands.add_brand(rt, "single")
+    brands.add_brand(rt, "bulk")
+    rt.number_tables = None
+    single = consent.import_consents(rt, _rows("single"), file="single.csv")
+    rt.number_tables = CachedNumberTables(number_tables_dir)
+    bulk = consent.import_consents(rt, _rows("bulk"), file="bulk.csv")
+    parsed = bulk_e164(rt, _rows("bulk"))
+    assert parsed[0] == "+33639980012" and parsed[1] == "+33639984567" and None in parsed  # the path taken
+
+    assert bulk.accepted == single.accepted > 0
+    assert [(e.line, e.message.replace("bulk.csv", "F")) for e in bulk.rejected] == [
+        (e.line, e.message.replace("single.csv", "F")) for e in single.rejected
+    ]
+    assert single.rejected  # the fixture exercises refusals too
+    stored = {b: [(e.seq, e.number) for e in consent.export_consents(rt, b)] for b in ("single", "bulk")}
+    assert stored["bulk"] == stored["single"]
