@@ -26,3 +26,17 @@ def test_the_hash_of_a_known_event_never_changes():
     )
     event = seal(draft, seq=42, prev_hash="ab" * 32, recorded_at=datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
     assert event.hash == "8f158578e4dfdddcd2a29c2e80743209511c517718806fef1b68f53cef05576d"
+
+
+def test_the_feed_form_of_a_sealed_event_is_its_to_dict():
+    from dialgate.domain.consent import seal_with_wire
+
+    draft = ConsentDraft(
+        brand="acme", number="+33639980012", channel=Channel.CALL, purpose="marketing",
+        status=ConsentStatus.REVOKED, basis=Basis.CONSENT, party=Party.CONSUMER, source=Source.AGENT,
+        captured_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    )  # fmt: skip
+    event, wire = seal_with_wire(
+        draft, seq=7, prev_hash="cd" * 32, recorded_at=datetime(2026, 3, 1, 9, 1, tzinfo=UTC)
+    )
+    assert list(wire.items()) == list(event.to_dict().items())  # same keys, values and order

@@ -114,7 +114,7 @@ def seal_with_wire(
     """seal, also giving the event's wire form (its to_dict), which the change feed publishes."""
     fields = {name: getattr(draft, name) for name in _DRAFT_FIELDS}
     fields.update(seq=seq, recorded_at=recorded_at, prev_hash=prev_hash)
-    wire = dict(fields)
+    wire = {name: fields[name] for name in _EVENT_FIELDS if name != "hash"}  # to_dict's key order
     for key in ("captured_at", "recorded_at", "expires_at"):
         wire[key] = format_instant(wire[key]) if wire[key] is not None else None
     for key in ("channel", "status", "basis", "party", "source"):

@@ -83,9 +83,10 @@ _EPOCH = re.compile(r"EPOCH\((\w+|MAX\(\w+\))\)")
 
 def _dialect_sql(template: str, sqlite: bool) -> str:
     """EPOCH(x) as whole seconds since 1970 (floored, as int(datetime.timestamp()) does after 1970)."""
-    form = (
-        "CAST(strftime('%s', {}) AS INTEGER)" if sqlite else "CAST(FLOOR(EXTRACT(EPOCH FROM {})) AS BIGINT)"
-    )
+    # SQLite rounds a fraction to the millisecond before '%s' (…:00.9996 would read as the next second),
+    # so its text is cut to whole seconds first
+    sqlite_form = "CAST(strftime('%s', substr({}, 1, 19)) AS INTEGER)"
+    form = sqlite_form if sqlite else "CAST(FLOOR(EXTRACT(EPOCH FROM {})) AS BIGINT)"
     return _EPOCH.sub(lambda m: form.format(m.group(1)), template)
 
 

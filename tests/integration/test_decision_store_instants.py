@@ -1,0 +1,38 @@
+"""The decision store reads instants as whole seconds exactly as int(datetime.timestamp()) does, on both
+stores: a fraction just under the next second must not round up (SQLite's strftime would)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dialgate.domain.vocabulary import Channel, Source
+from dialgate.services import brands, campaigns, consent
+from dialgate.services.attempts import AttemptInput, record_attempt
+
+CAPTURED = datetime(2026, 1, 5, 10, 0, 0, 999600, tzinfo=UTC)
+AT = datetime(2026, 11, 20, 10, 0, 0, 999900, tzinfo=UTC)
+
+
+def test_fractions_of_a_second_are_floored_like_python(rt):
+    brands.add_brand(rt, "acme")
+    campaigns.apply_campaign(
+        rt, 'id = "c"\nbrand = "acme"\npurpose = "marketing"\ncountries = ["GB"]\n', file="c.toml"
+    )
+    fields = {"number": "+447700900123", "brand": "acme", "status": "granted", "purpose": "marketing",
+              "captured_at": CAPTURED.isoformat(), "expires_at": "2027-01-05T10:00:00.999999Z"}  # fmt: skip
+    consent.record_consent(rt, consent.draft_from_fields(rt, fields, default_source=Source.WEB))
+    record_attempt(rt, AttemptInput("+447700900123", "c", AT.isoformat(), "no-answer"))
+    until = AT + timedelta(seconds=1)
+
+    found, _, attempts, last = rt.decisions.one(
+        "acme", Channel.CALL, "marketing", "c", "+447700900123", AT - timedelta(days=1), until
+    )
+    assert int(found.captured[0]) == int(CAPTURED.timestamp())
+    assert int(found.expires[0]) == int(datetime(2027, 1, 5, 10, 0, 0, tzinfo=UTC).timestamp())
+    assert int(attempts.at[0]) == last == int(AT.timestamp())
+
+    facts = rt.decisions.facts_for(
+        "acme", Channel.CALL, "marketing", "c", ["+447700900123"], AT - timedelta(days=1), until
+    )
+    assert facts.consents.rows.captured.tolist() == [int(CAPTURED.timestamp())]
+    assert facts.attempts.at.tolist() == facts.last_use.tolist() == [int(AT.timestamp())]
