@@ -49,6 +49,7 @@ class Container:
 
     def close(self) -> None:
         self.runtime.roaming.close()
+        self.runtime.decisions.close()
         self.engine.dispose()
 
 

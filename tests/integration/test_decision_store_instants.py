@@ -36,3 +36,30 @@ def test_fractions_of_a_second_are_floored_like_python(rt):
     )
     assert facts.consents.rows.captured.tolist() == [int(CAPTURED.timestamp())]
     assert facts.attempts.at.tolist() == facts.last_use.tolist() == [int(AT.timestamp())]
+
+
+def test_closing_the_container_closes_the_decision_stores_connections(settings, clock):
+    import threading
+
+    from dialgate.bootstrap import build
+
+    container = build(settings, clock=clock)
+    store = container.runtime.decisions
+    since, until = AT - timedelta(days=1), AT
+    reader = threading.Thread(
+        target=store.one, args=("acme", "call", "marketing", "c", "+447700900123", since, until)
+    )
+    reader.start()
+    reader.join()
+    store.one("acme", "call", "marketing", "c", "+447700900123", since, until)
+    opened = list(store._opened)  # one per thread that read: they live outside the pool
+    assert len(opened) == 2
+    container.close()
+    assert store._opened == []
+    main = opened[1]  # closed on the thread that opened it, whatever the driver
+    try:
+        main.execute("SELECT 1")
+    except Exception as exc:  # sqlite3.ProgrammingError / psycopg.OperationalError: closed
+        assert "closed" in str(exc).lower()
+    else:
+        raise AssertionError("the connection is still open")

@@ -460,6 +460,10 @@ class DecisionStore(Protocol):
         attempts in [since, until], the last attempt ever made up to `until` (0 if none)."""
         ...
 
+    def close(self) -> None:
+        """Release the store's connections (the process is shutting down)."""
+        ...
+
 
 class DecisionLog(Protocol):
     """Keeps every decision for the audit trail, off the hot path (written in batches)."""

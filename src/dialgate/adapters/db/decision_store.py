@@ -11,6 +11,7 @@ into one numpy table in a single call instead of a Python conversion per value.
 # ruff: noqa: S608
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -154,6 +155,8 @@ class SqlDecisionStore:
         self._sqlite = engine.dialect.name == "sqlite"
         self._local = threading.local()
         self._sql: dict[tuple[str, int], str] = {}
+        self._opened: list[Any] = []  # every thread's connection, for close()
+        self._lock = threading.Lock()
 
     def _cursor(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -165,8 +168,18 @@ class SqlDecisionStore:
             if not self._sqlite:
                 driver.autocommit = True
             self._local.fairy, self._local.conn = fairy, driver
+            with self._lock:
+                self._opened.append(driver)
             conn = driver
         return conn.cursor()
+
+    def close(self) -> None:
+        """Close every thread's connection (they live outside the engine's pool, so dispose() misses them)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            with contextlib.suppress(Exception):  # already broken or closed: nothing left to release
+                conn.close()
 
     def _render(self, template: str, many: int) -> str:
         key = (template, many)
