@@ -23,7 +23,7 @@ from dialgate.domain.vocabulary import (
 )
 from dialgate.errors import InputError, NotFoundError
 from dialgate.services.consent import append_drafts
-from dialgate.services.imports import ImportReport, InputRow, RowError
+from dialgate.services.imports import ImportReport, InputRow, RowError, bulk_e164, chunks
 from dialgate.services.ports import UnitOfWork
 from dialgate.services.requests import record_refusal
 from dialgate.services.runtime import Runtime
@@ -41,17 +41,19 @@ class AttemptInput:
 
 
 def _campaign(
-    uow: UnitOfWork, campaign_id: str, cache: dict[str, Campaign | None], brand: str | None = None
+    rt: Runtime, campaign_id: str, cache: dict[str, Campaign | None], brand: str | None = None
 ) -> Campaign:
-    if campaign_id not in cache:
-        cache[campaign_id] = uow.campaigns.get(campaign_id)
+    if campaign_id not in cache:  # an import reads each campaign once
+        with rt.uow() as uow:
+            cache[campaign_id] = uow.campaigns.get(campaign_id)
     campaign = cache[campaign_id]
     if campaign is None or (brand is not None and campaign.brand != brand):
         raise NotFoundError(f"unknown campaign '{campaign_id}'").at(field="campaign")
     return campaign
 
 
-def _attempt(rt: Runtime, data: AttemptInput, campaign: Campaign) -> CallAttempt:
+def _attempt(rt: Runtime, data: AttemptInput, campaign: Campaign, e164: str | None = None) -> CallAttempt:
+    """`e164`: the number already parsed by the caller (imports parse a chunk's numbers in bulk)."""
     at = parse_instant(data.at, "at")
     if at > rt.clock.now() + rt.clock_skew:
         raise InputError(f"{format_instant(at)} is in the future: record attempts after they happen").at(
@@ -61,7 +63,7 @@ def _attempt(rt: Runtime, data: AttemptInput, campaign: Campaign) -> CallAttempt
         brand=campaign.brand,
         campaign=campaign.id,
         purpose=campaign.purpose,
-        number=parse_number(data.number, data.region).e164,
+        number=e164 or parse_number(data.number, data.region).e164,
         at=at,
         outcome=parse_enum(Outcome, data.outcome, "outcome"),
         vendor=data.vendor or None,
@@ -97,8 +99,8 @@ def _store(uow: UnitOfWork, attempts: list[CallAttempt], rt: Runtime) -> None:
 
 def record_attempt(rt: Runtime, data: AttemptInput, *, brand: str | None = None) -> CallAttempt:
     """Record one call. With `brand`, a campaign of another brand is treated as unknown."""
+    attempt = _attempt(rt, data, _campaign(rt, data.campaign, {}, brand))
     with rt.uow(write=True) as uow:
-        attempt = _attempt(rt, data, _campaign(uow, data.campaign, {}, brand))
         _store(uow, [attempt], rt)
         uow.commit()
     return attempt
@@ -117,32 +119,32 @@ def import_attempts(rt: Runtime, rows: Iterable[InputRow], *, file: str) -> Impo
             report.accepted += len(batch)
             batch.clear()
 
-    for row in rows:
-        line, fields = row.line, row.fields
-        if row.problem is not None:
-            report.rejected.append(RowError(line, f"{file}:{line}: {row.problem}", fields))
-            continue
-        try:
-            data = AttemptInput(
-                number=(fields.get("number") or "").strip(),
-                campaign=(fields.get("campaign") or "").strip(),
-                at=(fields.get("at") or "").strip(),
-                outcome=(fields.get("outcome") or "").strip(),
-                vendor=(fields.get("vendor") or "").strip() or None,
-                caller_id=(fields.get("caller_id") or "").strip() or None,
-                region=(fields.get("region") or "").strip() or None,
-            )
-            for name in ("number", "campaign", "at", "outcome"):
-                if not getattr(data, name):
-                    raise InputError("is required").at(field=name)
-            with rt.uow() as uow:
-                campaign = _campaign(uow, data.campaign, campaigns)
-            batch.append(_attempt(rt, data, campaign))
-        except (InputError, NotFoundError) as exc:
-            exc.at(file=file, line=line)
-            report.rejected.append(RowError(line, str(exc), fields))
-            continue
-        if len(batch) >= rt.import_batch_size:
-            flush()
+    for chunk in chunks(rows, rt.import_batch_size):
+        for row, e164 in zip(chunk, bulk_e164(rt, chunk), strict=True):
+            line, fields = row.line, row.fields
+            if row.problem is not None:
+                report.rejected.append(RowError(line, f"{file}:{line}: {row.problem}", fields))
+                continue
+            try:
+                data = AttemptInput(
+                    number=(fields.get("number") or "").strip(),
+                    campaign=(fields.get("campaign") or "").strip(),
+                    at=(fields.get("at") or "").strip(),
+                    outcome=(fields.get("outcome") or "").strip(),
+                    vendor=(fields.get("vendor") or "").strip() or None,
+                    caller_id=(fields.get("caller_id") or "").strip() or None,
+                    region=(fields.get("region") or "").strip() or None,
+                )
+                for name in ("number", "campaign", "at", "outcome"):
+                    if not getattr(data, name):
+                        raise InputError("is required").at(field=name)
+                batch.append(_attempt(rt, data, _campaign(rt, data.campaign, campaigns), e164))
+            except (InputError, NotFoundError) as exc:
+                exc.at(file=file, line=line)
+                report.rejected.append(RowError(line, str(exc), fields))
+                continue
+            if len(batch) >= rt.import_batch_size:
+                flush()
+    flush()
     flush()
     return report
