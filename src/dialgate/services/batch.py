@@ -67,7 +67,7 @@ class EngineRun:
         return [s.info for s in self._snapshots.values() if s is not None]
 
     def decide(self, numbers: BulkNumbers) -> BatchVerdicts:
-        cols = number_columns_from_bulk(numbers)
+        cols = number_columns_from_bulk(numbers, texts=False)  # scrub writes its own E.164 column
         ctx = self._context
         frame = frame_for(self._rt, ctx.campaign, ctx.at.astimezone(UTC), self._caller, self._vendor, cols,
                           keys=numbers.key, snapshots=self._snapshots, facts=self._facts)  # fmt: skip

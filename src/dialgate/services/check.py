@@ -92,6 +92,7 @@ def _parse_all(numbers: Sequence[str], region: str | None, rt: Runtime | None = 
     if rt is not None and rt.number_tables is not None and len(numbers) >= BULK_PARSING_FROM:
         bulk = parse_bulk(rt.digits(numbers), region, rt.number_tables.load())
         cols = number_columns_from_bulk(bulk)
+        assert cols.e164 is not None  # built with its texts
         invalid = np.flatnonzero(~cols.valid)
         cols.e164[invalid] = [str(numbers[int(i)]) for i in invalid]  # an invalid number answers as given
         return cols
@@ -144,21 +145,21 @@ def frame_for(
 ) -> Frame:
     """Everything the engine needs about these calls. A batch run passes the snapshots it took once,
     and the brand's facts when it read them whole (scrub); otherwise they are read here."""
-    n = cols.e164.size
+    n = cols.valid.size
     store = rt.decisions
     since = at - lookback(campaign)
     if keys is None:
         keys = cols.key if cols.key is not None else _keys(cols)
     if n == 1 and facts is None and cols.valid[0]:  # the single check: one round trip
         found, listed, attempts_raw, last = store.one(
-            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, str(cols.e164[0]), since, at
+            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, f"+{int(keys[0])}", since, at
         )
         consent = consent_columns(1, found)
         dnc = np.array([listed])
         attempts = attempt_columns(1, attempts_raw, np.array([last], dtype=np.int64))
     else:
         if facts is None:  # a batch: the facts of its distinct numbers, joined to the rows like a scrub's
-            known = list(dict.fromkeys(cols.e164[cols.valid].tolist()))
+            known = [f"+{k}" for k in np.unique(keys[cols.valid]).tolist()]
             facts = store.facts_for(
                 campaign.brand, Channel.CALL, campaign.purpose, campaign.id, known, since, at
             )
@@ -172,7 +173,8 @@ def frame_for(
         campaign=campaign,
         caller=caller,
         vendor=vendor,
-        e164=cols.e164,
+        key=keys,
+        texts=cols.e164,
         valid=cols.valid,
         mobile=cols.mobile,
         group=cols.group,
@@ -181,12 +183,13 @@ def frame_for(
         dnc=dnc,
         registers=_registers(rt, campaign, at, cols, keys, snapshots),
         attempts=attempts,
-        roaming=_roaming(rt, cols),
+        roaming=_roaming(rt, cols, keys),
         roaming_fail_open=rt.roaming.policy.fail_open,
     )
 
 
 def _keys(cols: NumberColumns) -> npt.NDArray[np.uint64]:
+    assert cols.e164 is not None, "columns without texts come from bulk parsing, which gives keys"
     keys = np.zeros(cols.e164.size, dtype=np.uint64)
     rows = np.flatnonzero(cols.valid)
     keys[rows] = [e164_key(str(k)) for k in cols.e164[rows]]
@@ -214,7 +217,7 @@ def _registers(
     snapshots: Mapping[str, RegisterSnapshot | None] | None,
 ) -> dict[str, RegisterColumns]:
     """Each register the rules will read, looked up once for every row."""
-    n = cols.e164.size
+    n = cols.valid.size
     out: dict[str, RegisterColumns] = {}
     for name in registers_for(campaign, at, (g.jurisdiction for g in cols.groups)):
         snapshot = (
@@ -232,10 +235,10 @@ def _registers(
 ROAMING_COUNTRIES = frozenset(c for c, p in PACKS.items() if any(r.id == "roaming" for r in p.rules))
 
 
-def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
+def _roaming(rt: Runtime, cols: NumberColumns, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int8]:
     """Look up roaming only where a pack asks, for mobiles: one number within the check's budget,
     many concurrently (the batch API and scrub wait for all of them, sharing the cache)."""
-    n = cols.e164.size
+    n = cols.valid.size
     out = np.zeros(n, dtype=np.int8)
     if not any(g.jurisdiction in ROAMING_COUNTRIES for g in cols.groups):
         return out
@@ -243,7 +246,7 @@ def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
     wanted = np.flatnonzero(cols.valid & cols.mobile & asks[cols.group]) if n else np.zeros(0, np.intp)
     if wanted.size == 0:
         return out
-    numbers = [str(cols.e164[i]) for i in wanted]
+    numbers = [f"+{k}" for k in keys[wanted].tolist()]
     if len(numbers) == 1:
         statuses = {numbers[0]: rt.roaming.check_sync(numbers[0])}
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -141,6 +142,14 @@ class RegisterColumns:
         return replace(self, member=self.member[idx], listed_on=self.listed_on[idx])
 
 
+def e164_texts(keys: npt.NDArray[np.uint64], valid: Bools) -> npt.NDArray[np.object_]:
+    """The E.164 text of each valid row's key; "" elsewhere."""
+    out = np.full(keys.size, "", dtype=object)
+    rows = np.flatnonzero(valid)
+    out[rows] = ["+" + str(k) for k in keys[rows].tolist()]
+    return out
+
+
 @dataclass(frozen=True)
 class Frame:
     at: datetime
@@ -149,7 +158,8 @@ class Frame:
     campaign: Campaign
     caller: CallerFacts
     vendor: VendorFacts
-    e164: npt.NDArray[np.object_]  # E.164, or the raw input where the number is invalid
+    key: npt.NDArray[np.uint64]  # numbers.e164_key per row, 0 where invalid
+    texts: npt.NDArray[np.object_] | None  # see e164; None: built from the keys when first read
     valid: Bools
     mobile: Bools  # mobile or fixed-or-mobile: what a roaming lookup is for
     group: npt.NDArray[np.int32]
@@ -164,12 +174,19 @@ class Frame:
 
     @property
     def n(self) -> int:
-        return int(self.e164.size)
+        return int(self.valid.size)
+
+    @cached_property
+    def e164(self) -> npt.NDArray[np.object_]:
+        """E.164, or the raw input where the number is invalid. A frame built without texts (a scrub's,
+        which writes its own columns) gives "" for invalid rows."""
+        return self.texts if self.texts is not None else e164_texts(self.key, self.valid)
 
     def take(self, idx: npt.NDArray[np.intp]) -> Frame:
         return replace(
             self,
-            e164=self.e164[idx],
+            key=self.key[idx],
+            texts=None if self.texts is None else self.texts[idx],
             valid=self.valid[idx],
             mobile=self.mobile[idx],
             group=self.group[idx],
