@@ -110,7 +110,7 @@ class _Collector:
             return
         if finding.group_messages:
             groups = self.frame.group[idx]
-            for g in np.unique(groups[finding.rows]):
+            for g in np.flatnonzero(np.bincount(groups[finding.rows])):  # distinct groups, no sort
                 sel = finding.rows & (groups == g)
                 msg = finding.group_messages.get(int(g), finding.message)
                 self.add(f"{prefix}.{rule.id}", rule.law, finding.code, msg, idx[sel],
@@ -250,7 +250,7 @@ def _run(rule: Rule, f: Frame, prefix: str) -> Outcome:
 def _windows(
     c: _Collector, f: Frame, idx: npt.NDArray[np.intp], plan: _Plan, calendars: dict[int, Calendar]
 ) -> None:
-    for g in np.unique(f.group) if f.n > 1 else f.group:
+    for g in np.flatnonzero(np.bincount(f.group)) if f.n > 1 else f.group:  # distinct groups, no sort
         group = f.groups[int(g)]
         parts, calendar = plan.group_windows(group, f.campaign)
         calendars[int(g)] = calendar
