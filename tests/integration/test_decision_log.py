@@ -34,3 +34,25 @@ def test_decisions_are_kept_with_their_reasons(rt, container):
     payload = orjson.loads(zlib.decompress(kept.payload))
     assert payload["numbers"] == ["+33639980012", "garbage"]
     assert batch.check_ids[1].endswith("-00001")
+
+
+def test_a_server_shutting_down_writes_the_decisions_it_still_holds(rt, container):
+    import httpx
+
+    from dialgate.adapters.db.decision_log import BackgroundDecisionLog
+    from dialgate.api.app import create_app
+    from dialgate.services.apikeys import create_api_key
+    from tests.support.apiserver import LoopbackServer
+
+    brands.add_brand(rt, "acme")
+    campaigns.apply_campaign(rt, CAMPAIGN, file="fr.toml")
+    key = create_api_key(rt, brand="acme", scopes=["check"])
+    rt.decision_log = BackgroundDecisionLog(container.engine, interval_s=3600)  # only a flush writes
+    with LoopbackServer(create_app(container)) as server:
+        answer = httpx.post(server.url + "/v1/checks", headers={"Authorization": f"Bearer {key}"},
+                            json={"number": "+33639980012", "campaign": "fr", "at": "2026-11-23T12:30:00Z"})  # fmt: skip
+        assert answer.status_code == 200
+        check_id = answer.json()["check_id"]
+    with container.engine.connect() as conn:
+        kept = conn.execute(text("SELECT verdict FROM decisions WHERE check_id = :i"), {"i": check_id}).all()
+    assert [r.verdict for r in kept] == ["BLOCK"]

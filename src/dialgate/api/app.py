@@ -49,6 +49,7 @@ def _fastapi_app(container: Container, *, run_dispatcher: bool = False) -> FastA
         finally:
             if background is not None:
                 background.stop()
+            container.runtime.decision_log.flush()  # the audit trail's last rows, before the process ends
 
     app = FastAPI(
         lifespan=lifespan,
