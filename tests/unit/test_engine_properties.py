@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from dialgate.domain.campaign import WITHHELD, AttemptLimit, Campaign, Limits
 from dialgate.domain.model import Vendor
-from dialgate.domain.numbers import e164_key, parse_number
+from dialgate.domain.numbers import parse_number
 from dialgate.domain.registry import NO_DATE, SnapshotInfo
 from dialgate.domain.rules.engine import evaluate
 from dialgate.domain.rules.frame import (
@@ -144,10 +144,7 @@ def frame_of(facts: Facts, at: datetime) -> Frame:
         campaign=facts.campaign,
         caller=CallerFacts(raw, withheld, number),
         vendor=vendor,
-        key=np.array(
-            [e164_key(str(e)) if v else 0 for e, v in zip(cols.e164, cols.valid, strict=True)],
-            dtype=np.uint64,
-        ),
+        key=cols.key,
         texts=cols.e164,
         valid=cols.valid,
         mobile=cols.mobile,

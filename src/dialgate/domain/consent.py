@@ -80,15 +80,19 @@ class ConsentEvent:
 
     def to_dict(self) -> dict[str, Any]:
         # Built by hand: dataclasses.asdict deep-copies every field, which dominated bulk imports.
-        out = {name: getattr(self, name) for name in _EVENT_FIELDS}
-        for key in ("captured_at", "recorded_at", "expires_at"):
-            out[key] = format_instant(out[key]) if out[key] is not None else None
-        for key in ("channel", "status", "basis", "party", "source"):
-            out[key] = str(out[key])
-        return out
+        return _to_wire({name: getattr(self, name) for name in _EVENT_FIELDS})
 
 
 _EVENT_FIELDS = tuple(ConsentEvent.__dataclass_fields__)
+
+
+def _to_wire(values: dict[str, Any]) -> dict[str, Any]:
+    """An event's fields as JSON values, in place: instants in canonical UTC, enums as their text."""
+    for key in ("captured_at", "recorded_at", "expires_at"):
+        values[key] = format_instant(values[key]) if values[key] is not None else None
+    for key in ("channel", "status", "basis", "party", "source"):
+        values[key] = str(values[key])
+    return values
 
 
 def canonical_bytes(fields: Mapping[str, Any]) -> bytes:
@@ -114,16 +118,9 @@ def seal_with_wire(
     """seal, also giving the event's wire form (its to_dict), which the change feed publishes."""
     fields = {name: getattr(draft, name) for name in _DRAFT_FIELDS}
     fields.update(seq=seq, recorded_at=recorded_at, prev_hash=prev_hash)
-    wire = {name: fields[name] for name in _EVENT_FIELDS if name != "hash"}  # to_dict's key order
-    for key in ("captured_at", "recorded_at", "expires_at"):
-        wire[key] = format_instant(wire[key]) if wire[key] is not None else None
-    for key in ("channel", "status", "basis", "party", "source"):
-        wire[key] = str(wire[key])
-    wire["v"] = HASH_VERSION
-    digest = hashlib.sha256(canonical_bytes(wire)).hexdigest()
-    del wire["v"]
-    wire["hash"] = digest
-    return ConsentEvent(hash=digest, **fields), wire
+    wire = _to_wire({name: fields[name] for name in _EVENT_FIELDS if name != "hash"})  # to_dict's order
+    wire["hash"] = compute_hash(wire)
+    return ConsentEvent(hash=wire["hash"], **fields), wire
 
 
 _DRAFT_FIELDS = tuple(ConsentDraft.__dataclass_fields__)

@@ -146,5 +146,4 @@ def import_attempts(rt: Runtime, rows: Iterable[InputRow], *, file: str) -> Impo
             if len(batch) >= rt.import_batch_size:
                 flush()
     flush()
-    flush()
     return report

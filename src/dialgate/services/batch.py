@@ -70,7 +70,7 @@ class EngineRun:
         cols = number_columns_from_bulk(numbers, texts=False)  # scrub writes its own E.164 column
         ctx = self._context
         frame = frame_for(self._rt, ctx.campaign, ctx.at.astimezone(UTC), self._caller, self._vendor, cols,
-                          keys=numbers.key, snapshots=self._snapshots, facts=self._facts)  # fmt: skip
+                          snapshots=self._snapshots, facts=self._facts)  # fmt: skip
         return verdicts(evaluate(frame, PACKS))
 
 

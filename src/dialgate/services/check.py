@@ -18,7 +18,7 @@ from dialgate.domain.bulk_numbers import parse_bulk
 from dialgate.domain.calendar import NO_TIME
 from dialgate.domain.campaign import WITHHELD, Campaign
 from dialgate.domain.decision import Decision
-from dialgate.domain.numbers import PhoneNumber, clean_region, e164_key, parse_number
+from dialgate.domain.numbers import PhoneNumber, clean_region, parse_number
 from dialgate.domain.registry import NO_DATE
 from dialgate.domain.roaming import RoamingState
 from dialgate.domain.rules.engine import Evaluation, evaluate, registers_in_force
@@ -139,7 +139,6 @@ def frame_for(
     vendor: VendorFacts,
     cols: NumberColumns,
     *,
-    keys: npt.NDArray[np.uint64] | None = None,
     snapshots: Mapping[str, RegisterSnapshot | None] | None = None,
     facts: BrandFacts | None = None,
 ) -> Frame:
@@ -148,22 +147,20 @@ def frame_for(
     n = cols.valid.size
     store = rt.decisions
     since = at - lookback(campaign)
-    if keys is None:
-        keys = cols.key if cols.key is not None else _keys(cols)
     if n == 1 and facts is None and cols.valid[0]:  # the single check: one round trip
         found, listed, attempts_raw, last = store.one(
-            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, f"+{int(keys[0])}", since, at
+            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, f"+{int(cols.key[0])}", since, at
         )
         consent = consent_columns(1, found)
         dnc = np.array([listed])
         attempts = attempt_columns(1, attempts_raw, np.array([last], dtype=np.int64))
     else:
         if facts is None:  # a batch: the facts of its distinct numbers, joined to the rows like a scrub's
-            known = [f"+{k}" for k in np.unique(keys[cols.valid]).tolist()]
+            known = [f"+{k}" for k in np.unique(cols.key[cols.valid]).tolist()]
             facts = store.facts_for(
                 campaign.brand, Channel.CALL, campaign.purpose, campaign.id, known, since, at
             )
-        found, dnc, recent, last_uses = facts.for_rows(keys, cols.valid)
+        found, dnc, recent, last_uses = facts.for_rows(cols.key, cols.valid)
         consent = consent_columns(n, found)
         attempts = attempt_columns(n, recent, last_uses)
     return Frame(
@@ -173,7 +170,7 @@ def frame_for(
         campaign=campaign,
         caller=caller,
         vendor=vendor,
-        key=keys,
+        key=cols.key,
         texts=cols.e164,
         valid=cols.valid,
         mobile=cols.mobile,
@@ -181,19 +178,11 @@ def frame_for(
         groups=cols.groups,
         consent=consent,
         dnc=dnc,
-        registers=_registers(rt, campaign, at, cols, keys, snapshots),
+        registers=_registers(rt, campaign, at, cols, snapshots),
         attempts=attempts,
-        roaming=_roaming(rt, cols, keys),
+        roaming=_roaming(rt, cols),
         roaming_fail_open=rt.roaming.policy.fail_open,
     )
-
-
-def _keys(cols: NumberColumns) -> npt.NDArray[np.uint64]:
-    assert cols.e164 is not None, "columns without texts come from bulk parsing, which gives keys"
-    keys = np.zeros(cols.e164.size, dtype=np.uint64)
-    rows = np.flatnonzero(cols.valid)
-    keys[rows] = [e164_key(str(k)) for k in cols.e164[rows]]
-    return keys
 
 
 def registers_for(campaign: Campaign, at: datetime, jurisdictions: Iterable[str]) -> list[str]:
@@ -213,7 +202,6 @@ def _registers(
     campaign: Campaign,
     at: datetime,
     cols: NumberColumns,
-    keys: npt.NDArray[np.uint64],
     snapshots: Mapping[str, RegisterSnapshot | None] | None,
 ) -> dict[str, RegisterColumns]:
     """Each register the rules will read, looked up once for every row."""
@@ -226,7 +214,7 @@ def _registers(
         if snapshot is None:
             out[name] = RegisterColumns(name, None, np.zeros(n, bool), np.full(n, NO_DATE, np.int32))
             continue
-        hits = snapshot.lookup(keys)
+        hits = snapshot.lookup(cols.key)
         out[name] = RegisterColumns(name, snapshot.info, hits.member & cols.valid, hits.listed_on)
     return out
 
@@ -235,7 +223,7 @@ def _registers(
 ROAMING_COUNTRIES = frozenset(c for c, p in PACKS.items() if any(r.id == "roaming" for r in p.rules))
 
 
-def _roaming(rt: Runtime, cols: NumberColumns, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int8]:
+def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
     """Look up roaming only where a pack asks, for mobiles: one number within the check's budget,
     many concurrently (the batch API and scrub wait for all of them, sharing the cache)."""
     n = cols.valid.size
@@ -246,7 +234,7 @@ def _roaming(rt: Runtime, cols: NumberColumns, keys: npt.NDArray[np.uint64]) -> 
     wanted = np.flatnonzero(cols.valid & cols.mobile & asks[cols.group]) if n else np.zeros(0, np.intp)
     if wanted.size == 0:
         return out
-    numbers = [f"+{k}" for k in keys[wanted].tolist()]
+    numbers = [f"+{k}" for k in cols.key[wanted].tolist()]
     if len(numbers) == 1:
         statuses = {numbers[0]: rt.roaming.check_sync(numbers[0])}
     else:

@@ -24,12 +24,9 @@ from dialgate.services.runtime import Runtime
 MAX_PAGE = 1000
 
 
-def consent_recorded(event: ConsentEvent, wire: dict[str, Any] | None = None) -> FeedDraft:
-    """`wire`: the event's to_dict when the caller has it already (consent.seal_with_wire)."""
-    return FeedDraft(
-        event.brand, FeedEventType.CONSENT_RECORDED, event.number, event.recorded_at,
-        wire if wire is not None else event.to_dict(),
-    )  # fmt: skip
+def consent_recorded(event: ConsentEvent, wire: dict[str, Any]) -> FeedDraft:
+    """`wire`: the event's to_dict, as consent.seal_with_wire gives it."""
+    return FeedDraft(event.brand, FeedEventType.CONSENT_RECORDED, event.number, event.recorded_at, wire)
 
 
 def dnc_changed(entry: DncEntry, *, added: bool, at: datetime, actor: str | None) -> FeedDraft:

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from dialgate.domain.bulk_numbers import BulkNumbers
 from dialgate.domain.number_tables import JURISDICTIONS, KINDS, ZONE_SOURCES
-from dialgate.domain.numbers import NumberKind, PhoneNumber
+from dialgate.domain.numbers import NumberKind, PhoneNumber, e164_key
 from dialgate.domain.rules.frame import AttemptColumns, ConsentColumns, Group, e164_texts
 
 Ints = npt.NDArray[np.int64]
@@ -134,13 +134,11 @@ def attempt_columns(n: int, rows: AttemptRows, last_use: Ints | None = None) -> 
 @dataclass(frozen=True)
 class NumberColumns:
     e164: npt.NDArray[np.object_] | None  # E.164 text, the raw input where invalid; None: not built (scrub)
+    key: npt.NDArray[np.uint64]  # numbers.e164_key per row, 0 where invalid
     valid: npt.NDArray[np.bool_]
     mobile: npt.NDArray[np.bool_]
     group: npt.NDArray[np.int32]
     groups: list[Group]
-    key: npt.NDArray[np.uint64] | None = (
-        None  # numbers.e164_key per row (0 when invalid), when parsed in bulk
-    )
 
 
 INVALID_GROUP = Group(region="", jurisdiction="", zones=(), zone_source="", subdivision=None)
@@ -155,6 +153,7 @@ def number_columns(parsed: Sequence[PhoneNumber | None], raw: Sequence[str]) -> 
     valid = np.zeros(n, dtype=bool)
     mobile = np.zeros(n, dtype=bool)
     e164 = np.empty(n, dtype=object)
+    keys = np.zeros(n, dtype=np.uint64)
     for i, number in enumerate(parsed):
         if number is None:
             e164[i] = raw[i]
@@ -176,7 +175,8 @@ def number_columns(parsed: Sequence[PhoneNumber | None], raw: Sequence[str]) -> 
         valid[i] = True
         mobile[i] = number.kind in _MOBILE
         e164[i] = number.e164
-    return NumberColumns(e164, valid, mobile, group, groups)
+        keys[i] = e164_key(number.e164)
+    return NumberColumns(e164, keys, valid, mobile, group, groups)
 
 
 _MOBILE = frozenset({NumberKind.MOBILE, NumberKind.FIXED_OR_MOBILE})
@@ -214,7 +214,7 @@ def number_columns_from_bulk(bulk: BulkNumbers, *, texts: bool = True) -> Number
     mobile_kind = np.array([k in _MOBILE for k in KINDS], dtype=bool)
     mobile = valid & mobile_kind[bulk.kind]
     e164 = e164_texts(bulk.key, valid) if texts else None
-    return NumberColumns(e164, valid, mobile, group, groups, bulk.key)
+    return NumberColumns(e164, bulk.key, valid, mobile, group, groups)
 
 
 @dataclass(frozen=True)
