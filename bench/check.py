@@ -82,24 +82,28 @@ class Store:
 
 
 def in_process(store: Store) -> None:
-    from dialgate.bootstrap import build
+    from dialgate.bootstrap import build, settle_heap
     from dialgate.config import Settings
     from dialgate.services.check import CheckRequest, check_call, evaluate_request
 
     container = build(Settings(data_dir=store.dir, database_url=store.url))
     rt = container.runtime
-    req = CheckRequest("fr", [NUMBER], at=AT)
-    for _ in range(500):
+    # a thousand different numbers of the four countries, half of them with a consent on record
+    requests = [CheckRequest("fr", [n], at=AT) for n in fictional_mix(8000)[::8]]
+    for req in requests:
         check_call(rt, req)
+    settle_heap()  # as `dialgate serve` does once started
     samples = []
-    for _ in range(5000):
+    for i in range(5000):
+        req = requests[i % len(requests)]
         start = time.perf_counter()
         check_call(rt, req)
         samples.append(time.perf_counter() - start)
     samples.sort()
     p50, p99 = samples[len(samples) // 2] * 1e6, samples[int(len(samples) * 0.99)] * 1e6
     print(
-        f"  one decision in process (warm, store reads included): p50 {p50:.0f} µs, p99 {p99:.0f} µs   target p99 <= 250 µs"
+        f"  one decision in process (warm, store reads included, 1,000 numbers in turn): p50 {p50:.0f} µs, "
+        f"p99 {p99:.0f} µs   target p99 <= 250 µs"
     )
     rt.decision_log.flush()  # the single checks' audit rows are written before the batch is timed
     numbers = fictional_mix(10_000)

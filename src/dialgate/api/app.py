@@ -24,7 +24,7 @@ from dialgate.api import (
 from dialgate.api.auth import KeyCache
 from dialgate.api.jobs import BackgroundJobs
 from dialgate.api.schemas import Health
-from dialgate.bootstrap import Container, build, build_dispatcher
+from dialgate.bootstrap import Container, build, build_dispatcher, settle_heap
 from dialgate.config import load_settings
 from dialgate.logs import configure as configure_logging
 from dialgate.services.dispatch import BackgroundDispatcher
@@ -44,6 +44,7 @@ def _fastapi_app(container: Container, *, run_dispatcher: bool = False) -> FastA
         background = BackgroundDispatcher(build_dispatcher(container)) if run_dispatcher else None
         if background is not None:
             background.start()
+        settle_heap()
         try:
             yield
         finally:

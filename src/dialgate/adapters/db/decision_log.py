@@ -6,22 +6,47 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import operator
 import threading
 import zlib
 from collections import deque
 from collections.abc import Sequence
-from datetime import datetime
 
 import orjson
-from sqlalchemy import Engine, Table
+from sqlalchemy import JSON, Engine, Table
 from sqlalchemy.exc import DBAPIError
 
 from dialgate.adapters.db.engine import writer_lock
 from dialgate.adapters.db.tables import DecisionBatchRow, DecisionRow, table
-from dialgate.adapters.db.types import raw_instant
+from dialgate.adapters.db.types import UTCDateTime, raw_instant
 
 _decisions, _batches = table(DecisionRow), table(DecisionBatchRow)
 log = logging.getLogger("dialgate.decision_log")
+
+
+class _RowBuilder:
+    """A record (dict) as the parameter tuple of its table's INSERT. Which columns need converting is
+    decided once from the column types, not per value: this runs on the hot path of every check."""
+
+    def __init__(self, table: Table, sqlite: bool) -> None:
+        names = [c.name for c in table.columns]
+        self._pick = operator.itemgetter(*names)
+        self._instants = [i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
+        self._documents = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
+        self._defaults = dict.fromkeys(names)
+        self._sqlite = sqlite
+
+    def __call__(self, record: dict[str, object]) -> tuple[object, ...]:
+        row = list(self._pick({**self._defaults, **record}))
+        for i in self._instants:
+            if row[i] is not None:
+                row[i] = raw_instant(row[i], self._sqlite)  # type: ignore[arg-type]
+        for i in self._documents:
+            if row[i] is not None:
+                row[i] = orjson.dumps(
+                    row[i], option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+                ).decode()
+        return tuple(row)
 
 
 class BackgroundDecisionLog:
@@ -33,7 +58,7 @@ class BackgroundDecisionLog:
         # only briefly (a long hold would stall the checks answering meanwhile)
         self._queue: deque[tuple[object, ...]] = deque()
         self._batches: deque[tuple[object, ...]] = deque()
-        self._columns = {t.name: [c.name for c in t.columns] for t in (_decisions, _batches)}
+        self._rows = {t.name: _RowBuilder(t, self._sqlite) for t in (_decisions, _batches)}
         self._interval, self._max_batch = interval_s, max_batch
         self._wake = threading.Event()
         self._idle = threading.Condition()
@@ -42,7 +67,8 @@ class BackgroundDecisionLog:
         atexit.register(self.flush)
 
     def record(self, records: Sequence[dict[str, object]]) -> None:
-        self._queue.extend(self._tuple(_decisions, r) for r in records)
+        build = self._rows[_decisions.name]
+        self._queue.extend(build(r) for r in records)
         self._start()
         if len(self._queue) >= self._max_batch:
             self._wake.set()
@@ -54,7 +80,7 @@ class BackgroundDecisionLog:
             **batch,
             "payload": zlib.compress(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY), 1),
         }
-        self._batches.append(self._tuple(_batches, batch))
+        self._batches.append(self._rows[_batches.name](batch))
         self._start()
 
     def _start(self) -> None:
@@ -95,19 +121,6 @@ class BackgroundDecisionLog:
         mark = "?" if self._sqlite else "%s"
         columns = [c.name for c in table.columns]
         return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608 (fixed names)
-
-    def _tuple(self, table: Table, record: dict[str, object]) -> tuple[object, ...]:
-        out: list[object] = []
-        for name in self._columns[table.name]:
-            value = record.get(name)
-            if isinstance(value, datetime):
-                value = raw_instant(value, self._sqlite)
-            elif isinstance(value, dict | list):
-                value = orjson.dumps(
-                    value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
-                ).decode()
-            out.append(value)
-        return tuple(out)
 
     def flush(self) -> None:
         if self._queue or self._batches:

@@ -125,28 +125,8 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     c = _Collector(frame)
     n = frame.n
     pack_version = np.empty(n, dtype=object)  # None throughout
-    countries = sorted({g.jurisdiction for g in frame.groups if g.jurisdiction in packs})
-    code_of_group = np.array(
-        [countries.index(g.jurisdiction) if g.jurisdiction in packs else -1 for g in frame.groups]
-    )
-    row_code = code_of_group[frame.group] if n else np.zeros(0, dtype=np.int64)
-    covered = frame.valid & (row_code >= 0)
-    if np.count_nonzero(frame.valid) != n:
-        c.add("core.number", INVALID_NUMBER.law, ReasonCode.INVALID_NUMBER,
-              "The number cannot be read as a valid, dialable number.", np.flatnonzero(~frame.valid))  # fmt: skip
-    if np.count_nonzero(covered | ~frame.valid) != n:
-        c.add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION,
-              "No rule pack covers this destination, so dialgate does not allow the call.",
-              np.flatnonzero(frame.valid & ~covered))  # fmt: skip
     calendars: dict[int, Calendar] = {}
-    for code, country in enumerate(countries):
-        idx = (
-            np.flatnonzero(covered & (row_code == code))
-            if len(countries) > 1 or np.count_nonzero(covered) != n
-            else np.arange(n)
-        )
-        if idx.size == 0:
-            continue
+    for country, idx in _by_country(c, packs):
         sub = frame if idx.size == n else frame.take(idx)
         pack = packs[country]
         plan = _plan(frame.campaign, pack, pack.legal_day(frame.at))
@@ -168,6 +148,50 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         _windows(c, sub, idx, plan, calendars)
     return Evaluation(frame, c.block, _next_allowed(c, calendars), c.reasons, c.hits, pack_version)
 
+
+_ROW0 = np.zeros(1, dtype=np.intp)
+_ROW0.flags.writeable = False  # shared by every single check's reasons
+
+
+def _by_country(c: _Collector, packs: Mapping[str, Pack]) -> list[tuple[str, npt.NDArray[np.intp]]]:
+    """The rows each pack decides; invalid numbers and destinations no pack covers are reported here."""
+    frame, n = c.frame, c.frame.n
+    if n == 1:  # the single check: its one row, without the column arithmetic
+        country = frame.groups[int(frame.group[0])].jurisdiction
+        if not frame.valid[0]:
+            c.add("core.number", INVALID_NUMBER.law, ReasonCode.INVALID_NUMBER, _INVALID, _ROW0)
+            return []
+        if country not in packs:
+            c.add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION, _UNCOVERED, _ROW0)
+            return []
+        return [(country, _ROW0)]
+    countries = sorted({g.jurisdiction for g in frame.groups if g.jurisdiction in packs})
+    code_of_group = np.array(
+        [countries.index(g.jurisdiction) if g.jurisdiction in packs else -1 for g in frame.groups]
+    )
+    row_code = code_of_group[frame.group] if n else np.zeros(0, dtype=np.int64)
+    covered = frame.valid & (row_code >= 0)
+    if np.count_nonzero(frame.valid) != n:
+        c.add(
+            "core.number",
+            INVALID_NUMBER.law,
+            ReasonCode.INVALID_NUMBER,
+            _INVALID,
+            np.flatnonzero(~frame.valid),
+        )
+    if np.count_nonzero(covered | ~frame.valid) != n:
+        c.add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION, _UNCOVERED,
+              np.flatnonzero(frame.valid & ~covered))  # fmt: skip
+    if n and len(countries) == 1 and np.count_nonzero(covered) == n:
+        return [(countries[0], np.arange(n))]
+    found = [
+        (country, np.flatnonzero(covered & (row_code == code))) for code, country in enumerate(countries)
+    ]
+    return [(country, idx) for country, idx in found if idx.size]
+
+
+_INVALID = "The number cannot be read as a valid, dialable number."
+_UNCOVERED = "No rule pack covers this destination, so dialgate does not allow the call."
 
 WindowParts = tuple[tuple[str, Rule, WindowRule], ...]
 

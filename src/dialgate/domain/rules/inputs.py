@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -88,14 +87,17 @@ def _one_number(rows: ConsentRows) -> ConsentColumns:
     registry = rows.registry.tolist()
     reg = max((o for o in order if registry[o[2]]), default=(0, 0, -1))[2]
 
-    def col(values: npt.NDArray[Any], at: int, absent: object = 0) -> npt.NDArray[Any]:
-        return np.array([values[at] if at >= 0 else absent], dtype=values.dtype)
-
+    at = slice(gov, gov + 1)  # one-element views: the frame's columns are never written
+    regs = slice(reg, reg + 1) if reg >= 0 else None
     return ConsentColumns(
-        col(rows.status, gov), col(rows.basis, gov), col(rows.party, gov), col(rows.captured, gov),
-        col(rows.expires, gov), col(rows.evidence, gov), col(rows.registry, gov),
-        col(rows.status, reg), col(rows.party, reg),
+        rows.status[at], rows.basis[at], rows.party[at], rows.captured[at], rows.expires[at],
+        rows.evidence[at], rows.registry[at],
+        rows.status[regs] if regs else _NO_STATUS, rows.party[regs] if regs else _NO_STATUS,
     )  # fmt: skip
+
+
+_NO_STATUS = np.zeros(1, dtype=np.int8)
+_NO_STATUS.flags.writeable = False
 
 
 @dataclass(frozen=True)
