@@ -203,8 +203,8 @@ def build_dispatcher(container: Container) -> Dispatcher:
     else:
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         lease = RowLease(container.engine, name, holder, timedelta(seconds=hooks.lease_seconds))
-        wakeup = PollingWakeup(hooks.poll_interval_seconds)
-        idle_wait = hooks.poll_interval_seconds
+        wakeup = PollingWakeup(hooks.poll_interval_seconds, container.engine.url.database)
+        idle_wait = hooks.fallback_poll_seconds  # the wakeup itself looks every poll_interval_seconds
     config = DispatchConfig(
         timeout=hooks.timeout_seconds,
         max_failures=hooks.max_failures,

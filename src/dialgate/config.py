@@ -209,11 +209,15 @@ class WebhookSettings(BaseModel):
     poll_interval_seconds: float = Field(
         default=0.05,
         gt=0,
-        description="How often the dispatcher looks for new events on SQLite. PostgreSQL wakes it by "
-        "LISTEN/NOTIFY and polls only as a fallback, every `fallback_poll_seconds`.",
+        description="SQLite: how often the dispatcher asks the database file whether anything was committed "
+        "(a check that reads no table; it looks for new events only when something was). PostgreSQL wakes "
+        "it by LISTEN/NOTIFY instead.",
     )
     fallback_poll_seconds: float = Field(
-        default=1.0, gt=0, description="PostgreSQL: how often to look even without a notification."
+        default=1.0,
+        gt=0,
+        description="How often the dispatcher looks for new events even when nothing told it to (no "
+        "notification on PostgreSQL, no commit seen on SQLite).",
     )
     lease_seconds: float = Field(
         default=5.0,

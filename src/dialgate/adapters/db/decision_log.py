@@ -40,7 +40,7 @@ class _RowBuilder:
         row = list(self._pick({**self._defaults, **record}))
         for i in self._instants:
             if row[i] is not None:
-                row[i] = raw_instant(row[i], self._sqlite)  # type: ignore[arg-type]
+                row[i] = raw_instant(row[i], self._sqlite)
         for i in self._documents:
             if row[i] is not None:
                 row[i] = orjson.dumps(
