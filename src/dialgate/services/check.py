@@ -320,7 +320,8 @@ def _log_batch(rt: Runtime, checked: Checked, batch_id: str, via: str) -> None:
     for s, count in zip(sets, per_set, strict=True):
         for d in s:
             codes[str(ev.reasons[d].code)] = codes.get(str(ev.reasons[d].code), 0) + int(count)
-    versions = sorted({str(v) for v in ev.pack_version if v}) if ev.pack_version is not None else []
+    per_row = ev.pack_version.tolist() if ev.pack_version is not None else None  # str or None each
+    versions = sorted(set(per_row) - {None}) if per_row is not None else []
     rt.decision_log.record_batch({
         "batch_id": batch_id, "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
         "campaign_version": checked.campaign_version, "at": f.at, "evaluated_at": checked.evaluated_at,
@@ -328,9 +329,9 @@ def _log_batch(rt: Runtime, checked: Checked, batch_id: str, via: str) -> None:
         "blocked": int(ev.block.sum()), "reason_counts": codes, "pack_versions": ",".join(versions) or None,
         "snapshots": _snapshots(f),
         "payload": {
-            "numbers": [str(x) for x in f.e164], "blocked": ev.block, "reason_set": set_of_row,
+            "numbers": f.e164.tolist(), "blocked": ev.block, "reason_set": set_of_row,
             "reason_sets": [[ev.reasons[d].to_dict() for d in s] for s in sets], "next_allowed": ev.next_allowed,
-            "pack_version": [None if v is None else str(v) for v in ev.pack_version] if ev.pack_version is not None else None,
+            "pack_version": per_row,
         },
     })  # fmt: skip
 
