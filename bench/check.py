@@ -82,7 +82,7 @@ class Store:
 
 
 def in_process(store: Store) -> None:
-    from dialgate.bootstrap import build, settle_heap
+    from dialgate.bootstrap import build, tune_for_latency
     from dialgate.config import Settings
     from dialgate.services.check import CheckRequest, check_call, evaluate_request
 
@@ -92,7 +92,7 @@ def in_process(store: Store) -> None:
     requests = [CheckRequest("fr", [n], at=AT) for n in fictional_mix(8000)[::8]]
     for req in requests:
         check_call(rt, req)
-    settle_heap()  # as `dialgate serve` does once started
+    tune_for_latency()  # as `dialgate serve` does once started
     samples = []
     for i in range(5000):
         req = requests[i % len(requests)]

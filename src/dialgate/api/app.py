@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,7 +23,7 @@ from dialgate.api import (
 from dialgate.api.auth import KeyCache
 from dialgate.api.jobs import BackgroundJobs
 from dialgate.api.schemas import Health
-from dialgate.bootstrap import Container, build, build_dispatcher, settle_heap
+from dialgate.bootstrap import Container, build, build_dispatcher, tune_for_latency
 from dialgate.config import load_settings
 from dialgate.logs import configure as configure_logging
 from dialgate.services.dispatch import BackgroundDispatcher
@@ -44,7 +43,6 @@ def _fastapi_app(container: Container, *, run_dispatcher: bool = False) -> FastA
         background = BackgroundDispatcher(build_dispatcher(container)) if run_dispatcher else None
         if background is not None:
             background.start()
-        settle_heap()
         try:
             yield
         finally:
@@ -100,19 +98,10 @@ def _document(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _steady_gc() -> None:
-    """Long-lived objects built at start-up (packs, tables, calendars) are moved out of the collector's
-    sight, and young collections run less often: full collections over a large heap were the tail of
-    the check latency under load."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 50)
-
-
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` workers: settings come from DIALGATE_* variables."""
     settings = load_settings()
     configure_logging(settings.log_level)
     app = create_app(build(settings), run_dispatcher=settings.webhooks.dispatch_in_serve)
-    _steady_gc()
+    tune_for_latency()
     return app
