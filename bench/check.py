@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -164,20 +165,25 @@ def http(store: Store, key: str, seconds: int) -> None:
                   "target >= 5,000 checks/s, p99 <= 15 ms")  # fmt: skip
         else:
             print("  (install wrk for the HTTP latency figures: apt-get install wrk)")
-        numbers = fictional_mix(10_000)
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-            client.post("/v1/checks:batch", json={"campaign": "fr", "numbers": numbers, "at": AT})
+        body = json.dumps({"campaign": "fr", "numbers": fictional_mix(10_000), "at": AT}).encode()
+        batch_headers = {**headers, "Content-Type": "application/json"}
+
+        def batches(rounds: int) -> None:  # the request is encoded once: the server is what is measured
+            with httpx.Client(base_url=base, headers=batch_headers, timeout=120) as client:
+                for _ in range(rounds):
+                    assert client.post("/v1/checks:batch", content=body).status_code == 200
+
+        batches(2)
+        for clients in (1, 2):
             start = time.perf_counter()
-            rounds = 10
-            for _ in range(rounds):
-                assert (
-                    client.post(
-                        "/v1/checks:batch", json={"campaign": "fr", "numbers": numbers, "at": AT}
-                    ).status_code
-                    == 200
-                )
-            rate = rounds * len(numbers) / (time.perf_counter() - start)
-        print(f"  POST /v1/checks:batch of 10,000 (one client): {rate:,.0f} decisions/s   target >= 500,000")
+            threads = [threading.Thread(target=batches, args=(10,)) for _ in range(clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            rate = clients * 10 * 10_000 / (time.perf_counter() - start)
+            print(f"  POST /v1/checks:batch of 10,000, {clients} client{'s' * (clients > 1)} at once (2 workers): "
+                  f"{rate:,.0f} decisions/s   target >= 500,000")  # fmt: skip
     finally:
         server.terminate()
         server.wait(10)
