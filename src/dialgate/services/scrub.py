@@ -29,6 +29,7 @@ from dialgate.domain.batch import (
 )
 from dialgate.domain.bulk_numbers import SHAPE_NATIONAL, BulkNumbers, parse_bulk
 from dialgate.domain.decision import ReasonCode
+from dialgate.domain.distinct import distinct_masks
 from dialgate.domain.number_tables import NumberTables, build_tables
 from dialgate.domain.numbers import clean_region
 from dialgate.domain.reasons import REASON_CODES, bit, joined
@@ -198,7 +199,7 @@ def _guard(verdicts: BatchVerdicts, numbers: BulkNumbers) -> BatchVerdicts:
 def scrub_columns(numbers: BulkNumbers, verdicts: BatchVerdicts) -> ScrubColumns:
     """The appended columns as codes into small tables: each distinct reason set and instant is
     formatted once per chunk."""
-    masks, reason_codes = np.unique(verdicts.reasons, return_inverse=True)
+    masks, reason_codes = distinct_masks(verdicts.reasons)
     reason_texts = tuple(joined(int(m)) for m in masks)
     next_codes, next_texts = _next_allowed(numbers, verdicts.next_allowed_at)
     return ScrubColumns(
@@ -248,14 +249,14 @@ def _count(
     report.blocked += blocked
     report.allowed += rows - blocked
     report.parsed_singly += numbers.parsed_singly
-    masks, counts = np.unique(verdicts.reasons, return_counts=True)
+    masks, codes = distinct_masks(verdicts.reasons)
+    counts = np.bincount(codes, minlength=len(masks))
     for mask, count in zip(masks.tolist(), counts.tolist(), strict=True):
         for i, code in enumerate(REASON_CODES):
             if mask >> i & 1:
                 report.reasons[code] += count
-    problems, counts = np.unique(chunk.unreadable, return_counts=True)
-    for problem, count in zip(problems.tolist(), counts.tolist(), strict=True):
-        if problem != ROW_OK:
+    for problem, count in enumerate(np.bincount(chunk.unreadable).tolist()):
+        if problem != ROW_OK and count:
             report.unreadable[ROW_PROBLEMS[problem]] += count
     if region is None:
         national = (chunk.numbers.shape == SHAPE_NATIONAL) & ~numbers.valid
