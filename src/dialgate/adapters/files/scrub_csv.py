@@ -5,8 +5,9 @@ new fields are appended after it, so nothing the dialer relies on changes. Readi
 whole records: a chunk ends at the last newline outside double quotes.
 
 Two ways through a chunk give the same answer:
-- fast (polars): the chunk is read as lines, the number field cut out with string kernels, the output
-  written as `line + new fields`. Taken when the chunk is valid UTF-8 and its quoting is regular.
+- fast: records are found as spans of the chunk's bytes, the number field read by polars' CSV parser,
+  the output written as `record + new fields` by a compiled loop. Taken when the chunk is valid UTF-8
+  and its quoting is regular.
 - careful (Python's csv module): everything else. Rows with undecodable bytes, the wrong number of
   fields or broken quoting are kept byte for byte and marked unreadable (the scrub marks them
   INVALID_NUMBER).
@@ -22,7 +23,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import io
 import os
 import queue
 import re
@@ -65,7 +65,6 @@ ALIASES = (
     "mobile", "mobilenumber", "mobilephone", "cell", "cellphone", "cellnumber", "contactnumber",
     "telefono", "telefone", "telefon", "telefonnummer", "numero", "numerotelephone",
 )  # fmt: skip
-_FREE_BYTES = (b"\x1f", b"\x1e", b"\x1d", b"\x1c", b"\x01", b"\x02", b"\x03", b"\x04", b"\x05")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _NORMALISE = re.compile(r"[\s_.\-]+")
 
@@ -100,9 +99,11 @@ class Layout:
 
 @dataclass
 class FastChunk:
-    """Records read by the fast path: their lines as a polars column."""
+    """Records read by the fast path: where each one's text lies in the chunk's bytes."""
 
-    lines: pl.Series
+    data: bytes
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]  # the line end (and a carriage return before it) excluded
     numbers: NumberDigits
     unreadable: npt.NDArray[np.uint8]
     first_line: int
@@ -110,7 +111,7 @@ class FastChunk:
 
     @property
     def rows(self) -> int:
-        return len(self.lines)
+        return len(self.starts)
 
 
 @dataclass
@@ -371,16 +372,12 @@ class CsvSource:
         return self._fast(data, first, marks) or self._careful(data, first)
 
     def _fast(self, data: bytes, first_line: int, marks: _Marks) -> FastChunk | None:
-        """Lines as polars strings, the number field from polars' CSV parser; None when the chunk needs
+        """Records as spans of `data`, the number field from polars' CSV parser; None when the chunk needs
         the careful path (not UTF-8, quoting polars rejects, records the two readings split differently)."""
         layout = self.layout
-        sep = next((b for b in _FREE_BYTES if b not in data), None)
-        if sep is None:
+        if not _is_utf8(data):
             return None
         try:
-            lines = pl.read_csv(
-                data, has_header=False, separator=sep.decode(), quote_char=None, schema={"raw": pl.String}
-            )["raw"]
             fields = pl.read_csv(
                 data,
                 has_header=False,
@@ -393,26 +390,27 @@ class CsvSource:
                 raise_if_empty=False,
             )
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
-            return None  # not UTF-8, irregular quoting, or a row with too many fields
+            return None  # irregular quoting, or a row with too many fields
         shape = _structure(data, layout, marks)
         if shape is None:
             return None  # a quoted newline may have been \r\n: only the careful path keeps it
-        ends_record, field_counts = shape
-        line_no = np.arange(first_line, first_line + len(lines), dtype=np.int64)
-        if not ends_record.all():
-            lines, line_no = _join_quoted_newlines(lines, ends_record, line_no)
+        ends_record, ends, field_counts = shape
         # Both readings split records at the same newlines unless a quote stands where RFC 4180 has none
-        # (polars then reads it literally, the quote parity does not): the counts then differ.
-        if fields.height != len(lines) or len(field_counts) != len(lines):
+        # (polars then reads it literally, the quote parity does not), or a quote is open at the end.
+        if not ends_record[-1] or fields.height != len(ends):
             return None
+        starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
+        buf = np.frombuffer(data, dtype=np.uint8)
+        ends = ends - ((ends > starts) & (buf[ends - 1] == 13))  # a line's \r is its line end's
+        line_no = first_line + np.concatenate([[0], np.flatnonzero(ends_record)[:-1] + 1])
         field = fields.to_series(0).alias("field")
-        keep = (lines.is_not_null() & (lines != "")).fill_null(False).to_numpy()
+        keep = ends > starts
         if not keep.all():  # blank lines carry no row
-            mask = pl.Series(keep)
-            lines, line_no, field, field_counts = (
-                lines.filter(mask),
+            starts, ends, line_no, field, field_counts = (
+                starts[keep],
+                ends[keep],
                 line_no[keep],
-                field.filter(mask),
+                field.filter(pl.Series(keep)),
                 field_counts[keep],
             )
         unreadable = np.where(field_counts == len(layout.columns), ROW_OK, ROW_FIELD_COUNT).astype(np.uint8)
@@ -420,12 +418,12 @@ class CsvSource:
         if bad.size:
             # Irregular rows get a second reading by the csv module, which is lenient about stray quotes.
             values = field.to_list()
-            for i, text in zip(bad.tolist(), lines.gather(bad).to_list(), strict=True):
-                values[i], unreadable[i] = _lenient(text, layout)
+            for i in bad.tolist():
+                values[i], unreadable[i] = _lenient(data[starts[i] : ends[i]].decode(), layout)
             field = pl.Series(values, dtype=pl.String)
         numbers = digits_of_series(field, unreadable != ROW_OK)
         first = int(line_no[0]) if len(line_no) else first_line
-        return FastChunk(lines, numbers, unreadable, first, len(data))
+        return FastChunk(data, starts, ends, numbers, unreadable, first, len(data))
 
     def _careful(self, data: bytes, first_line: int, force: int = ROW_OK) -> SlowChunk:
         layout = self.layout
@@ -548,35 +546,52 @@ class CsvSink:
             self._temp.unlink(missing_ok=True)
 
     # --- bytes -------------------------------------------------------------------------------------
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes | memoryview) -> None:
         assert self._out is not None
         if self._encoder is not None and self._decoder is not None:
-            data = self._encoder.encode(self._decoder.decode(data))
+            data = self._encoder.encode(self._decoder.decode(bytes(data)))
         try:
             self._out.write(data)
         except OSError as exc:
             raise _write_error(self.target, exc) from None
 
-    def _fast_bytes(self, chunk: FastChunk, columns: ScrubColumns) -> bytes:
-        d = self.layout.delimiter
-        frame = pl.DataFrame(
-            {
-                "raw": chunk.lines,
-                "e164": _e164(columns),
-                "verdict": _pick(("ALLOW", "BLOCK"), columns.blocked.astype(np.uint32), d),
-                "reasons": _pick(columns.reason_texts, columns.reasons, d),
-                "next": _pick(columns.next_texts, columns.next_allowed, d),
-            }
+    def _fast_bytes(self, chunk: FastChunk, columns: ScrubColumns) -> memoryview:
+        from dialgate.adapters.files.scrub_kernels import append_columns  # numba: loaded when writing
+
+        d, term = self.layout.delimiter, self.layout.terminator.encode()
+        sep = d.encode("utf-8", "surrogateescape")
+        # The verdict, reasons and next-instant fields come from small tables: each entry is written
+        # once here, with its leading delimiter, and picked per row by the kernel.
+        tables = (("ALLOW", "BLOCK"), columns.reason_texts, columns.next_texts)
+        texts = [(d + _quote(t, d)).encode("utf-8", "surrogateescape") for table in tables for t in table]
+        sizes = np.array([len(t) for t in texts], dtype=np.int64)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        picks = np.stack(
+            [
+                columns.blocked.astype(np.int64),
+                columns.reasons.astype(np.int64) + 2,
+                columns.next_allowed.astype(np.int64) + 2 + len(columns.reason_texts),
+            ],
+            axis=1,
         )
-        buffer = io.BytesIO()
-        frame.write_csv(
-            buffer,
-            include_header=False,
-            quote_style="never",
-            separator=d,
-            line_terminator=self.layout.terminator,
+        rows = len(chunk.starts)
+        size = int((chunk.ends - chunk.starts).sum() + sizes[picks].sum())
+        size += rows * (len(sep) + 21 + len(term))  # "+" and up to 20 digits
+        out = np.empty(size, dtype=np.uint8)
+        used = append_columns(
+            np.frombuffer(chunk.data, dtype=np.uint8),
+            chunk.starts,
+            chunk.ends,
+            columns.key,
+            columns.valid,
+            np.frombuffer(b"".join(texts), dtype=np.uint8),
+            bounds,
+            picks,
+            np.frombuffer(sep, dtype=np.uint8),
+            np.frombuffer(term, dtype=np.uint8),
+            out,
         )
-        return buffer.getvalue()
+        return out.data[:used]
 
     def _careful_bytes(self, texts: Sequence[str], columns: ScrubColumns) -> bytes:
         d, term = self.layout.delimiter, self.layout.terminator
@@ -803,9 +818,10 @@ class _Marks:
 
 def _structure(
     data: bytes, layout: Layout, marks: _Marks
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]] | None:
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
     """Per physical line: whether it ends a record (an even number of quotes before its newline); per
-    record: its number of fields, delimiters inside quotes not counted. None when a record spans lines
+    record: where it ends (its newline, or the end of data) and its number of fields, delimiters
+    inside quotes not counted. None when a record spans lines
     and the chunk has carriage returns (joining its lines back needs the careful path)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     newlines, quotes = marks.newlines, marks.quotes
@@ -823,7 +839,7 @@ def _structure(
         inside = before(closing) - before(opening)
         owner = np.searchsorted(starts, opening, side="right") - 1
         delimiters -= np.bincount(owner, weights=inside, minlength=len(starts)).astype(np.int64)
-    return ends_record, delimiters + 1
+    return ends_record, ends.astype(np.int64), delimiters + 1
 
 
 class _Counter:
@@ -846,27 +862,19 @@ class _Counter:
         return found
 
 
-def _join_quoted_newlines(
-    lines: pl.Series, ends_record: npt.NDArray[np.bool_], line_no: npt.NDArray[np.int64]
-) -> tuple[pl.Series, npt.NDArray[np.int64]]:
-    """Lines inside a quoted field belong to the record that opened the quote."""
-    starts = np.concatenate([[True], ends_record[:-1]])
-    group = np.cumsum(starts) - 1
-    joined = (
-        pl.DataFrame({"g": group, "raw": lines.fill_null("")})
-        .group_by("g", maintain_order=True)
-        .agg(pl.col("raw").str.join("\n"))["raw"]
-    )
-    # A group of one blank line is a blank line; it stays null so it is skipped like the others.
-    blank = (np.bincount(group) == 1) & lines.is_null().to_numpy()[starts]
-    if blank.any():
-        joined = joined.scatter(np.flatnonzero(blank), None)
-    return joined, line_no[starts]
-
-
 def _lines_from(physical: list[str], start: int) -> Iterator[str]:
     for k in range(start, len(physical)):
         yield physical[k] + "\n"
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():  # most lists: a scan at memory speed
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _lenient(text: str, layout: Layout) -> tuple[str, int]:
