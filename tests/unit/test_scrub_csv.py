@@ -175,6 +175,16 @@ def test_rows_with_the_wrong_number_of_fields_are_kept_and_marked(scrub):
     assert report.unreadable == {"has a different number of fields than the header": 2}
 
 
+def test_a_chunk_whose_rows_all_stop_before_the_number_column_is_kept_and_marked(scrub):
+    # chunks of 4 bytes: the rows "2" and "3" arrive alone, with no field where the number should be
+    out, report = scrub(
+        b"id,phone\n1,+12125550102\n2\n3\n4,+12125550103\n", files=CsvScrubFiles(chunk_bytes=4)
+    )
+    verdicts = [row.split(b",")[-3] for row in out.splitlines()[1:]]
+    assert verdicts == [b"ALLOW", b"BLOCK", b"BLOCK", b"ALLOW"]
+    assert report.unreadable == {"has a different number of fields than the header": 2}
+
+
 def test_stray_quotes_inside_a_field_are_read_like_the_csv_module_does(scrub):
     out, report = scrub(b'id,phone,size\n1,+12125550102,5" x 7"\n2,+12125550103,ok\n')
     assert out.split(b"\n")[1] == b'1,+12125550102,5" x 7",+12125550102,ALLOW,,'

@@ -389,8 +389,13 @@ class CsvSource:
                 empty_string_is_null=False,
                 raise_if_empty=False,
             )
-        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
-            return None  # irregular quoting, or a row with too many fields
+        except (
+            pl.exceptions.ComputeError,
+            pl.exceptions.NoDataError,
+            pl.exceptions.ShapeError,
+            pl.exceptions.ColumnNotFoundError,
+        ):
+            return None  # irregular quoting, a row with too many fields, or none reaching the number
         shape = _structure(data, layout, marks)
         if shape is None:
             return None  # a quoted newline may have been \r\n: only the careful path keeps it
