@@ -393,9 +393,25 @@ def test_a_quoted_line_break_in_a_crlf_file_is_kept_exactly(scrub):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_careful_reading_gives_the_same_output_as_the_fast_one(scrub, monkeypatch, seed):
+@pytest.mark.parametrize("terminator", [b"\n", b"\r\n"])
+def test_the_three_readings_give_the_same_output(scrub, monkeypatch, seed, terminator):
     content = _many_rows(random.Random(seed), 300)
-    fast, _ = scrub(content, region="US", files=CsvScrubFiles(chunk_bytes=2048))
+    if terminator == b"\r\n":  # a quoted line break in a CRLF file takes the careful reading
+        content = content.replace(b'"multi\nline"', b'"multi line"').replace(b"\n", terminator)
+    files = CsvScrubFiles(chunk_bytes=2048)
+    plain_chunks = []
+    plain = scrub_csv.CsvSource._plain
+
+    def counted(self, data, first, newlines):  # type: ignore[no-untyped-def]
+        found = plain(self, data, first, newlines)
+        plain_chunks.append(found is not None)
+        return found
+
+    monkeypatch.setattr(scrub_csv.CsvSource, "_plain", counted)
+    first, _ = scrub(content, region="US", files=files)
+    assert any(plain_chunks)  # the plain reading did read some chunks
+    monkeypatch.setattr(scrub_csv.CsvSource, "_plain", lambda self, data, first, newlines: None)
+    fast, _ = scrub(content, region="US", files=files)
     monkeypatch.setattr(scrub_csv.CsvSource, "_fast", lambda self, data, first, marks: None)
-    careful, _ = scrub(content, region="US", files=CsvScrubFiles(chunk_bytes=2048))
-    assert careful == fast
+    careful, _ = scrub(content, region="US", files=files)
+    assert first == fast == careful

@@ -15,7 +15,7 @@ from dialgate.domain.bulk_numbers import NumberDigits
 def digits_of_series(fields: pl.Series, unreadable: npt.NDArray[np.bool_] | None = None) -> NumberDigits:
     """A field is of a simple shape exactly when, edge spaces and tabs trimmed, one leading '+' and the
     punctuation removed, only digits remain (the rules of bulk_numbers.shape_of); null is blank."""
-    from dialgate.adapters.digit_kernel import reduce_fields  # numba: loaded when numbers are read
+    from dialgate.adapters.text_kernels import reduce_fields  # numba: loaded when numbers are read
 
     n = len(fields)
     texts = fields.fill_null("")

@@ -4,10 +4,12 @@ Every row is passed through as the text it was (its quoting, spacing and field o
 new fields are appended after it, so nothing the dialer relies on changes. Reading works on chunks of
 whole records: a chunk ends at the last newline outside double quotes.
 
-Two ways through a chunk give the same answer:
-- fast: records are found as spans of the chunk's bytes, the number field read by polars' CSV parser,
-  the output written as `record + new fields` by a compiled loop. Taken when the chunk is valid UTF-8
-  and its quoting is regular.
+Three ways through a chunk give the same answer:
+- plain: one compiled pass (text_kernels.scan_records) finds the records, their fields and the number
+  field's digits. Taken when the chunk is valid UTF-8 and the plainest CSV: every quote a whole field's,
+  carriage returns only before line feeds.
+- fast: records found from the positions of newlines and quotes, the number field read by polars' CSV
+  parser. Taken when the chunk is valid UTF-8 and its quoting is regular enough for polars.
 - careful (Python's csv module): everything else. Rows with undecodable bytes, the wrong number of
   fields or broken quoting are kept byte for byte and marked unreadable (the scrub marks them
   INVALID_NUMBER).
@@ -40,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from dialgate.adapters.number_digits import digits_of_series
+from dialgate.adapters.number_digits import digits_of, digits_of_series
 from dialgate.domain.batch import (
     OUTPUT_COLUMNS,
     ROW_FIELD_COUNT,
@@ -369,7 +371,45 @@ class CsvSource:
     def _chunk(self, data: bytes, marks: _Marks) -> Chunk:
         first = self._line
         self._line += len(marks.newlines)
-        return self._fast(data, first, marks) or self._careful(data, first)
+        return (
+            self._plain(data, first, len(marks.newlines))
+            or self._fast(data, first, marks)
+            or self._careful(data, first)
+        )
+
+    def _plain(self, data: bytes, first_line: int, newlines: int) -> FastChunk | None:
+        """Records, their field counts and number fields from one compiled pass; None when the chunk is
+        not UTF-8 or strays from the plainest CSV."""
+        layout = self.layout
+        if ord(layout.delimiter) > 127 or not _is_utf8(data):
+            return None
+        from dialgate.adapters.text_kernels import scan_records  # numba: loaded when a file is read
+
+        cap = newlines + 1  # a record ends at a newline, or at the end of the data
+        starts, ends, lines, fields, at, end_at, count = (np.empty(cap, dtype=np.int64) for _ in range(7))
+        shape, value = np.empty(cap, dtype=np.uint8), np.empty(cap, dtype=np.uint64)
+        buf = np.frombuffer(data, dtype=np.uint8)
+        rows, regular = scan_records(buf, ord(layout.delimiter), layout.number_index,
+                                     starts, ends, lines, fields, at, end_at, shape, value, count)  # fmt: skip
+        if not regular:
+            return None
+        unreadable = np.where(fields[:rows] == len(layout.columns), ROW_OK, ROW_FIELD_COUNT).astype(np.uint8)
+        read_again: dict[int, str] = {}
+        for i in np.flatnonzero(unreadable).tolist():  # as on the fast path: the csv module decides
+            read_again[i], unreadable[i] = _lenient(data[starts[i] : ends[i]].decode(), layout)
+            if unreadable[i] == ROW_OK:
+                again = digits_of([read_again[i]])
+                shape[i], value[i], count[i] = again.shape[0], again.value[0], again.count[0]
+
+        def text_of(picked: npt.NDArray[np.intp]) -> list[str]:
+            return [
+                read_again[r] if r in read_again else _unquote(data[at[r] : end_at[r]])
+                for r in picked.tolist()
+            ]
+
+        numbers = NumberDigits(shape[:rows], value[:rows], count[:rows], text_of, unreadable != ROW_OK)
+        first = first_line + int(lines[0]) if rows else first_line
+        return FastChunk(data, starts[:rows], ends[:rows], numbers, unreadable, first, len(data))
 
     def _fast(self, data: bytes, first_line: int, marks: _Marks) -> FastChunk | None:
         """Records as spans of `data`, the number field from polars' CSV parser; None when the chunk needs
@@ -561,7 +601,7 @@ class CsvSink:
             raise _write_error(self.target, exc) from None
 
     def _fast_bytes(self, chunk: FastChunk, columns: ScrubColumns) -> memoryview:
-        from dialgate.adapters.files.scrub_kernels import append_columns  # numba: loaded when writing
+        from dialgate.adapters.text_kernels import append_columns  # numba: loaded when writing
 
         d, term = self.layout.delimiter, self.layout.terminator.encode()
         sep = d.encode("utf-8", "surrogateescape")
@@ -880,6 +920,12 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _unquote(field: bytes) -> str:
+    """A field as RFC 4180 reads it (a plain chunk's quotes are whole fields')."""
+    text = field.decode()
+    return text[1:-1].replace('""', '"') if text.startswith('"') else text
 
 
 def _lenient(text: str, layout: Layout) -> tuple[str, int]:
