@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import random
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,12 +15,14 @@ import pytest
 from dialgate.adapters.files import scrub_csv
 from dialgate.adapters.files.scrub_csv import CsvScrubFiles
 from dialgate.domain.batch import BatchContext, BatchVerdicts
+from dialgate.domain.bulk_numbers import parse_bulk
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import ReasonCode
 from dialgate.domain.numbers import parse_number
 from dialgate.domain.reasons import bit
 from dialgate.domain.vocabulary import Purpose
 from dialgate.errors import InputError, StoreError
+from dialgate.services import scrub as scrub_service
 from dialgate.services.scrub import ScrubRequest, run_scrub
 from tests.fakes import InMemoryRegisterStore, InMemorySnapshot, RegisterOnlyDecider
 
@@ -37,7 +40,7 @@ def registers() -> InMemoryRegisterStore:
 
 @pytest.fixture
 def scrub(tmp_path, number_tables):
-    def run(content: bytes, *, files=None, decider=None, campaign=US, target=None, **options):
+    def run(content: bytes, *, files=None, decider=None, campaign=US, target=None, ahead=None, **options):
         source = tmp_path / "in.csv"
         source.write_bytes(content)
         target = target or tmp_path / "out.csv"
@@ -48,6 +51,7 @@ def scrub(tmp_path, number_tables):
             decider or RegisterOnlyDecider(registers()),
             BatchContext(campaign, AT, ""),
             request,
+            **({} if ahead is None else {"ahead": ahead}),
         )
         return target.read_bytes(), report
 
@@ -292,14 +296,16 @@ def test_the_output_never_overwrites_the_input(scrub, tmp_path):
 
 
 class _FailingDecider:
-    """Decides the first chunk, then fails as a crash would."""
+    """Decides the first chunk, then fails as a crash (or Ctrl-C) would."""
 
-    def __init__(self) -> None:
+    def __init__(self, error: BaseException | None = None) -> None:
         self.inner = RegisterOnlyDecider(registers())
+        self.error = error or RuntimeError("killed mid-run")
 
     def start(self, context):
         run = self.inner.start(context)
         calls = {"n": 0}
+        error = self.error
 
         class Run:
             snapshots = run.snapshots
@@ -307,7 +313,7 @@ class _FailingDecider:
             def decide(self, numbers):
                 calls["n"] += 1
                 if calls["n"] == 2:
-                    raise RuntimeError("killed mid-run")
+                    raise error
                 return run.decide(numbers)
 
         return Run()
@@ -319,11 +325,43 @@ def _previous_output(tmp_path: Path) -> Path:
     return target
 
 
-def test_a_crash_mid_run_leaves_the_previous_output_and_no_temporary_file(scrub, tmp_path):
+@pytest.mark.parametrize("error", [RuntimeError("killed"), KeyboardInterrupt()])
+def test_a_crash_mid_run_leaves_the_previous_output_and_no_temporary_file(scrub, tmp_path, error):
     target = _previous_output(tmp_path)
     content = _many_rows(random.Random(1), 300)
-    with pytest.raises(RuntimeError, match="killed"):
-        scrub(content, decider=_FailingDecider(), files=CsvScrubFiles(chunk_bytes=256))
+    with pytest.raises(type(error)):
+        scrub(content, decider=_FailingDecider(error), files=CsvScrubFiles(chunk_bytes=256))
+    assert target.read_bytes() == b"a complete earlier result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("scrub-")]  # every stage stopped
+
+
+@pytest.mark.parametrize("ahead", [1, 3])
+def test_parsing_ahead_in_another_thread_changes_nothing(scrub, ahead):
+    content = _many_rows(random.Random(7), 400)
+    files = CsvScrubFiles(chunk_bytes=256)
+    alone, alone_report = scrub(content, region="US", files=files, ahead=0)
+    ahead_out, ahead_report = scrub(content, region="US", files=files, ahead=ahead)
+    assert ahead_out == alone
+    assert ahead_report.counts() == alone_report.counts()
+
+
+def test_a_failure_while_parsing_ahead_leaves_the_previous_output_and_no_temporary_file(
+    scrub, tmp_path, monkeypatch
+):
+    target = _previous_output(tmp_path)
+    calls = []
+
+    def parse_then_fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(threading.current_thread().name)
+        if len(calls) == 4:
+            raise RuntimeError("parser killed")
+        return parse_bulk(*args, **kwargs)
+
+    monkeypatch.setattr(scrub_service, "parse_bulk", parse_then_fail)
+    with pytest.raises(RuntimeError, match="parser killed"):
+        scrub(_many_rows(random.Random(1), 300), files=CsvScrubFiles(chunk_bytes=256), ahead=2)
+    assert set(calls) == {"scrub-parse"}  # the failure happened in the background thread
     assert target.read_bytes() == b"a complete earlier result\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +54,7 @@ from dialgate.domain.batch import (
 )
 from dialgate.domain.bulk_numbers import NumberDigits
 from dialgate.errors import InputError, StoreError
+from dialgate.services.pipeline import ReadAhead
 from dialgate.services.ports import ScrubChunk, ScrubSource
 
 CHUNK_BYTES = 8 << 20
@@ -73,7 +74,6 @@ _NORMALISE = re.compile(r"[\s_.\-]+")
 csv.field_size_limit(1 << 30)
 
 Opener = Callable[[Path], BinaryIO]
-T = TypeVar("T")
 
 
 def _open_for_writing(path: Path) -> BinaryIO:
@@ -236,7 +236,7 @@ class CsvSource:
     def chunks(self) -> Iterator[Chunk]:
         if self._files.overlap <= 0:
             return self._chunks()
-        self._ahead = ReadAhead(self._chunks(), self._files.overlap)
+        self._ahead = ReadAhead(self._chunks(), self._files.overlap, name="scrub-read")
         return self._ahead
 
     def close(self) -> None:
@@ -668,59 +668,6 @@ class CsvSink:
 
 
 # --- overlap -----------------------------------------------------------------------------------------
-
-
-class _Failed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-_END = object()
-
-
-class ReadAhead(Iterator[T]):
-    """Runs an iterator in a background thread, up to `depth` items ahead of its consumer."""
-
-    def __init__(self, items: Iterator[T], depth: int) -> None:
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
-        self._stop = threading.Event()
-        self._done = False
-        self._thread = threading.Thread(target=self._run, args=(items,), name="scrub-read", daemon=True)
-        self._thread.start()
-
-    def _run(self, items: Iterator[T]) -> None:
-        try:
-            for item in items:
-                if not self._put(item):
-                    return
-            self._put(_END)
-        except BaseException as exc:  # handed to the consumer, raised there
-            self._put(_Failed(exc))
-
-    def _put(self, item: object) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def __next__(self) -> T:
-        if self._done:
-            raise StopIteration
-        item = self._queue.get()
-        if item is _END:
-            self._done = True
-            raise StopIteration
-        if isinstance(item, _Failed):
-            self._done = True
-            raise item.error
-        return item  # type: ignore[return-value]
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 class WriteBehind:
