@@ -453,3 +453,14 @@ def test_the_three_readings_give_the_same_output(scrub, monkeypatch, seed, termi
     monkeypatch.setattr(scrub_csv.CsvSource, "_fast", lambda self, data, first, marks: None)
     careful, _ = scrub(content, region="US", files=files)
     assert first == fast == careful
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_chunk_is_cut_after_the_last_newline_outside_quotes(seed):
+    rng = random.Random(seed)
+    data = bytes(rng.choice(b'ab,"\n') for _ in range(rng.randrange(0, 80)))
+    buf = np.frombuffer(data, dtype=np.uint8)
+    outside = [i + 1 for i in np.flatnonzero(buf == 10) if np.count_nonzero(buf[:i] == 34) % 2 == 0]
+    expected = outside[-1] if outside else -1
+    assert scrub_csv._last_record_end(data) == expected
+    assert scrub_csv._last_record_end(data, tries=1) == expected  # past its tries: every position at once

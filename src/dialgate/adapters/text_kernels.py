@@ -90,6 +90,11 @@ def scan_records(
     a quote that is not a whole field's, a carriage return anywhere but before a line feed, a quote
     open at the end, or a line break inside quotes in data with carriage returns."""
     n = data.shape[0]
+    stops = np.zeros(256, dtype=np.uint8)  # the bytes that end or spoil an unquoted field: one lookup
+    stops[delimiter] = 1
+    stops[LF] = 1
+    stops[CR] = 2
+    stops[QUOTE] = 3
     k = 0
     line = 0
     pos = 0
@@ -125,17 +130,10 @@ def scan_records(
                     return k, False
             else:
                 q = pos
-                while q < n:
-                    c = data[q]
-                    if c in (delimiter, LF):
-                        break
-                    if c == CR:
-                        if q + 1 < n and data[q + 1] == LF:
-                            break
-                        return k, False
-                    if c == QUOTE:
-                        return k, False
+                while q < n and stops[data[q]] == 0:
                     q += 1
+                if q < n and stops[data[q]] > 1 and not (data[q] == CR and q + 1 < n and data[q + 1] == LF):
+                    return k, False  # a quote inside the field, or a carriage return alone
             if field == column:
                 at = pos
                 end_at = q

@@ -252,13 +252,12 @@ class CsvSource:
             if self._eof:
                 if self._pending:
                     data, self._pending = self._pending, b""
-                    yield self._chunk(data, _Marks.of(data))
+                    yield self._chunk(data)
                 return
-            marks = _Marks.of(self._pending)
-            cut = marks.last_record_end()
+            cut = _last_record_end(self._pending)
             if cut > 0:
                 data, self._pending = self._pending[:cut], self._pending[cut:]
-                yield self._chunk(data, marks.before(cut))
+                yield self._chunk(data)
             elif len(self._pending) <= files.max_record_bytes:
                 self._read_more()
             elif (newline := self._pending.find(b"\n")) >= 0:
@@ -368,12 +367,13 @@ class CsvSource:
         )
 
     # --- chunks ----------------------------------------------------------------------------------------
-    def _chunk(self, data: bytes, marks: _Marks) -> Chunk:
+    def _chunk(self, data: bytes) -> Chunk:
         first = self._line
-        self._line += len(marks.newlines)
+        newlines = data.count(b"\n")
+        self._line += newlines
         return (
-            self._plain(data, first, len(marks.newlines))
-            or self._fast(data, first, marks)
+            self._plain(data, first, newlines)
+            or self._fast(data, first, _Marks.of(data))
             or self._careful(data, first)
         )
 
@@ -783,6 +783,23 @@ def _first_record_end(data: bytes) -> int:
     return pos + 1 if pos >= 0 else -1
 
 
+def _last_record_end(data: bytes, tries: int = 64) -> int:
+    """Index just after the last newline outside double quotes; -1 if none. Quotes are counted from the
+    end with bytes.count (memory speed): the last newline nearly always closes a record; after `tries`
+    newlines inside quotes every position is worked out at once instead."""
+    quotes = data.count(b'"')  # before `end`, as end moves back
+    end = len(data)
+    for _ in range(tries):
+        newline = data.rfind(b"\n", 0, end)
+        if newline < 0:
+            return -1
+        quotes -= data.count(b'"', newline, end)
+        if quotes % 2 == 0:
+            return newline + 1
+        end = newline
+    return _Marks.of(data[:end]).last_record_end()
+
+
 @dataclass(frozen=True)
 class _Marks:
     """Where the newlines and double quotes of a buffer are (data starts outside quotes)."""
@@ -800,12 +817,6 @@ class _Marks:
         """Index just after the last newline outside quotes; -1 if none."""
         outside = self.newlines[(np.searchsorted(self.quotes, self.newlines) & 1) == 0]
         return int(outside[-1]) + 1 if len(outside) else -1
-
-    def before(self, end: int) -> _Marks:
-        return _Marks(
-            self.newlines[: np.searchsorted(self.newlines, end)],
-            self.quotes[: np.searchsorted(self.quotes, end)],
-        )
 
 
 def _structure(
