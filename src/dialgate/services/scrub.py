@@ -159,23 +159,24 @@ def run_scrub(
     ) as source:
         report.number_column = source.number_column
         prefix_tables = tables()
-        run = decider.start(context)
-        report.snapshots = list(run.snapshots)
-        with files.open_sink(request.target, source) as sink:
-            parsed = ((chunk, parse_bulk(chunk.numbers, region, prefix_tables)) for chunk in source.chunks())
-            # parsing the next chunks on the other core while this one is decided and written
-            chunks = ReadAhead(parsed, ahead, name="scrub-parse") if ahead > 0 else parsed
-            try:
+        parsed = ((chunk, parse_bulk(chunk.numbers, region, prefix_tables)) for chunk in source.chunks())
+        # From here reading and parsing run ahead on the other core: while the decider loads its
+        # snapshots and facts, then while each chunk is decided and written.
+        chunks = ReadAhead(parsed, ahead, name="scrub-parse") if ahead > 0 else parsed
+        try:
+            run = decider.start(context)
+            report.snapshots = list(run.snapshots)
+            with files.open_sink(request.target, source) as sink:
                 for chunk, numbers in chunks:
                     verdicts = _guard(run.decide(numbers), numbers)
                     sink.write(chunk, scrub_columns(numbers, verdicts))
                     _count(report, chunk, numbers, verdicts, region)
                     if progress is not None:
                         progress(ScrubProgress(source.bytes_read, source.bytes_total, report.rows, report))
-            finally:
-                if isinstance(chunks, ReadAhead):
-                    chunks.close()
-            sink.commit()
+                sink.commit()
+        finally:
+            if isinstance(chunks, ReadAhead):
+                chunks.close()
     report.seconds = time.perf_counter() - started
     return report
 
