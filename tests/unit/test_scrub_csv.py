@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import random
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,12 +15,14 @@ import pytest
 from dialgate.adapters.files import scrub_csv
 from dialgate.adapters.files.scrub_csv import CsvScrubFiles
 from dialgate.domain.batch import BatchContext, BatchVerdicts
+from dialgate.domain.bulk_numbers import parse_bulk
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import ReasonCode
 from dialgate.domain.numbers import parse_number
 from dialgate.domain.reasons import bit
 from dialgate.domain.vocabulary import Purpose
 from dialgate.errors import InputError, StoreError
+from dialgate.services import scrub as scrub_service
 from dialgate.services.scrub import ScrubRequest, run_scrub
 from tests.fakes import InMemoryRegisterStore, InMemorySnapshot, RegisterOnlyDecider
 
@@ -37,7 +40,7 @@ def registers() -> InMemoryRegisterStore:
 
 @pytest.fixture
 def scrub(tmp_path, number_tables):
-    def run(content: bytes, *, files=None, decider=None, campaign=US, target=None, **options):
+    def run(content: bytes, *, files=None, decider=None, campaign=US, target=None, ahead=None, **options):
         source = tmp_path / "in.csv"
         source.write_bytes(content)
         target = target or tmp_path / "out.csv"
@@ -48,6 +51,7 @@ def scrub(tmp_path, number_tables):
             decider or RegisterOnlyDecider(registers()),
             BatchContext(campaign, AT, ""),
             request,
+            **({} if ahead is None else {"ahead": ahead}),
         )
         return target.read_bytes(), report
 
@@ -175,6 +179,16 @@ def test_rows_with_the_wrong_number_of_fields_are_kept_and_marked(scrub):
     assert report.unreadable == {"has a different number of fields than the header": 2}
 
 
+def test_a_chunk_whose_rows_all_stop_before_the_number_column_is_kept_and_marked(scrub):
+    # chunks of 4 bytes: the rows "2" and "3" arrive alone, with no field where the number should be
+    out, report = scrub(
+        b"id,phone\n1,+12125550102\n2\n3\n4,+12125550103\n", files=CsvScrubFiles(chunk_bytes=4)
+    )
+    verdicts = [row.split(b",")[-3] for row in out.splitlines()[1:]]
+    assert verdicts == [b"ALLOW", b"BLOCK", b"BLOCK", b"ALLOW"]
+    assert report.unreadable == {"has a different number of fields than the header": 2}
+
+
 def test_stray_quotes_inside_a_field_are_read_like_the_csv_module_does(scrub):
     out, report = scrub(b'id,phone,size\n1,+12125550102,5" x 7"\n2,+12125550103,ok\n')
     assert out.split(b"\n")[1] == b'1,+12125550102,5" x 7",+12125550102,ALLOW,,'
@@ -282,14 +296,16 @@ def test_the_output_never_overwrites_the_input(scrub, tmp_path):
 
 
 class _FailingDecider:
-    """Decides the first chunk, then fails as a crash would."""
+    """Decides the first chunk, then fails as a crash (or Ctrl-C) would."""
 
-    def __init__(self) -> None:
+    def __init__(self, error: BaseException | None = None) -> None:
         self.inner = RegisterOnlyDecider(registers())
+        self.error = error or RuntimeError("killed mid-run")
 
     def start(self, context):
         run = self.inner.start(context)
         calls = {"n": 0}
+        error = self.error
 
         class Run:
             snapshots = run.snapshots
@@ -297,7 +313,7 @@ class _FailingDecider:
             def decide(self, numbers):
                 calls["n"] += 1
                 if calls["n"] == 2:
-                    raise RuntimeError("killed mid-run")
+                    raise error
                 return run.decide(numbers)
 
         return Run()
@@ -309,11 +325,43 @@ def _previous_output(tmp_path: Path) -> Path:
     return target
 
 
-def test_a_crash_mid_run_leaves_the_previous_output_and_no_temporary_file(scrub, tmp_path):
+@pytest.mark.parametrize("error", [RuntimeError("killed"), KeyboardInterrupt()])
+def test_a_crash_mid_run_leaves_the_previous_output_and_no_temporary_file(scrub, tmp_path, error):
     target = _previous_output(tmp_path)
     content = _many_rows(random.Random(1), 300)
-    with pytest.raises(RuntimeError, match="killed"):
-        scrub(content, decider=_FailingDecider(), files=CsvScrubFiles(chunk_bytes=256))
+    with pytest.raises(type(error)):
+        scrub(content, decider=_FailingDecider(error), files=CsvScrubFiles(chunk_bytes=256))
+    assert target.read_bytes() == b"a complete earlier result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("scrub-")]  # every stage stopped
+
+
+@pytest.mark.parametrize("ahead", [1, 3])
+def test_parsing_ahead_in_another_thread_changes_nothing(scrub, ahead):
+    content = _many_rows(random.Random(7), 400)
+    files = CsvScrubFiles(chunk_bytes=256)
+    alone, alone_report = scrub(content, region="US", files=files, ahead=0)
+    ahead_out, ahead_report = scrub(content, region="US", files=files, ahead=ahead)
+    assert ahead_out == alone
+    assert ahead_report.counts() == alone_report.counts()
+
+
+def test_a_failure_while_parsing_ahead_leaves_the_previous_output_and_no_temporary_file(
+    scrub, tmp_path, monkeypatch
+):
+    target = _previous_output(tmp_path)
+    calls = []
+
+    def parse_then_fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(threading.current_thread().name)
+        if len(calls) == 4:
+            raise RuntimeError("parser killed")
+        return parse_bulk(*args, **kwargs)
+
+    monkeypatch.setattr(scrub_service, "parse_bulk", parse_then_fail)
+    with pytest.raises(RuntimeError, match="parser killed"):
+        scrub(_many_rows(random.Random(1), 300), files=CsvScrubFiles(chunk_bytes=256), ahead=2)
+    assert set(calls) == {"scrub-parse"}  # the failure happened in the background thread
     assert target.read_bytes() == b"a complete earlier result\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
 
@@ -383,9 +431,36 @@ def test_a_quoted_line_break_in_a_crlf_file_is_kept_exactly(scrub):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_careful_reading_gives_the_same_output_as_the_fast_one(scrub, monkeypatch, seed):
+@pytest.mark.parametrize("terminator", [b"\n", b"\r\n"])
+def test_the_three_readings_give_the_same_output(scrub, monkeypatch, seed, terminator):
     content = _many_rows(random.Random(seed), 300)
-    fast, _ = scrub(content, region="US", files=CsvScrubFiles(chunk_bytes=2048))
+    if terminator == b"\r\n":  # a quoted line break in a CRLF file takes the careful reading
+        content = content.replace(b'"multi\nline"', b'"multi line"').replace(b"\n", terminator)
+    files = CsvScrubFiles(chunk_bytes=2048)
+    plain_chunks = []
+    plain = scrub_csv.CsvSource._plain
+
+    def counted(self, data, first, newlines):  # type: ignore[no-untyped-def]
+        found = plain(self, data, first, newlines)
+        plain_chunks.append(found is not None)
+        return found
+
+    monkeypatch.setattr(scrub_csv.CsvSource, "_plain", counted)
+    first, _ = scrub(content, region="US", files=files)
+    assert any(plain_chunks)  # the plain reading did read some chunks
+    monkeypatch.setattr(scrub_csv.CsvSource, "_plain", lambda self, data, first, newlines: None)
+    fast, _ = scrub(content, region="US", files=files)
     monkeypatch.setattr(scrub_csv.CsvSource, "_fast", lambda self, data, first, marks: None)
-    careful, _ = scrub(content, region="US", files=CsvScrubFiles(chunk_bytes=2048))
-    assert careful == fast
+    careful, _ = scrub(content, region="US", files=files)
+    assert first == fast == careful
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_chunk_is_cut_after_the_last_newline_outside_quotes(seed):
+    rng = random.Random(seed)
+    data = bytes(rng.choice(b'ab,"\n') for _ in range(rng.randrange(0, 80)))
+    buf = np.frombuffer(data, dtype=np.uint8)
+    outside = [i + 1 for i in np.flatnonzero(buf == 10) if np.count_nonzero(buf[:i] == 34) % 2 == 0]
+    expected = outside[-1] if outside else -1
+    assert scrub_csv._last_record_end(data) == expected
+    assert scrub_csv._last_record_end(data, tries=1) == expected  # past its tries: every position at once

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC
-from functools import reduce
 
 import numpy as np
 
@@ -76,7 +75,8 @@ class EngineRun:
 
 def verdicts(ev: Evaluation) -> BatchVerdicts:
     """The engine's columns as scrub's: reason sets as bit masks, "never" as NO_TIME."""
-    set_of_row, sets = ev.reason_sets()
-    masks = np.array([reduce(lambda m, d: m | bit(ev.reasons[d].code), s, 0) for s in sets], dtype=np.uint64)
+    masks = np.zeros(ev.frame.n, dtype=np.uint64)
+    for d, rows in ev.hits:  # the reason sets' masks straight from the rows each reason hit
+        masks[rows] |= np.uint64(bit(ev.reasons[d].code))
     nxt = np.where(ev.next_allowed == calendar.NO_TIME, NO_TIME, ev.next_allowed).astype(np.int64)
-    return BatchVerdicts(blocked=ev.block.copy(), reasons=masks[set_of_row], next_allowed_at=nxt)
+    return BatchVerdicts(blocked=ev.block.copy(), reasons=masks, next_allowed_at=nxt)

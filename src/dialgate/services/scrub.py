@@ -29,6 +29,7 @@ from dialgate.domain.batch import (
 )
 from dialgate.domain.bulk_numbers import SHAPE_NATIONAL, BulkNumbers, parse_bulk
 from dialgate.domain.decision import ReasonCode
+from dialgate.domain.distinct import distinct_masks
 from dialgate.domain.number_tables import NumberTables, build_tables
 from dialgate.domain.numbers import clean_region
 from dialgate.domain.reasons import REASON_CODES, bit, joined
@@ -37,10 +38,12 @@ from dialgate.domain.timeutil import parse_instant
 from dialgate.errors import InputError, NotFoundError
 from dialgate.services.batch import EngineDecider
 from dialgate.services.campaigns import get_campaign
+from dialgate.services.pipeline import ReadAhead
 from dialgate.services.ports import BatchDecider, ScrubChunk, ScrubFiles
 from dialgate.services.runtime import Runtime
 
 _INVALID = np.uint64(bit(ReasonCode.INVALID_NUMBER))
+PARSE_AHEAD = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +144,10 @@ def run_scrub(
     request: ScrubRequest,
     *,
     progress: Progress | None = None,
+    ahead: int = PARSE_AHEAD,
 ) -> ScrubReport:
-    """The scrub itself, given its collaborators: read a chunk, parse, decide, write, until the end."""
+    """The scrub itself, given its collaborators: read a chunk, parse, decide, write, until the end.
+    `ahead`: chunks parsed ahead in a background thread; 0 parses in the caller's thread."""
     started = time.perf_counter()
     region = clean_region(request.region)
     _check_paths(request.source, request.target)
@@ -154,17 +159,24 @@ def run_scrub(
     ) as source:
         report.number_column = source.number_column
         prefix_tables = tables()
-        run = decider.start(context)
-        report.snapshots = list(run.snapshots)
-        with files.open_sink(request.target, source) as sink:
-            for chunk in source.chunks():
-                numbers = parse_bulk(chunk.numbers, region, prefix_tables)
-                verdicts = _guard(run.decide(numbers), numbers)
-                sink.write(chunk, scrub_columns(numbers, verdicts))
-                _count(report, chunk, numbers, verdicts, region)
-                if progress is not None:
-                    progress(ScrubProgress(source.bytes_read, source.bytes_total, report.rows, report))
-            sink.commit()
+        parsed = ((chunk, parse_bulk(chunk.numbers, region, prefix_tables)) for chunk in source.chunks())
+        # From here reading and parsing run ahead on the other core: while the decider loads its
+        # snapshots and facts, then while each chunk is decided and written.
+        chunks = ReadAhead(parsed, ahead, name="scrub-parse") if ahead > 0 else parsed
+        try:
+            run = decider.start(context)
+            report.snapshots = list(run.snapshots)
+            with files.open_sink(request.target, source) as sink:
+                for chunk, numbers in chunks:
+                    verdicts = _guard(run.decide(numbers), numbers)
+                    sink.write(chunk, scrub_columns(numbers, verdicts))
+                    _count(report, chunk, numbers, verdicts, region)
+                    if progress is not None:
+                        progress(ScrubProgress(source.bytes_read, source.bytes_total, report.rows, report))
+                sink.commit()
+        finally:
+            if isinstance(chunks, ReadAhead):
+                chunks.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -198,7 +210,7 @@ def _guard(verdicts: BatchVerdicts, numbers: BulkNumbers) -> BatchVerdicts:
 def scrub_columns(numbers: BulkNumbers, verdicts: BatchVerdicts) -> ScrubColumns:
     """The appended columns as codes into small tables: each distinct reason set and instant is
     formatted once per chunk."""
-    masks, reason_codes = np.unique(verdicts.reasons, return_inverse=True)
+    masks, reason_codes = distinct_masks(verdicts.reasons)
     reason_texts = tuple(joined(int(m)) for m in masks)
     next_codes, next_texts = _next_allowed(numbers, verdicts.next_allowed_at)
     return ScrubColumns(
@@ -248,14 +260,14 @@ def _count(
     report.blocked += blocked
     report.allowed += rows - blocked
     report.parsed_singly += numbers.parsed_singly
-    masks, counts = np.unique(verdicts.reasons, return_counts=True)
+    masks, codes = distinct_masks(verdicts.reasons)
+    counts = np.bincount(codes, minlength=len(masks))
     for mask, count in zip(masks.tolist(), counts.tolist(), strict=True):
         for i, code in enumerate(REASON_CODES):
             if mask >> i & 1:
                 report.reasons[code] += count
-    problems, counts = np.unique(chunk.unreadable, return_counts=True)
-    for problem, count in zip(problems.tolist(), counts.tolist(), strict=True):
-        if problem != ROW_OK:
+    for problem, count in enumerate(np.bincount(chunk.unreadable).tolist()):
+        if problem != ROW_OK and count:
             report.unreadable[ROW_PROBLEMS[problem]] += count
     if region is None:
         national = (chunk.numbers.shape == SHAPE_NATIONAL) & ~numbers.valid

@@ -4,9 +4,12 @@ Every row is passed through as the text it was (its quoting, spacing and field o
 new fields are appended after it, so nothing the dialer relies on changes. Reading works on chunks of
 whole records: a chunk ends at the last newline outside double quotes.
 
-Two ways through a chunk give the same answer:
-- fast (polars): the chunk is read as lines, the number field cut out with string kernels, the output
-  written as `line + new fields`. Taken when the chunk is valid UTF-8 and its quoting is regular.
+Three ways through a chunk give the same answer:
+- plain: one compiled pass (text_kernels.scan_records) finds the records, their fields and the number
+  field's digits. Taken when the chunk is valid UTF-8 and the plainest CSV: every quote a whole field's,
+  carriage returns only before line feeds.
+- fast: records found from the positions of newlines and quotes, the number field read by polars' CSV
+  parser. Taken when the chunk is valid UTF-8 and its quoting is regular enough for polars.
 - careful (Python's csv module): everything else. Rows with undecodable bytes, the wrong number of
   fields or broken quoting are kept byte for byte and marked unreadable (the scrub marks them
   INVALID_NUMBER).
@@ -22,7 +25,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import io
 import os
 import queue
 import re
@@ -34,13 +36,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from dialgate.adapters.number_digits import digits_of_series
+from dialgate.adapters.number_digits import digits_of, digits_of_series
 from dialgate.domain.batch import (
     OUTPUT_COLUMNS,
     ROW_FIELD_COUNT,
@@ -52,6 +54,7 @@ from dialgate.domain.batch import (
 )
 from dialgate.domain.bulk_numbers import NumberDigits
 from dialgate.errors import InputError, StoreError
+from dialgate.services.pipeline import ReadAhead
 from dialgate.services.ports import ScrubChunk, ScrubSource
 
 CHUNK_BYTES = 8 << 20
@@ -65,14 +68,12 @@ ALIASES = (
     "mobile", "mobilenumber", "mobilephone", "cell", "cellphone", "cellnumber", "contactnumber",
     "telefono", "telefone", "telefon", "telefonnummer", "numero", "numerotelephone",
 )  # fmt: skip
-_FREE_BYTES = (b"\x1f", b"\x1e", b"\x1d", b"\x1c", b"\x01", b"\x02", b"\x03", b"\x04", b"\x05")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _NORMALISE = re.compile(r"[\s_.\-]+")
 
 csv.field_size_limit(1 << 30)
 
 Opener = Callable[[Path], BinaryIO]
-T = TypeVar("T")
 
 
 def _open_for_writing(path: Path) -> BinaryIO:
@@ -100,9 +101,11 @@ class Layout:
 
 @dataclass
 class FastChunk:
-    """Records read by the fast path: their lines as a polars column."""
+    """Records read by the fast path: where each one's text lies in the chunk's bytes."""
 
-    lines: pl.Series
+    data: bytes
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]  # the line end (and a carriage return before it) excluded
     numbers: NumberDigits
     unreadable: npt.NDArray[np.uint8]
     first_line: int
@@ -110,7 +113,7 @@ class FastChunk:
 
     @property
     def rows(self) -> int:
-        return len(self.lines)
+        return len(self.starts)
 
 
 @dataclass
@@ -233,7 +236,7 @@ class CsvSource:
     def chunks(self) -> Iterator[Chunk]:
         if self._files.overlap <= 0:
             return self._chunks()
-        self._ahead = ReadAhead(self._chunks(), self._files.overlap)
+        self._ahead = ReadAhead(self._chunks(), self._files.overlap, name="scrub-read")
         return self._ahead
 
     def close(self) -> None:
@@ -249,13 +252,12 @@ class CsvSource:
             if self._eof:
                 if self._pending:
                     data, self._pending = self._pending, b""
-                    yield self._chunk(data, _Marks.of(data))
+                    yield self._chunk(data)
                 return
-            marks = _Marks.of(self._pending)
-            cut = marks.last_record_end()
+            cut = _last_record_end(self._pending)
             if cut > 0:
                 data, self._pending = self._pending[:cut], self._pending[cut:]
-                yield self._chunk(data, marks.before(cut))
+                yield self._chunk(data)
             elif len(self._pending) <= files.max_record_bytes:
                 self._read_more()
             elif (newline := self._pending.find(b"\n")) >= 0:
@@ -365,22 +367,57 @@ class CsvSource:
         )
 
     # --- chunks ----------------------------------------------------------------------------------------
-    def _chunk(self, data: bytes, marks: _Marks) -> Chunk:
+    def _chunk(self, data: bytes) -> Chunk:
         first = self._line
-        self._line += len(marks.newlines)
-        return self._fast(data, first, marks) or self._careful(data, first)
+        newlines = data.count(b"\n")
+        self._line += newlines
+        return (
+            self._plain(data, first, newlines)
+            or self._fast(data, first, _Marks.of(data))
+            or self._careful(data, first)
+        )
+
+    def _plain(self, data: bytes, first_line: int, newlines: int) -> FastChunk | None:
+        """Records, their field counts and number fields from one compiled pass; None when the chunk is
+        not UTF-8 or strays from the plainest CSV."""
+        layout = self.layout
+        if ord(layout.delimiter) > 127 or not _is_utf8(data):
+            return None
+        from dialgate.adapters.text_kernels import scan_records  # numba: loaded when a file is read
+
+        cap = newlines + 1  # a record ends at a newline, or at the end of the data
+        starts, ends, lines, fields, at, end_at, count = (np.empty(cap, dtype=np.int64) for _ in range(7))
+        shape, value = np.empty(cap, dtype=np.uint8), np.empty(cap, dtype=np.uint64)
+        buf = np.frombuffer(data, dtype=np.uint8)
+        rows, regular = scan_records(buf, ord(layout.delimiter), layout.number_index,
+                                     starts, ends, lines, fields, at, end_at, shape, value, count)  # fmt: skip
+        if not regular:
+            return None
+        unreadable = np.where(fields[:rows] == len(layout.columns), ROW_OK, ROW_FIELD_COUNT).astype(np.uint8)
+        read_again: dict[int, str] = {}
+        for i in np.flatnonzero(unreadable).tolist():  # as on the fast path: the csv module decides
+            read_again[i], unreadable[i] = _lenient(data[starts[i] : ends[i]].decode(), layout)
+            if unreadable[i] == ROW_OK:
+                again = digits_of([read_again[i]])
+                shape[i], value[i], count[i] = again.shape[0], again.value[0], again.count[0]
+
+        def text_of(picked: npt.NDArray[np.intp]) -> list[str]:
+            return [
+                read_again[r] if r in read_again else _unquote(data[at[r] : end_at[r]])
+                for r in picked.tolist()
+            ]
+
+        numbers = NumberDigits(shape[:rows], value[:rows], count[:rows], text_of, unreadable != ROW_OK)
+        first = first_line + int(lines[0]) if rows else first_line
+        return FastChunk(data, starts[:rows], ends[:rows], numbers, unreadable, first, len(data))
 
     def _fast(self, data: bytes, first_line: int, marks: _Marks) -> FastChunk | None:
-        """Lines as polars strings, the number field from polars' CSV parser; None when the chunk needs
+        """Records as spans of `data`, the number field from polars' CSV parser; None when the chunk needs
         the careful path (not UTF-8, quoting polars rejects, records the two readings split differently)."""
         layout = self.layout
-        sep = next((b for b in _FREE_BYTES if b not in data), None)
-        if sep is None:
+        if not _is_utf8(data):
             return None
         try:
-            lines = pl.read_csv(
-                data, has_header=False, separator=sep.decode(), quote_char=None, schema={"raw": pl.String}
-            )["raw"]
             fields = pl.read_csv(
                 data,
                 has_header=False,
@@ -392,27 +429,33 @@ class CsvSource:
                 empty_string_is_null=False,
                 raise_if_empty=False,
             )
-        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
-            return None  # not UTF-8, irregular quoting, or a row with too many fields
+        except (
+            pl.exceptions.ComputeError,
+            pl.exceptions.NoDataError,
+            pl.exceptions.ShapeError,
+            pl.exceptions.ColumnNotFoundError,
+        ):
+            return None  # irregular quoting, a row with too many fields, or none reaching the number
         shape = _structure(data, layout, marks)
         if shape is None:
             return None  # a quoted newline may have been \r\n: only the careful path keeps it
-        ends_record, field_counts = shape
-        line_no = np.arange(first_line, first_line + len(lines), dtype=np.int64)
-        if not ends_record.all():
-            lines, line_no = _join_quoted_newlines(lines, ends_record, line_no)
+        ends_record, ends, field_counts = shape
         # Both readings split records at the same newlines unless a quote stands where RFC 4180 has none
-        # (polars then reads it literally, the quote parity does not): the counts then differ.
-        if fields.height != len(lines) or len(field_counts) != len(lines):
+        # (polars then reads it literally, the quote parity does not), or a quote is open at the end.
+        if not ends_record[-1] or fields.height != len(ends):
             return None
+        starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
+        buf = np.frombuffer(data, dtype=np.uint8)
+        ends = ends - ((ends > starts) & (buf[ends - 1] == 13))  # a line's \r is its line end's
+        line_no = first_line + np.concatenate([[0], np.flatnonzero(ends_record)[:-1] + 1])
         field = fields.to_series(0).alias("field")
-        keep = (lines.is_not_null() & (lines != "")).fill_null(False).to_numpy()
+        keep = ends > starts
         if not keep.all():  # blank lines carry no row
-            mask = pl.Series(keep)
-            lines, line_no, field, field_counts = (
-                lines.filter(mask),
+            starts, ends, line_no, field, field_counts = (
+                starts[keep],
+                ends[keep],
                 line_no[keep],
-                field.filter(mask),
+                field.filter(pl.Series(keep)),
                 field_counts[keep],
             )
         unreadable = np.where(field_counts == len(layout.columns), ROW_OK, ROW_FIELD_COUNT).astype(np.uint8)
@@ -420,12 +463,12 @@ class CsvSource:
         if bad.size:
             # Irregular rows get a second reading by the csv module, which is lenient about stray quotes.
             values = field.to_list()
-            for i, text in zip(bad.tolist(), lines.gather(bad).to_list(), strict=True):
-                values[i], unreadable[i] = _lenient(text, layout)
+            for i in bad.tolist():
+                values[i], unreadable[i] = _lenient(data[starts[i] : ends[i]].decode(), layout)
             field = pl.Series(values, dtype=pl.String)
         numbers = digits_of_series(field, unreadable != ROW_OK)
         first = int(line_no[0]) if len(line_no) else first_line
-        return FastChunk(lines, numbers, unreadable, first, len(data))
+        return FastChunk(data, starts, ends, numbers, unreadable, first, len(data))
 
     def _careful(self, data: bytes, first_line: int, force: int = ROW_OK) -> SlowChunk:
         layout = self.layout
@@ -548,35 +591,52 @@ class CsvSink:
             self._temp.unlink(missing_ok=True)
 
     # --- bytes -------------------------------------------------------------------------------------
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes | memoryview) -> None:
         assert self._out is not None
         if self._encoder is not None and self._decoder is not None:
-            data = self._encoder.encode(self._decoder.decode(data))
+            data = self._encoder.encode(self._decoder.decode(bytes(data)))
         try:
             self._out.write(data)
         except OSError as exc:
             raise _write_error(self.target, exc) from None
 
-    def _fast_bytes(self, chunk: FastChunk, columns: ScrubColumns) -> bytes:
-        d = self.layout.delimiter
-        frame = pl.DataFrame(
-            {
-                "raw": chunk.lines,
-                "e164": _e164(columns),
-                "verdict": _pick(("ALLOW", "BLOCK"), columns.blocked.astype(np.uint32), d),
-                "reasons": _pick(columns.reason_texts, columns.reasons, d),
-                "next": _pick(columns.next_texts, columns.next_allowed, d),
-            }
+    def _fast_bytes(self, chunk: FastChunk, columns: ScrubColumns) -> memoryview:
+        from dialgate.adapters.text_kernels import append_columns  # numba: loaded when writing
+
+        d, term = self.layout.delimiter, self.layout.terminator.encode()
+        sep = d.encode("utf-8", "surrogateescape")
+        # The verdict, reasons and next-instant fields come from small tables: each entry is written
+        # once here, with its leading delimiter, and picked per row by the kernel.
+        tables = (("ALLOW", "BLOCK"), columns.reason_texts, columns.next_texts)
+        texts = [(d + _quote(t, d)).encode("utf-8", "surrogateescape") for table in tables for t in table]
+        sizes = np.array([len(t) for t in texts], dtype=np.int64)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        picks = np.stack(
+            [
+                columns.blocked.astype(np.int64),
+                columns.reasons.astype(np.int64) + 2,
+                columns.next_allowed.astype(np.int64) + 2 + len(columns.reason_texts),
+            ],
+            axis=1,
         )
-        buffer = io.BytesIO()
-        frame.write_csv(
-            buffer,
-            include_header=False,
-            quote_style="never",
-            separator=d,
-            line_terminator=self.layout.terminator,
+        rows = len(chunk.starts)
+        size = int((chunk.ends - chunk.starts).sum() + sizes[picks].sum())
+        size += rows * (len(sep) + 21 + len(term))  # "+" and up to 20 digits
+        out = np.empty(size, dtype=np.uint8)
+        used = append_columns(
+            np.frombuffer(chunk.data, dtype=np.uint8),
+            chunk.starts,
+            chunk.ends,
+            columns.key,
+            columns.valid,
+            np.frombuffer(b"".join(texts), dtype=np.uint8),
+            bounds,
+            picks,
+            np.frombuffer(sep, dtype=np.uint8),
+            np.frombuffer(term, dtype=np.uint8),
+            out,
         )
-        return buffer.getvalue()
+        return out.data[:used]
 
     def _careful_bytes(self, texts: Sequence[str], columns: ScrubColumns) -> bytes:
         d, term = self.layout.delimiter, self.layout.terminator
@@ -608,59 +668,6 @@ class CsvSink:
 
 
 # --- overlap -----------------------------------------------------------------------------------------
-
-
-class _Failed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-_END = object()
-
-
-class ReadAhead(Iterator[T]):
-    """Runs an iterator in a background thread, up to `depth` items ahead of its consumer."""
-
-    def __init__(self, items: Iterator[T], depth: int) -> None:
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
-        self._stop = threading.Event()
-        self._done = False
-        self._thread = threading.Thread(target=self._run, args=(items,), name="scrub-read", daemon=True)
-        self._thread.start()
-
-    def _run(self, items: Iterator[T]) -> None:
-        try:
-            for item in items:
-                if not self._put(item):
-                    return
-            self._put(_END)
-        except BaseException as exc:  # handed to the consumer, raised there
-            self._put(_Failed(exc))
-
-    def _put(self, item: object) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def __next__(self) -> T:
-        if self._done:
-            raise StopIteration
-        item = self._queue.get()
-        if item is _END:
-            self._done = True
-            raise StopIteration
-        if isinstance(item, _Failed):
-            self._done = True
-            raise item.error
-        return item  # type: ignore[return-value]
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 class WriteBehind:
@@ -776,6 +783,23 @@ def _first_record_end(data: bytes) -> int:
     return pos + 1 if pos >= 0 else -1
 
 
+def _last_record_end(data: bytes, tries: int = 64) -> int:
+    """Index just after the last newline outside double quotes; -1 if none. Quotes are counted from the
+    end with bytes.count (memory speed): the last newline nearly always closes a record; after `tries`
+    newlines inside quotes every position is worked out at once instead."""
+    quotes = data.count(b'"')  # before `end`, as end moves back
+    end = len(data)
+    for _ in range(tries):
+        newline = data.rfind(b"\n", 0, end)
+        if newline < 0:
+            return -1
+        quotes -= data.count(b'"', newline, end)
+        if quotes % 2 == 0:
+            return newline + 1
+        end = newline
+    return _Marks.of(data[:end]).last_record_end()
+
+
 @dataclass(frozen=True)
 class _Marks:
     """Where the newlines and double quotes of a buffer are (data starts outside quotes)."""
@@ -794,18 +818,13 @@ class _Marks:
         outside = self.newlines[(np.searchsorted(self.quotes, self.newlines) & 1) == 0]
         return int(outside[-1]) + 1 if len(outside) else -1
 
-    def before(self, end: int) -> _Marks:
-        return _Marks(
-            self.newlines[: np.searchsorted(self.newlines, end)],
-            self.quotes[: np.searchsorted(self.quotes, end)],
-        )
-
 
 def _structure(
     data: bytes, layout: Layout, marks: _Marks
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]] | None:
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
     """Per physical line: whether it ends a record (an even number of quotes before its newline); per
-    record: its number of fields, delimiters inside quotes not counted. None when a record spans lines
+    record: where it ends (its newline, or the end of data) and its number of fields, delimiters
+    inside quotes not counted. None when a record spans lines
     and the chunk has carriage returns (joining its lines back needs the careful path)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     newlines, quotes = marks.newlines, marks.quotes
@@ -823,7 +842,7 @@ def _structure(
         inside = before(closing) - before(opening)
         owner = np.searchsorted(starts, opening, side="right") - 1
         delimiters -= np.bincount(owner, weights=inside, minlength=len(starts)).astype(np.int64)
-    return ends_record, delimiters + 1
+    return ends_record, ends.astype(np.int64), delimiters + 1
 
 
 class _Counter:
@@ -846,27 +865,25 @@ class _Counter:
         return found
 
 
-def _join_quoted_newlines(
-    lines: pl.Series, ends_record: npt.NDArray[np.bool_], line_no: npt.NDArray[np.int64]
-) -> tuple[pl.Series, npt.NDArray[np.int64]]:
-    """Lines inside a quoted field belong to the record that opened the quote."""
-    starts = np.concatenate([[True], ends_record[:-1]])
-    group = np.cumsum(starts) - 1
-    joined = (
-        pl.DataFrame({"g": group, "raw": lines.fill_null("")})
-        .group_by("g", maintain_order=True)
-        .agg(pl.col("raw").str.join("\n"))["raw"]
-    )
-    # A group of one blank line is a blank line; it stays null so it is skipped like the others.
-    blank = (np.bincount(group) == 1) & lines.is_null().to_numpy()[starts]
-    if blank.any():
-        joined = joined.scatter(np.flatnonzero(blank), None)
-    return joined, line_no[starts]
-
-
 def _lines_from(physical: list[str], start: int) -> Iterator[str]:
     for k in range(start, len(physical)):
         yield physical[k] + "\n"
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():  # most lists: a scan at memory speed
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _unquote(field: bytes) -> str:
+    """A field as RFC 4180 reads it (a plain chunk's quotes are whole fields')."""
+    text = field.decode()
+    return text[1:-1].replace('""', '"') if text.startswith('"') else text
 
 
 def _lenient(text: str, layout: Layout) -> tuple[str, int]:

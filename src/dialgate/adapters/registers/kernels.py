@@ -7,18 +7,11 @@ unsigned arithmetic into floats, which would be slow and wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any
 
-import numba
 import numpy as np
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _jit(fn: F) -> F:
-    return cast(F, numba.njit(cache=True, nogil=True, boundscheck=False)(fn))
-
+from dialgate.adapters.jit import jit as _jit
 
 # Problems a line can have, as codes the parser returns (messages in adapters/registers/formats.py).
 E_CHAR = 1  # a byte that is not part of a number

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain.bulk_numbers import BulkNumbers
+from dialgate.domain.distinct import distinct_rows
 from dialgate.domain.number_tables import JURISDICTIONS, KINDS, ZONE_SOURCES
 from dialgate.domain.numbers import NumberKind, PhoneNumber, e164_key
 from dialgate.domain.rules.frame import AttemptColumns, ConsentColumns, Group, e164_texts
@@ -190,27 +191,14 @@ def number_columns_from_bulk(bulk: BulkNumbers, *, texts: bool = True) -> Number
     row was a fifth of its deciding time)."""
     n = len(bulk)
     valid = bulk.valid
-    combo = (
-        (bulk.region.astype(np.uint64) << np.uint64(48))
-        | (bulk.zone_set.astype(np.uint64) << np.uint64(32))
-        | (bulk.subdivision.astype(np.uint64) << np.uint64(16))
-        | (bulk.jurisdiction.astype(np.uint64) << np.uint64(8))
-        | bulk.zone_source.astype(np.uint64)
-    )
     groups = [INVALID_GROUP]
     group = np.zeros(n, dtype=np.int32)
     rows = np.flatnonzero(valid)
     if rows.size:
-        distinct, inverse = np.unique(combo[rows], return_inverse=True)
+        fields = (bulk.region, bulk.zone_set, bulk.subdivision, bulk.jurisdiction, bulk.zone_source)
+        first, inverse = distinct_rows([f[rows] for f in fields])
         group[rows] = inverse.astype(np.int32) + 1
-        for c in distinct.tolist():
-            region, zones, sub, jur, source = (
-                c >> 48,
-                (c >> 32) & 0xFFFF,
-                (c >> 16) & 0xFFFF,
-                (c >> 8) & 0xFF,
-                c & 0xFF,
-            )
+        for region, zones, sub, jur, source in zip(*(f[rows[first]].tolist() for f in fields), strict=True):
             groups.append(Group(bulk.regions[region], JURISDICTIONS[jur], bulk.zone_sets[zones],
                                 str(ZONE_SOURCES[source]), bulk.subdivisions[sub] or None))  # fmt: skip
     mobile_kind = np.array([k in _MOBILE for k in KINDS], dtype=bool)

@@ -1,0 +1,222 @@
+"""Compiled byte loops over text: number fields reduced to digits, scrub's CSV chunks split into
+records and written back with the new fields. Each is one pass where numpy or polars made several.
+
+Kept in one module because numba's disk cache watches only the file of the function it compiled:
+a kernel calling a helper from another file could keep running a stale copy of it.
+Every array is uint8 / int64 / uint64 and mixed arithmetic is avoided: numba turns mixed signed and
+unsigned arithmetic into floats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dialgate.adapters.jit import jit
+
+SHAPE_BLANK, SHAPE_NATIONAL, SHAPE_PLUS, SHAPE_OTHER = range(4)  # as bulk_numbers.SHAPE_*
+_TEN = np.uint64(10)
+_ZERO = np.uint64(0)
+_LIMIT = np.uint64(1844674407370955161)  # (2**64 - 1) // 10: one more digit may overflow past it
+QUOTE, CR, LF = 34, 13, 10
+
+
+@jit
+def reduce_one(data: Any, a: int, b: int) -> tuple[int, Any, int]:
+    """The number field data[a:b] as (shape, digits, count): bulk_numbers' rules (edge spaces and tabs
+    trimmed, one leading '+', then only digits and ' ().-'); count is the bytes left when the '+' and
+    punctuation are dropped (its digits, for simple shapes); digits is 0 unless the shape is simple
+    and they fit in 64 bits."""
+    while a < b and (data[a] == 32 or data[a] == 9):
+        a += 1
+    while b > a and (data[b - 1] == 32 or data[b - 1] == 9):
+        b -= 1
+    if a == b:
+        return SHAPE_BLANK, _ZERO, 0
+    plus = data[a] == 43
+    if plus:
+        a += 1
+    simple = True
+    overflow = False
+    v = _ZERO
+    n = 0
+    for q in range(a, b):
+        c = data[q]
+        if 48 <= c <= 57:
+            d = np.uint64(c - 48)
+            if v > _LIMIT or (v == _LIMIT and d > np.uint64(5)):
+                overflow = True
+            v = v * _TEN + d
+            n += 1
+        elif c == 40 or c == 41 or c == 45 or c == 46 or c == 32:
+            pass
+        else:
+            simple = False
+            n += 1
+    if not simple:
+        return SHAPE_OTHER, _ZERO, n
+    if overflow:
+        v = _ZERO
+    return (SHAPE_PLUS if plus else SHAPE_NATIONAL), v, n
+
+
+@jit
+def reduce_fields(data: Any, ends: Any, shape: Any, value: Any, count: Any) -> None:
+    """reduce_one for field i = data[ends[i-1]:ends[i]] (from 0 for the first)."""
+    start = 0
+    for i in range(ends.shape[0]):
+        shape[i], value[i], count[i] = reduce_one(data, start, ends[i])
+        start = ends[i]
+
+
+@jit
+def scan_records(
+    data: Any,  # uint8[:] whole records (the last may lack its line end)
+    delimiter: int,  # an ASCII byte
+    column: int,  # the number column
+    starts: Any,  # int64[:] out, per record: where its text starts
+    ends: Any,  # int64[:] out: where it ends (line end excluded)
+    lines: Any,  # int64[:] out: its first physical line, counted from 0
+    fields: Any,  # int64[:] out: how many fields it has
+    number_at: Any,  # int64[:] out: where its number field starts (a quoted one at its quote); -1: none
+    number_end: Any,  # int64[:] out
+    shape: Any,  # uint8[:] out: reduce_one of the number field
+    value: Any,  # uint64[:] out
+    count: Any,  # int64[:] out
+) -> tuple[int, bool]:
+    """Split data into records the way RFC 4180 does, blank lines skipped. Returns (records, regular):
+    not regular (and the outputs partly written) as soon as the data strays from the plainest CSV:
+    a quote that is not a whole field's, a carriage return anywhere but before a line feed, a quote
+    open at the end, or a line break inside quotes in data with carriage returns."""
+    n = data.shape[0]
+    stops = np.zeros(256, dtype=np.uint8)  # the bytes that end or spoil an unquoted field: one lookup
+    stops[delimiter] = 1
+    stops[LF] = 1
+    stops[CR] = 2
+    stops[QUOTE] = 3
+    k = 0
+    line = 0
+    pos = 0
+    crlf = False
+    quoted_break = False
+    while pos < n:
+        start = pos
+        first = line
+        field = 0
+        at = -1
+        end_at = -1
+        while True:  # one field per turn
+            if pos < n and data[pos] == QUOTE:
+                q = pos + 1
+                while q < n:
+                    c = data[q]
+                    if c == QUOTE:
+                        if q + 1 < n and data[q + 1] == QUOTE:
+                            q += 2
+                            continue
+                        break
+                    if c == LF:
+                        quoted_break = True
+                        line += 1
+                    elif c == CR:
+                        return k, False
+                    q += 1
+                if q >= n:
+                    return k, False  # the quote never closes
+                q += 1  # past the closing quote: a delimiter or the line end must follow
+                crlf_next = q + 1 < n and data[q] == CR and data[q + 1] == LF
+                if q < n and data[q] != delimiter and data[q] != LF and not crlf_next:
+                    return k, False
+            else:
+                q = pos
+                while q < n and stops[data[q]] == 0:
+                    q += 1
+                if q < n and stops[data[q]] > 1 and not (data[q] == CR and q + 1 < n and data[q + 1] == LF):
+                    return k, False  # a quote inside the field, or a carriage return alone
+            if field == column:
+                at = pos
+                end_at = q
+            field += 1
+            pos = q
+            if pos < n and data[pos] == delimiter:
+                pos += 1
+                continue
+            break
+        end = pos
+        if pos < n:
+            if data[pos] == CR:
+                crlf = True
+                pos += 1
+            pos += 1
+            line += 1
+        if end == start:
+            continue  # a blank line carries no row
+        starts[k] = start
+        ends[k] = end
+        lines[k] = first
+        fields[k] = field
+        number_at[k] = at
+        number_end[k] = end_at
+        if at < 0:
+            shape[k], value[k], count[k] = SHAPE_BLANK, _ZERO, 0
+        elif data[at] != QUOTE:
+            shape[k], value[k], count[k] = reduce_one(data, at, end_at)
+        else:
+            escaped = False
+            for q in range(at + 1, end_at - 1):
+                if data[q] == QUOTE:
+                    escaped = True
+            if escaped:  # a quote inside a number: never a simple shape
+                shape[k], value[k], count[k] = SHAPE_OTHER, _ZERO, 0
+            else:
+                shape[k], value[k], count[k] = reduce_one(data, at + 1, end_at - 1)
+        k += 1
+    return k, not (crlf and quoted_break)
+
+
+@jit
+def append_columns(
+    data: Any,  # uint8[:] the chunk as read
+    starts: Any,  # int64[:] per record: where its text starts in data
+    ends: Any,  # int64[:] and where it ends (line end excluded)
+    key: Any,  # uint64[:] E.164 digits, written as "+<key>" where valid
+    valid: Any,  # bool[:]
+    entries: Any,  # uint8[:] small texts back to back, each with its leading delimiter
+    bounds: Any,  # int64[:] entry j is entries[bounds[j]:bounds[j + 1]]
+    picks: Any,  # int64[:, 3] per record: the entries of its verdict, reasons and next instant
+    sep: Any,  # uint8[:] the delimiter
+    term: Any,  # uint8[:] the line end
+    out: Any,  # uint8[:] large enough for everything
+) -> int:
+    """Write record + sep + e164 + the three picked entries + term for every record; the bytes used."""
+    digits = np.empty(20, dtype=np.uint8)
+    p = 0
+    for i in range(starts.shape[0]):
+        n = ends[i] - starts[i]
+        out[p : p + n] = data[starts[i] : ends[i]]
+        p += n
+        out[p : p + sep.shape[0]] = sep
+        p += sep.shape[0]
+        if valid[i]:
+            out[p] = 43  # '+'
+            p += 1
+            k = key[i]
+            m = 0
+            while True:  # at least one digit, as str() writes 0
+                digits[m] = 48 + np.uint8(k % _TEN)
+                m += 1
+                k = k // _TEN
+                if k == _ZERO:
+                    break
+            for j in range(m):
+                out[p + j] = digits[m - 1 - j]
+            p += m
+        for c in range(3):
+            e = picks[i, c]
+            n = bounds[e + 1] - bounds[e]
+            out[p : p + n] = entries[bounds[e] : bounds[e + 1]]
+            p += n
+        out[p : p + term.shape[0]] = term
+        p += term.shape[0]
+    return p
