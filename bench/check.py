@@ -93,7 +93,7 @@ def in_process(store: Store) -> None:
     requests = [CheckRequest("fr", [n], at=AT) for n in fictional_mix(8000)[::8]]
     for req in requests:
         check_call(rt, req)
-    tune_for_latency()  # as `dialgate serve` does once started
+    tune_for_latency(rt)  # as `dialgate serve` does once started
     samples = []
     for i in range(5000):
         req = requests[i % len(requests)]

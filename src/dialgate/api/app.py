@@ -102,6 +102,7 @@ def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` workers: settings come from DIALGATE_* variables."""
     settings = load_settings()
     configure_logging(settings.log_level)
-    app = create_app(build(settings), run_dispatcher=settings.webhooks.dispatch_in_serve)
-    tune_for_latency()
+    container = build(settings)
+    app = create_app(container, run_dispatcher=settings.webhooks.dispatch_in_serve)
+    tune_for_latency(container.runtime)
     return app

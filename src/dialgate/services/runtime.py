@@ -57,7 +57,7 @@ class Runtime:
     exports: ExportStore | None = None  # where access-request exports are written
     register_files: RegisterCompiler | None = None  # None: this runtime cannot import register files
     number_tables: NumberTablesSource | None = None
-    # How a batch's raw numbers are reduced to digits for bulk parsing; bootstrap wires polars' kernels.
+    # How a batch's raw numbers are reduced to digits for bulk parsing; bootstrap wires a compiled kernel.
     digits: Callable[[Sequence[str]], NumberDigits] = NumberDigits.from_strings
     batch_decider: BatchDecider | None = None  # None: scrub uses the provisional decider
     scrub_files: ScrubFiles | None = None
