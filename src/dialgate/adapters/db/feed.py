@@ -51,9 +51,9 @@ def notify_committed() -> None:
 
 
 class SqlFeed:
-    def __init__(self, conn: Connection, new_id: Callable[[], str]) -> None:
+    def __init__(self, conn: Connection, new_ids: Callable[[int], list[str]]) -> None:
         self._c = conn
-        self._new_id = new_id
+        self._new_ids = new_ids
         self._pending: list[FeedDraft] = []
 
     def publish(self, draft: FeedDraft) -> None:
@@ -72,8 +72,9 @@ class SqlFeed:
             drafts = by_brand[brand]
             last = self._reserve(brand, len(drafts))
             first = last - len(drafts) + 1
+            ids = self._new_ids(len(drafts))
             rows = [
-                (brand, first + i, "evt_" + self._new_id(), str(d.type), d.number, d.occurred_at, d.data)
+                (brand, first + i, "evt_" + ids[i], str(d.type), d.number, d.occurred_at, d.data)
                 for i, d in enumerate(drafts)
             ]
             self._insert(rows)
@@ -91,8 +92,10 @@ class SqlFeed:
         mark = "?" if sqlite else "%s"
         sql = f"INSERT INTO change_events (brand_id, seq, event_id, type, number, occurred_at, data) VALUES ({', '.join([mark] * 7)})"  # noqa: S608 (fixed names)
         params = []
+        last_at, when = None, None
         for brand, seq, event_id, type_, number, at, data in rows:
-            when = raw_instant(at, sqlite)
+            if at != last_at:  # a bulk write's events share one instant: formatted once
+                last_at, when = at, raw_instant(at, sqlite)
             params.append((brand, seq, event_id, type_, number, when, orjson.dumps(data).decode()))
         self._c.exec_driver_sql(sql, params)
 
