@@ -25,7 +25,14 @@ from dialgate.services.consent import (
     parse_captured_at,
     parse_expires_at,
 )
-from dialgate.services.imports import ImportReport, InputRow, RowError, bulk_e164, chunks
+from dialgate.services.imports import (
+    ImportReport,
+    InputRow,
+    RowError,
+    bulk_e164,
+    chunks,
+    cycle_collection_paused,
+)
 from dialgate.services.runtime import Runtime
 
 T = TypeVar("T")
@@ -43,22 +50,28 @@ def import_consents(
     and a chunk that cannot be written writes nothing."""
     report = ImportReport()
     brands = _KnownBrands(rt)
-    for chunk in chunks(rows, rt.import_batch_size):
-        good: dict[str, list[DraftRow]] = defaultdict(list)
-        for line, row_or_error in _validate(rt, chunk, rt.clock.now(), base_dir, default_brand, brands):
-            if isinstance(row_or_error, InputError):
-                row_or_error.at(file=file, line=line.line)
-                report.rejected.append(RowError(line.line, str(row_or_error), line.fields))
-            else:
-                good[row_or_error[0]].append(row_or_error)
-        if good:
-            with rt.uow(write=True) as uow:
-                recorded_at = rt.clock.now()
-                for brand in sorted(good):  # a fixed lock order: two importers never deadlock on heads
-                    append_rows(uow, brand, good[brand], recorded_at)
-                uow.commit()
-            report.accepted += sum(len(brand_rows) for brand_rows in good.values())
+    with cycle_collection_paused():
+        for chunk in chunks(rows, rt.import_batch_size):
+            good: dict[str, list[DraftRow]] = defaultdict(list)
+            for row, draft in _validate(rt, chunk, rt.clock.now(), base_dir, default_brand, brands):
+                if isinstance(draft, InputError):
+                    draft.at(file=file, line=row.line)
+                    report.rejected.append(RowError(row.line, str(draft), row.fields))
+                else:
+                    good[draft[0]].append(draft)
+            if good:
+                _append(rt, good)
+                report.accepted += sum(len(brand_rows) for brand_rows in good.values())
     return report
+
+
+def _append(rt: Runtime, by_brand: dict[str, list[DraftRow]]) -> None:
+    """One chunk's good rows, in one transaction."""
+    with rt.uow(write=True) as uow:
+        recorded_at = rt.clock.now()
+        for brand in sorted(by_brand):  # a fixed lock order: two importers never deadlock on heads
+            append_rows(uow, brand, by_brand[brand], recorded_at)
+        uow.commit()
 
 
 class _KnownBrands:
