@@ -120,9 +120,8 @@ def _validate(
     if any(expires):  # canonical instants are fixed-width UTC text: they compare as the instants do
         slow.update(i for i, (c, e) in enumerate(zip(captured, expires, strict=True)) if e and c and e <= c)
     no_evidence_hash = [None] * len(chunk)  # rows with one take the slow path
-    # a DraftRow's fields in order, after the row
-    columns = zip(
-        chunk,
+    # each row's DraftRow if it takes the fast path: the fields in DraftRow's order
+    fast_drafts = zip(
         brand,
         e164s,
         *choices,
@@ -136,18 +135,17 @@ def _validate(
         texts["note"],
         strict=True,
     )
-    for i, (row, *values) in enumerate(columns):
+    draft: DraftRow
+    for i, (row, draft) in enumerate(zip(chunk, fast_drafts, strict=True)):
         if row.problem is not None:
             yield row, InputError(row.problem)
             continue
         if i in slow:
             try:
-                draft = _one_by_one(rt, row, values[1], now, base_dir, default_brand)
+                draft = _one_by_one(rt, row, e164s[i], now, base_dir, default_brand)
             except InputError as exc:
                 yield row, exc
                 continue
-        else:
-            draft = tuple(values)
         unknown = brands.check(draft[0])
         yield row, unknown if unknown is not None else draft
 
@@ -173,8 +171,11 @@ class _Texts:
 
     def __init__(self, chunk: Sequence[InputRow]) -> None:
         self._chunk = chunk
+        self._names = set().union(*(row.fields for row in chunk))  # most files have a few of the columns
 
     def __getitem__(self, name: str) -> list[str | None]:
+        if name not in self._names:
+            return [None] * len(self._chunk)
         return [(v.strip() or None) if (v := row.fields.get(name)) else None for row in self._chunk]
 
 
