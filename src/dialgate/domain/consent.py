@@ -146,6 +146,7 @@ def seal_rows(
     for (brand, number, channel, purpose, status, basis, party, source, captured, expires,
          agent, vendor, evidence_sha256, evidence_uri, notice, note) in rows:  # fmt: skip
         seq += 1
+        # to_dict's keys, in its order (the feed publishes this dict as it is)
         wire = {
             "seq": seq,
             "brand": brand,
@@ -166,7 +167,7 @@ def seal_rows(
             "notice_version": notice,
             "note": note,
             "prev_hash": prev_hash,
-        }  # fmt: skip  (to_dict's keys, in its order)
+        }
         prev_hash = wire["hash"] = compute_hash(wire)
         wires.append(wire)
     return wires
