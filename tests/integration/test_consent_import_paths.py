@@ -39,7 +39,7 @@ INSTANTS = ["", "2026-01-05T10:00:00Z", "2026-01-05T11:00:00+01:00", " 2026-06-0
 TEXTS = ["", "  ", 'Zoë "agent" 7', " padded ", "İYS onayı"]
 
 
-def _expected(rt, rows: list[InputRow], base_dir: Path, default_brand: str | None):  # type: ignore[no-untyped-def]
+def _expected(rt, rows: list[InputRow], base_dir: Path, default_brand: str | None):
     """What the single path makes of each row: its message, or its draft (in input order per brand)."""
     known = {b.id for b in brands.list_brands(rt)}
     errors, drafts = [], defaultdict(list)
@@ -64,7 +64,7 @@ def _expected(rt, rows: list[InputRow], base_dir: Path, default_brand: str | Non
     return errors, drafts
 
 
-def _assert_import_matches_single_path(rt, rows, base_dir, default_brand=None) -> ImportReport:  # type: ignore[no-untyped-def]
+def _assert_import_matches_single_path(rt, rows, base_dir, default_brand=None) -> ImportReport:
     errors, drafts = _expected(rt, rows, base_dir, default_brand)
     before = {v.brand: (v.events, v.head_hash) for v in consent.verify_ledger(rt)}
     feed_before = {b: feed.events_after(rt, b, 0, 1000).head for b in drafts}
