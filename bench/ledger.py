@@ -25,7 +25,8 @@ from dialgate.adapters.files.csvrows import read_rows
 from dialgate.bootstrap import build
 from dialgate.config import Settings
 from dialgate.services import brands
-from dialgate.services.consent import CONSENT_FIELDS, import_consents
+from dialgate.services.consent import CONSENT_FIELDS
+from dialgate.services.consent_import import import_consents
 from fiction import fictional_mix
 
 CACHE = Path(__file__).parent / ".data" / "cache"  # derived tables, shared by every benchmark run

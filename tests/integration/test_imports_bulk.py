@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from dialgate.adapters.files.number_tables_cache import CachedNumberTables
-from dialgate.services import attempts, brands, campaigns, consent
+from dialgate.services import attempts, brands, campaigns, consent, consent_import
 from dialgate.services.imports import BULK_PARSING_FROM, InputRow, bulk_e164
 
 NUMBERS = [
@@ -37,9 +37,9 @@ def test_bulk_parsing_accepts_refuses_and_stores_as_the_single_path(rt, number_t
     brands.add_brand(rt, "single")
     brands.add_brand(rt, "bulk")
     rt.number_tables = None
-    single = consent.import_consents(rt, _rows("single"), file="single.csv")
+    single = consent_import.import_consents(rt, _rows("single"), file="single.csv")
     rt.number_tables = CachedNumberTables(number_tables_dir)
-    bulk = consent.import_consents(rt, _rows("bulk"), file="bulk.csv")
+    bulk = consent_import.import_consents(rt, _rows("bulk"), file="bulk.csv")
     parsed = bulk_e164(rt, _rows("bulk"))
     assert parsed[0] == "+33639980012" and parsed[1] == "+33639984567" and None in parsed  # the path taken
 

@@ -34,7 +34,9 @@ def test_the_feed_form_of_a_sealed_event_is_its_to_dict():
     draft = ConsentDraft(
         brand="acme", number="+33639980012", channel=Channel.CALL, purpose="marketing",
         status=ConsentStatus.REVOKED, basis=Basis.CONSENT, party=Party.CONSUMER, source=Source.AGENT,
-        captured_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+        captured_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC), expires_at=datetime(2027, 3, 1, tzinfo=UTC),
+        actor_agent="agent 7", actor_vendor="vendor-a", evidence_sha256="ef" * 32,
+        evidence_uri="https://forms.example/1", notice_version="v3", note="every field set, each distinct",
     )  # fmt: skip
     event, wire = seal_with_wire(
         draft, seq=7, prev_hash="cd" * 32, recorded_at=datetime(2026, 3, 1, 9, 1, tzinfo=UTC)

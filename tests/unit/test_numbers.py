@@ -75,3 +75,14 @@ def test_ulids_are_crockford_base32_of_time_then_randomness():
     expected = "".join(alphabet[(value >> shift) & 31] for shift in range(125, -1, -5))
     assert encode_ulid(1790000000000, bytes(range(10))) == expected
     assert encode_ulid(0, bytes(10)) == "0" * 26
+
+
+def test_ulids_made_in_bulk_are_unique_consecutive_and_sorted():
+    from dialgate.adapters.clock import UlidGenerator
+
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    ids = UlidGenerator().new_ids(5000)
+    values = [sum(alphabet.index(ch) << (5 * k) for k, ch in enumerate(reversed(i))) for i in ids]
+    assert len(ids) == 5000 and all(len(i) == 26 for i in ids)
+    assert values == list(range(values[0], values[0] + 5000))  # consecutive, hence unique and sorted
+    assert UlidGenerator().new_ids(0) == []

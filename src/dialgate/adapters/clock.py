@@ -35,6 +35,19 @@ def encode_ulid(ms: int, randomness: bytes) -> str:
     return "".join([_PAIRS[(value >> s) & 1023] for s in _SHIFTS])
 
 
+_LOW = (1 << 50) - 1  # the bits of a ULID's last 10 characters
+
+
 class UlidGenerator:
     def new_id(self) -> str:
         return encode_ulid(time.time_ns() // 1_000_000, os.urandom(10))
+
+    def new_ids(self, count: int) -> list[str]:
+        """`count` ids for one bulk write: one millisecond and one random draw, then consecutive values
+        (the ULID spec's monotonic mode), so they are unique, sort in the order given, and cost a fifth.
+        Bit 49 of the draw is cleared so counting never carries past the last 10 characters."""
+        start = int.from_bytes(os.urandom(10), "big") & ~(1 << 49)
+        prefix = encode_ulid(time.time_ns() // 1_000_000, start.to_bytes(10, "big"))[:16]
+        low = start & _LOW
+        return [prefix + "".join([_PAIRS[(v >> s) & 1023] for s in (40, 30, 20, 10, 0)])
+                for v in range(low, low + count)]  # fmt: skip

@@ -14,6 +14,7 @@ from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.vocabulary import Source
 from dialgate.services import consent as ledger
 from dialgate.services.consent import CONSENT_FIELDS
+from dialgate.services.consent_import import import_consents
 from dialgate.services.imports import RowError
 
 
@@ -78,9 +79,7 @@ def consent_import(file: Path, brand: str | None, encoding: str, rejects: Path |
     """Append the events of a CSV file; each bad row is reported with its line, the good ones are kept."""
     required = ("number", "status") if brand else ("number", "brand", "status")
     rows = read_rows(file, known=CONSENT_FIELDS, required=required, encoding=encoding)
-    report = ledger.import_consents(
-        runtime(), rows, file=str(file), base_dir=file.parent, default_brand=brand
-    )
+    report = import_consents(runtime(), rows, file=str(file), base_dir=file.parent, default_brand=brand)
     if rejects is not None and report.rejected:
         _write_rejects(rejects, report.rejected)
     report_import(report, "consent events")

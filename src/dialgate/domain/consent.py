@@ -102,8 +102,8 @@ def canonical_bytes(fields: Mapping[str, Any]) -> bytes:
 
 
 def compute_hash(event_fields: Mapping[str, Any]) -> str:
-    body = {k: v for k, v in event_fields.items() if k != "hash"}
-    body["v"] = HASH_VERSION
+    body = {**event_fields, "v": HASH_VERSION}
+    body.pop("hash", None)
     return hashlib.sha256(canonical_bytes(body)).hexdigest()
 
 
@@ -116,11 +116,69 @@ def seal_with_wire(
     draft: ConsentDraft, *, seq: int, prev_hash: str, recorded_at: datetime
 ) -> tuple[ConsentEvent, dict[str, Any]]:
     """seal, also giving the event's wire form (its to_dict), which the change feed publishes."""
+    (wire,) = seal_rows([draft_row(draft)], head=(seq - 1, prev_hash), recorded_at=recorded_at)
+    return sealed_event(draft, wire, recorded_at), wire
+
+
+DraftRow = tuple[Any, ...]
+"""A draft's fields in ConsentDraft's order, as wire values (enums as their text, instants in canonical
+UTC): bulk imports build these straight from their columns, without a ConsentDraft per row."""
+
+
+def draft_row(draft: ConsentDraft) -> DraftRow:
+    expires = draft.expires_at
+    return (
+        draft.brand, draft.number, str(draft.channel), draft.purpose, str(draft.status), str(draft.basis),
+        str(draft.party), str(draft.source), format_instant(draft.captured_at),
+        None if expires is None else format_instant(expires), draft.actor_agent, draft.actor_vendor,
+        draft.evidence_sha256, draft.evidence_uri, draft.notice_version, draft.note,
+    )  # fmt: skip
+
+
+def seal_rows(
+    rows: Iterable[DraftRow], *, head: tuple[int, str], recorded_at: datetime
+) -> list[dict[str, Any]]:
+    """Number and chain drafts after a brand's head (seq, hash): each one's wire form, hash included.
+    Every sealed event goes through here, so a single append and a bulk import hash the same bytes."""
+    seq, prev_hash = head
+    recorded = format_instant(recorded_at)
+    wires = []
+    for (brand, number, channel, purpose, status, basis, party, source, captured, expires,
+         agent, vendor, evidence_sha256, evidence_uri, notice, note) in rows:  # fmt: skip
+        seq += 1
+        # to_dict's keys, in its order (the feed publishes this dict as it is)
+        wire = {
+            "seq": seq,
+            "brand": brand,
+            "number": number,
+            "channel": channel,
+            "purpose": purpose,
+            "status": status,
+            "basis": basis,
+            "party": party,
+            "source": source,
+            "captured_at": captured,
+            "recorded_at": recorded,
+            "expires_at": expires,
+            "actor_agent": agent,
+            "actor_vendor": vendor,
+            "evidence_sha256": evidence_sha256,
+            "evidence_uri": evidence_uri,
+            "notice_version": notice,
+            "note": note,
+            "prev_hash": prev_hash,
+        }
+        prev_hash = wire["hash"] = compute_hash(wire)
+        wires.append(wire)
+    return wires
+
+
+def sealed_event(draft: ConsentDraft, wire: Mapping[str, Any], recorded_at: datetime) -> ConsentEvent:
+    """The event seal_rows made of a draft, from the draft and its wire form."""
     fields = {name: getattr(draft, name) for name in _DRAFT_FIELDS}
-    fields.update(seq=seq, recorded_at=recorded_at, prev_hash=prev_hash)
-    wire = _to_wire({name: fields[name] for name in _EVENT_FIELDS if name != "hash"})  # to_dict's order
-    wire["hash"] = compute_hash(wire)
-    return ConsentEvent(hash=wire["hash"], **fields), wire
+    return ConsentEvent(
+        seq=wire["seq"], recorded_at=recorded_at, prev_hash=wire["prev_hash"], hash=wire["hash"], **fields
+    )
 
 
 _DRAFT_FIELDS = tuple(ConsentDraft.__dataclass_fields__)

@@ -107,10 +107,11 @@ class NumberTables:
     @cached_property
     def pairs(self) -> npt.NDArray[np.int32]:
         """node*100 + two digits -> the node (or ~leaf) two steps down; a leaf after one step stays."""
-        children = self.children.reshape(-1, 10)
-        first = children.reshape(-1)  # (node, a) -> child
-        second = np.where(first[:, None] >= 0, children[np.maximum(first, 0)], first[:, None])
-        return np.ascontiguousarray(second.reshape(-1).astype(np.int32))
+        first = self.children  # node*10 + a -> child
+        second = self.children.reshape(-1, 10)[np.maximum(first, 0)]  # one gather, not np.where's copies
+        leaf = first < 0
+        second[leaf] = first[leaf, None]
+        return second.reshape(-1)
 
     @property
     def node_count(self) -> int:

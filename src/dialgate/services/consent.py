@@ -7,18 +7,23 @@ refuse exactly the same input with the same messages.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from dialgate.domain.consent import (
     ChainBreak,
     ConsentDraft,
     ConsentEvent,
+    DraftRow,
     StateKey,
+    draft_row,
     fold,
-    seal_with_wire,
+    seal_rows,
+    sealed_event,
     verify_chain,
 )
 from dialgate.domain.numbers import parse_number
@@ -35,7 +40,6 @@ from dialgate.domain.vocabulary import (
 from dialgate.errors import InputError
 from dialgate.services.brands import require_brand
 from dialgate.services.feed import consent_recorded
-from dialgate.services.imports import ImportReport, InputRow, RowError, bulk_e164, chunks
 from dialgate.services.ports import UnitOfWork
 from dialgate.services.runtime import Runtime
 
@@ -66,16 +70,8 @@ def draft_from_fields(
         if get(name) is None:
             raise InputError("is required").at(field=name)
     number = e164 or parse_number(get("number") or "", get("region")).e164
-    now = now or rt.clock.now()
-    captured_text = get("captured_at")
-    captured_at = parse_instant(captured_text, "captured_at") if captured_text else now
-    if captured_at > now + rt.clock_skew:
-        raise InputError(
-            f"{format_instant(captured_at)} is in the future (now is {format_instant(now)}); "
-            "a consent cannot be captured before it happens"
-        ).at(field="captured_at")
-    expires_text = get("expires_at")
-    expires_at = parse_instant(expires_text, "expires_at") if expires_text else None
+    captured_at = parse_captured_at(get("captured_at"), now or rt.clock.now(), rt.clock_skew)
+    expires_at = parse_expires_at(get("expires_at"))
     if expires_at is not None and expires_at <= captured_at:
         raise InputError("must be later than captured_at").at(field="expires_at")
     evidence_sha = get("evidence_sha256")
@@ -88,12 +84,7 @@ def draft_from_fields(
     draft_kwargs = {
         "brand": get("brand") or "",
         "number": number,
-        "channel": parse_enum(Channel, get("channel") or "call", "channel"),
-        "purpose": parse_purpose_or_all(get("purpose") or "all"),
-        "status": parse_enum(ConsentStatus, get("status") or "", "status"),
-        "basis": parse_enum(Basis, get("basis") or "consent", "basis"),
-        "party": parse_enum(Party, get("party") or "consumer", "party"),
-        "source": parse_enum(Source, get("source") or default_source, "source"),
+        **{name: parse(get(name)) for name, parse in choice_parsers(default_source).items()},
         "captured_at": captured_at,
         "expires_at": expires_at,
         "actor_agent": get("actor_agent"),
@@ -111,6 +102,35 @@ def draft_from_fields(
     return ConsentDraft(evidence_sha256=evidence_sha, **draft_kwargs)  # type: ignore[arg-type]
 
 
+@cache
+def choice_parsers(default_source: Source) -> dict[str, Callable[[str | None], str]]:
+    """How each field with a fixed set of values is read (a blank one gets its default), in the order
+    draft_from_fields checks them."""
+    return {
+        "channel": lambda text: parse_enum(Channel, text or "call", "channel"),
+        "purpose": lambda text: parse_purpose_or_all(text or "all"),
+        "status": lambda text: parse_enum(ConsentStatus, text or "", "status"),
+        "basis": lambda text: parse_enum(Basis, text or "consent", "basis"),
+        "party": lambda text: parse_enum(Party, text or "consumer", "party"),
+        "source": lambda text: parse_enum(Source, text or default_source, "source"),
+    }
+
+
+def parse_captured_at(text: str | None, now: datetime, clock_skew: timedelta) -> datetime:
+    """When the person consented: `now` if not given, never later than now (give or take the skew)."""
+    captured_at = parse_instant(text, "captured_at") if text else now
+    if captured_at > now + clock_skew:
+        raise InputError(
+            f"{format_instant(captured_at)} is in the future (now is {format_instant(now)}); "
+            "a consent cannot be captured before it happens"
+        ).at(field="captured_at")
+    return captured_at
+
+
+def parse_expires_at(text: str | None) -> datetime | None:
+    return parse_instant(text, "expires_at") if text else None
+
+
 def append_drafts(
     uow: UnitOfWork, drafts: Iterable[ConsentDraft], recorded_at: datetime
 ) -> list[ConsentEvent]:
@@ -120,17 +140,22 @@ def append_drafts(
         by_brand[draft.brand].append(draft)
     sealed: list[ConsentEvent] = []
     for brand in sorted(by_brand):  # a fixed lock order: two importers never deadlock on heads
-        seq, prev = uow.consents.lock_head(brand)
-        events = []
-        for draft in by_brand[brand]:
-            seq += 1
-            event, wire = seal_with_wire(draft, seq=seq, prev_hash=prev, recorded_at=recorded_at)
-            events.append(event)
-            uow.feed.publish(consent_recorded(event, wire))  # the change feed, in this same transaction
-            prev = event.hash
-        uow.consents.append(events)
-        sealed.extend(events)
+        brand_drafts = by_brand[brand]
+        wires = append_rows(uow, brand, [draft_row(d) for d in brand_drafts], recorded_at)
+        sealed.extend(sealed_event(d, w, recorded_at) for d, w in zip(brand_drafts, wires, strict=True))
     return sealed
+
+
+def append_rows(
+    uow: UnitOfWork, brand: str, rows: Sequence[DraftRow], recorded_at: datetime
+) -> list[dict[str, Any]]:
+    """Seal one brand's draft rows onto its chain inside the caller's transaction (its head locked until
+    commit), with their change-feed events in that same transaction. Their wire forms, in order."""
+    wires = seal_rows(rows, head=uow.consents.lock_head(brand), recorded_at=recorded_at)
+    uow.consents.append(wires)
+    for wire in wires:
+        uow.feed.publish(consent_recorded(wire, recorded_at))
+    return wires
 
 
 def record_consent(rt: Runtime, draft: ConsentDraft) -> ConsentEvent:
@@ -152,58 +177,6 @@ def record_consents(rt: Runtime, drafts: Sequence[ConsentDraft]) -> list[Consent
 def _by_brand_order(drafts: Sequence[ConsentDraft]) -> list[ConsentDraft]:
     """The order append_drafts seals in: brands sorted, each brand's drafts in input order."""
     return sorted(drafts, key=lambda d: d.brand)
-
-
-def import_consents(
-    rt: Runtime,
-    rows: Iterable[InputRow],
-    *,
-    file: str,
-    base_dir: Path | None = None,
-    default_brand: str | None = None,
-) -> ImportReport:
-    """Append every valid row; report each invalid one with its line. Good rows never wait on bad ones."""
-    report = ImportReport()
-    known_brands: dict[str, bool] = {}
-    batch: list[ConsentDraft] = []
-    now = rt.clock.now()
-
-    def flush() -> None:
-        if batch:
-            with rt.uow(write=True) as uow:
-                append_drafts(uow, batch, rt.clock.now())
-                uow.commit()
-            report.accepted += len(batch)
-            batch.clear()
-            nonlocal now
-            now = rt.clock.now()
-
-    for chunk in chunks(rows, rt.import_batch_size):
-        for row, e164 in zip(chunk, bulk_e164(rt, chunk), strict=True):
-            line, fields = row.line, dict(row.fields)
-            if row.problem is not None:
-                report.rejected.append(RowError(line, f"{file}:{line}: {row.problem}", row.fields))
-                continue
-            if default_brand and not (fields.get("brand") or "").strip():
-                fields["brand"] = default_brand
-            try:
-                draft = draft_from_fields(
-                    rt, fields, base_dir=base_dir, default_source=Source.IMPORT, now=now, e164=e164
-                )
-                if draft.brand not in known_brands:
-                    with rt.uow() as uow:
-                        known_brands[draft.brand] = uow.brands.get(draft.brand) is not None
-                if not known_brands[draft.brand]:
-                    raise InputError(f"unknown brand '{draft.brand}'").at(field="brand")
-            except InputError as exc:
-                exc.at(file=file, line=line)
-                report.rejected.append(RowError(line, str(exc), row.fields))
-                continue
-            batch.append(draft)
-            if len(batch) >= rt.import_batch_size:
-                flush()
-    flush()
-    return report
 
 
 @dataclass(frozen=True)

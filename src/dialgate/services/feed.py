@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dialgate.domain.consent import ConsentEvent
 from dialgate.domain.feed import FeedDraft, FeedEvent, FeedEventType
 from dialgate.domain.model import DncEntry
 from dialgate.domain.requests import ConsumerRequest
@@ -24,9 +23,9 @@ from dialgate.services.runtime import Runtime
 MAX_PAGE = 1000
 
 
-def consent_recorded(event: ConsentEvent, wire: dict[str, Any]) -> FeedDraft:
-    """`wire`: the event's to_dict, as consent.seal_with_wire gives it."""
-    return FeedDraft(event.brand, FeedEventType.CONSENT_RECORDED, event.number, event.recorded_at, wire)
+def consent_recorded(wire: dict[str, Any], recorded_at: datetime) -> FeedDraft:
+    """`wire`: the event's to_dict, as consent.seal_rows gives it."""
+    return FeedDraft(wire["brand"], FeedEventType.CONSENT_RECORDED, wire["number"], recorded_at, wire)
 
 
 def dnc_changed(entry: DncEntry, *, added: bool, at: datetime, actor: str | None) -> FeedDraft:

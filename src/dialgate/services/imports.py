@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -43,6 +45,20 @@ def chunks(rows: Iterable[InputRow], size: int) -> Iterator[list[InputRow]]:
     it = iter(rows)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """For a bulk import's duration. Its rows, drafts and statement parameters are tens of thousands of
+    short-lived objects without cycles per chunk, yet enough of them to make the cyclic collector rescan
+    the whole heap several times per import: a fifth of the import's time, to find nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def bulk_e164(rt: Runtime, rows: Sequence[InputRow]) -> list[str | None]:

@@ -5,7 +5,7 @@ Adapters implement them (adapters/db, adapters/files, ...); tests and the demo m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -69,8 +69,9 @@ class ConsentRepository(Protocol):
         """The brand's chain head (seq, hash), locked against other appenders until commit."""
         ...
 
-    def append(self, events: Sequence[ConsentEvent]) -> None:
-        """Insert sealed events and move the brand's head to the last one. Never updates an event."""
+    def append(self, wires: Sequence[Mapping[str, Any]]) -> None:
+        """Insert one brand's sealed events, given in their wire form (consent.seal_rows), and move its
+        head to the last one. Never updates an event."""
         ...
 
     def for_number(self, brand: str, number: str) -> list[ConsentEvent]: ...

@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import orjson
 from sqlalchemy import Connection, select, text, update
@@ -24,6 +23,10 @@ from dialgate.adapters.db.types import raw_instant
 from dialgate.domain.feed import FeedDraft, FeedEvent, FeedEventType
 
 _heads, _events = table(FeedHeadRow), table(ChangeEventRow)
+_INSERT_EVENT = {
+    sqlite: f"INSERT INTO change_events (brand_id, seq, event_id, type, number, occurred_at, data) VALUES ({', '.join([mark] * 7)})"  # noqa: S608 (fixed names)
+    for sqlite, mark in ((True, "?"), (False, "%s"))
+}
 NOTIFY_CHANNEL = "dialgate_feed"
 
 # In-process listeners, called after a commit that wrote feed events: a dispatcher in the same process
@@ -51,9 +54,9 @@ def notify_committed() -> None:
 
 
 class SqlFeed:
-    def __init__(self, conn: Connection, new_id: Callable[[], str]) -> None:
+    def __init__(self, conn: Connection, new_ids: Callable[[int], list[str]]) -> None:
         self._c = conn
-        self._new_id = new_id
+        self._new_ids = new_ids
         self._pending: list[FeedDraft] = []
 
     def publish(self, draft: FeedDraft) -> None:
@@ -71,12 +74,7 @@ class SqlFeed:
         for brand in sorted(by_brand):  # a fixed lock order across brands
             drafts = by_brand[brand]
             last = self._reserve(brand, len(drafts))
-            first = last - len(drafts) + 1
-            rows = [
-                (brand, first + i, "evt_" + self._new_id(), str(d.type), d.number, d.occurred_at, d.data)
-                for i, d in enumerate(drafts)
-            ]
-            self._insert(rows)
+            self._insert(brand, last - len(drafts) + 1, drafts)
         if self._c.dialect.name == "postgresql":
             self._c.execute(text("SELECT pg_notify(:channel, :payload)"), {
                 "channel": NOTIFY_CHANNEL,
@@ -84,17 +82,19 @@ class SqlFeed:
             })  # fmt: skip
         return True
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+    def _insert(self, brand: str, first_seq: int, drafts: list[FeedDraft]) -> None:
         """Plain executemany (bulk imports publish one event per row: SQLAlchemy's per-value
         processing would cost as much as the import itself)."""
         sqlite = self._c.dialect.name == "sqlite"
-        mark = "?" if sqlite else "%s"
-        sql = f"INSERT INTO change_events (brand_id, seq, event_id, type, number, occurred_at, data) VALUES ({', '.join([mark] * 7)})"  # noqa: S608 (fixed names)
-        params = []
-        for brand, seq, event_id, type_, number, at, data in rows:
-            when = raw_instant(at, sqlite)
-            params.append((brand, seq, event_id, type_, number, when, orjson.dumps(data).decode()))
-        self._c.exec_driver_sql(sql, params)
+        ids = self._new_ids(len(drafts))
+        # a bulk write's events share one instant: formatted once
+        instants = {at: raw_instant(at, sqlite) for at in {d.occurred_at for d in drafts}}
+        params = [
+            (brand, first_seq + i, "evt_" + ids[i], str(d.type), d.number, instants[d.occurred_at],
+             orjson.dumps(d.data).decode())
+            for i, d in enumerate(drafts)
+        ]  # fmt: skip
+        self._c.exec_driver_sql(_INSERT_EVENT[sqlite], params)
 
     def _reserve(self, brand: str, count: int) -> int:
         bump = update(_heads).where(_heads.c.brand_id == brand).values(seq=_heads.c.seq + count)

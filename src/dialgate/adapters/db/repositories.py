@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +23,7 @@ from dialgate.adapters.db.tables import (
     VendorRow,
     table,
 )
-from dialgate.adapters.db.types import raw_instant
+from dialgate.adapters.db.types import canonical_instant_param
 from dialgate.domain.access import Scope
 from dialgate.domain.campaign import Campaign, Limits
 from dialgate.domain.consent import GENESIS_HASH, ConsentEvent
@@ -181,22 +181,21 @@ class SqlConsents:
             raise StoreError(f"brand '{brand}' has no ledger head")
         return (row.seq, row.hash)
 
-    def append(self, events: Sequence[ConsentEvent]) -> None:
-        if not events:
+    def append(self, wires: Sequence[Mapping[str, Any]]) -> None:
+        if not wires:
             return
+        sqlite = self._c.dialect.name == "sqlite"
+        # One prepared statement for the lot: SQLAlchemy's per-value processing would cost as much as a
+        # bulk import's sealing.
         try:
-            if len(events) > 50:  # bulk: skip SQLAlchemy's per-value processing
-                self._c.exec_driver_sql(
-                    _insert_events_sql(self._c.dialect.name),
-                    [_event_tuple(e, self._c.dialect.name) for e in events],
-                )
-            else:
-                self._c.execute(insert(_events), [_event_row(e) for e in events])
+            self._c.exec_driver_sql(_INSERT_EVENT[sqlite], [_event_params(w, sqlite) for w in wires])
         except IntegrityError:
             raise ConflictError("another writer appended to this brand's ledger at the same time") from None
-        last = events[-1]
+        last = wires[-1]
         self._c.execute(
-            update(_heads).where(_heads.c.brand_id == last.brand).values(seq=last.seq, hash=last.hash)
+            update(_heads)
+            .where(_heads.c.brand_id == last["brand"])
+            .values(seq=last["seq"], hash=last["hash"])
         )
 
     def for_number(self, brand: str, number: str) -> list[ConsentEvent]:
@@ -225,47 +224,23 @@ _EVENT_COLUMNS = (
     "recorded_at", "expires_at", "actor_agent", "actor_vendor", "evidence_sha256", "evidence_uri",
     "notice_version", "note", "prev_hash", "hash",
 )  # fmt: skip
+_INSERT_EVENT = {
+    sqlite: f"INSERT INTO consent_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join([mark] * len(_EVENT_COLUMNS))})"  # noqa: S608 (fixed column names, placeholders only)
+    for sqlite, mark in ((True, "?"), (False, "%s"))
+}
 
 
-def _insert_events_sql(dialect: str) -> str:
-    mark = "?" if dialect == "sqlite" else "%s"
-    return f"INSERT INTO consent_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join([mark] * len(_EVENT_COLUMNS))})"  # noqa: S608 (fixed column names, placeholders only)
-
-
-def _instant_param(moment: datetime | None, dialect: str) -> Any:
-    return None if moment is None else raw_instant(moment, dialect == "sqlite")
-
-
-def _event_tuple(e: ConsentEvent, dialect: str) -> tuple[Any, ...]:
-    row = _event_row(e)
-    for key in ("captured_at", "recorded_at", "expires_at"):
-        row[key] = _instant_param(row[key], dialect)
-    return tuple(row[c] for c in _EVENT_COLUMNS)
-
-
-def _event_row(e: ConsentEvent) -> dict[str, Any]:
-    return {
-        "brand_id": e.brand,
-        "seq": e.seq,
-        "number": e.number,
-        "channel": str(e.channel),
-        "purpose": e.purpose,
-        "status": str(e.status),
-        "basis": str(e.basis),
-        "party": str(e.party),
-        "source": str(e.source),
-        "captured_at": e.captured_at,
-        "recorded_at": e.recorded_at,
-        "expires_at": e.expires_at,
-        "actor_agent": e.actor_agent,
-        "actor_vendor": e.actor_vendor,
-        "evidence_sha256": e.evidence_sha256,
-        "evidence_uri": e.evidence_uri,
-        "notice_version": e.notice_version,
-        "note": e.note,
-        "prev_hash": e.prev_hash,
-        "hash": e.hash,
-    }
+def _event_params(w: Mapping[str, Any], sqlite: bool) -> tuple[Any, ...]:
+    """An event's wire form as _EVENT_COLUMNS' parameters."""
+    expires = w["expires_at"]
+    return (
+        w["brand"], w["seq"], w["number"], w["channel"], w["purpose"], w["status"], w["basis"], w["party"],
+        w["source"], canonical_instant_param(w["captured_at"], sqlite),
+        canonical_instant_param(w["recorded_at"], sqlite),
+        None if expires is None else canonical_instant_param(expires, sqlite), w["actor_agent"],
+        w["actor_vendor"], w["evidence_sha256"], w["evidence_uri"], w["notice_version"], w["note"],
+        w["prev_hash"], w["hash"],
+    )  # fmt: skip
 
 
 def _event(r: Any) -> ConsentEvent:

@@ -43,3 +43,10 @@ def raw_instant(moment: datetime, sqlite: bool) -> Any:
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
     return moment.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+
+
+def canonical_instant_param(text: str, sqlite: bool) -> str:
+    """An instant in the ledger's canonical text (2026-11-23T12:30:00.000000Z) as a raw DBAPI parameter for
+    a UTCDateTime column: raw_instant's SQLite text, cut out of it instead of formatted again; PostgreSQL
+    reads the canonical text as it is."""
+    return text[:10] + " " + text[11:-1] if sqlite else text

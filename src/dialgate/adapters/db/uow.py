@@ -91,7 +91,7 @@ class SqlUnitOfWork:
         self.attempts = SqlAttempts(conn)
         self.apikeys = SqlApiKeys(conn)
         self.requests = SqlRequests(conn)
-        self._feed = SqlFeed(conn, _ids.new_id)
+        self._feed = SqlFeed(conn, _ids.new_ids)
         self.feed = self._feed
         self.webhooks = SqlWebhooks(conn)
         self.users = SqlUsers(conn)

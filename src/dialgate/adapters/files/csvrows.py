@@ -99,10 +99,11 @@ def read_rows(
                     lines.retry_after_first()
                 continue
             fields = dict(zip(header, record, strict=True))
-            bad = next((k for k, v in fields.items() if _undecodable(v)), None)
-            if bad is not None:
-                yield InputRow(line, {}, f"field '{bad}' is not valid {encoding} text (try --encoding)")
-                continue
+            if not "".join(record).isascii():  # undecodable bytes are never ASCII: most rows skip the scan
+                bad = next((k for k, v in fields.items() if _undecodable(v)), None)
+                if bad is not None:
+                    yield InputRow(line, {}, f"field '{bad}' is not valid {encoding} text (try --encoding)")
+                    continue
             yield InputRow(line, fields)
 
 
