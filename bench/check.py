@@ -90,7 +90,7 @@ def in_process(store: Store) -> None:
     container = build(Settings(data_dir=store.dir, database_url=store.url))
     rt = container.runtime
     # a thousand different numbers of the four countries, half of them with a consent on record
-    requests = [CheckRequest("fr", [n], at=AT) for n in fictional_mix(8000)[::8]]
+    requests = [CheckRequest("fr", [n], at=AT) for n in fictional_mix(7000)[::7]]
     for req in requests:
         check_call(rt, req)
     tune_for_latency(rt)  # as `dialgate serve` does once started
