@@ -3,12 +3,15 @@ returns BLOCK. Two `dialgate serve` processes with two workers each, one Postgre
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,15 +32,18 @@ def _port() -> int:
 
 
 class Server:
-    def __init__(self, settings, port: int) -> None:
+    def __init__(self, settings, port: int, tables: Path) -> None:
         env = {
             **os.environ,
             "DIALGATE_DATABASE_URL": settings.resolved_database_url,
             "DIALGATE_DATA_DIR": str(settings.data_dir),
+            "DIALGATE_CACHE_DIR": str(tables),  # the session's number tables: no server builds its own
         }
         self.url = f"http://127.0.0.1:{port}"
+        # its own process group, so that stopping it stops its workers too, whatever stage it reached
         self.proc = subprocess.Popen([sys.executable, "-m", "dialgate", "serve", "--port", str(port), "--workers", "2"],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)  # fmt: skip
 
     def wait(self) -> None:
         deadline = time.monotonic() + 60
@@ -50,17 +56,22 @@ class Server:
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # a worker that outlived its parent goes too
 
 
 @pytest.fixture
-def servers(settings, rt, store_url):
+def servers(settings, rt, store_url, number_tables_dir):
     if not store_url.startswith("postgresql"):
         pytest.skip("the cross-process guarantee is tested on PostgreSQL (SQLite is one file on one machine)")
     brands.add_brand(rt, "acme")
     campaigns.apply_campaign(rt, CAMPAIGN, file="fr.toml")
-    up = [Server(settings, _port()), Server(settings, _port())]
+    up = [Server(settings, _port(), number_tables_dir), Server(settings, _port(), number_tables_dir)]
     try:
         for s in up:
             s.wait()

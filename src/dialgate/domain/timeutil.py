@@ -29,7 +29,19 @@ def parse_instant(text: str, field: str = "at") -> datetime:
         raise InputError(
             f"'{text}' has no UTC offset; write it as {value}Z or {value}+01:00 so the instant is unambiguous"
         ).at(field=field)
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        moment = datetime.min.replace(tzinfo=UTC)
+    if not _EARLIEST <= moment < _LATEST:
+        raise InputError(f"'{text}' is outside the instants dialgate keeps (from 1970 to 9998)").at(field=field)
+    return moment
+
+
+# Epoch seconds throughout (the engine, the store's EPOCH()) assume instants after 1970; the last year
+# is kept clear of datetime's upper edge so that adding a day or an offset never overflows.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def parse_date(text: str, field: str) -> date:
