@@ -206,6 +206,20 @@ def test_a_quote_that_never_closes_costs_one_row_only(scrub):
     assert report.rows == 59 and report.unreadable == {"cannot be read as CSV": 1}
 
 
+@pytest.mark.parametrize("chunk_bytes", [16, 64, 1 << 20])
+def test_a_quote_that_never_closes_at_the_end_of_a_small_file_costs_one_row_only(scrub, chunk_bytes):
+    # the whole rest of the file fits in memory, so the csv module would read it as one record
+    content = b'id,phone,note\n1,+12125550102,x\n2,+12125550101,"open\n3,+12125550103,ok\n4,+12125550104,ok\n'
+    out, report = scrub(content, files=CsvScrubFiles(chunk_bytes=chunk_bytes))
+    assert out.split(b"\n")[1:-1] == [
+        b"1,+12125550102,x,+12125550102,ALLOW,,",
+        b'2,+12125550101,"open,,BLOCK,INVALID_NUMBER,',
+        b"3,+12125550103,ok,+12125550103,ALLOW,,",
+        b"4,+12125550104,ok,+12125550104,ALLOW,,",
+    ]
+    assert report.rows == 4 and report.unreadable == {"cannot be read as CSV": 1}
+
+
 def test_a_line_longer_than_the_limit_is_streamed_through_and_marked(scrub):
     long_line = b"1,+12125550102," + b"x" * 10_000
     content = b"id,phone,note\n" + long_line + b"\r\n2,+12125550103,y\n"

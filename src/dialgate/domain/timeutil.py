@@ -34,7 +34,9 @@ def parse_instant(text: str, field: str = "at") -> datetime:
     except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
         moment = datetime.min.replace(tzinfo=UTC)
     if not _EARLIEST <= moment < _LATEST:
-        raise InputError(f"'{text}' is outside the instants dialgate keeps (from 1970 to 9998)").at(field=field)
+        raise InputError(f"'{text}' is outside the instants dialgate keeps (from 1970 to 9998)").at(
+            field=field
+        )
     return moment
 
 

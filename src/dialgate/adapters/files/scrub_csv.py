@@ -497,6 +497,15 @@ class CsvSource:
                     i += 1
                     break
                 used = reader.line_num - before
+                if used > 1 and i + used == len(physical) and _open_at_end(physical, i, layout.delimiter):
+                    # A quote opened at a field's start never closed: the csv module read on to the end of
+                    # the data. As for a file too long to hold the record, its first line becomes one
+                    # unreadable row and reading restarts after it, so no row after it is swallowed.
+                    records.append(physical[i].removesuffix("\r"))
+                    causes.append(ROW_UNPARSEABLE)
+                    values.append("")
+                    i += 1
+                    break
                 record = "\n".join(physical[i : i + used]).removesuffix("\r")
                 i += used
                 if not record:
@@ -863,6 +872,28 @@ class _Counter:
             np.int64
         )
         return found
+
+
+def _open_at_end(physical: list[str], start: int, delimiter: str) -> bool:
+    """Whether the lines from `start` end inside a quoted field: the strict reader says so where the
+    lenient one (kept for stray quotes such as 5" x 7") reads on to the end."""
+    try:
+        for _ in csv.reader(_lines_from(physical, start), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return str(exc) == _END_INSIDE_QUOTES
+    return False
+
+
+def _strict_error(text: str) -> str:
+    try:
+        list(csv.reader([text], strict=True))
+    except csv.Error as exc:
+        return str(exc)
+    raise AssertionError("the csv module accepted an unclosed quote")
+
+
+_END_INSIDE_QUOTES = _strict_error('"')  # the csv module's own words, whatever its version
 
 
 def _lines_from(physical: list[str], start: int) -> Iterator[str]:
