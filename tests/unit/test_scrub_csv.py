@@ -220,6 +220,25 @@ def test_a_quote_that_never_closes_at_the_end_of_a_small_file_costs_one_row_only
     assert report.rows == 4 and report.unreadable == {"cannot be read as CSV": 1}
 
 
+@pytest.mark.parametrize("chunk_bytes", [16, 1 << 20])
+def test_a_stray_quote_before_the_unclosed_one_does_not_hide_it(scrub, chunk_bytes):
+    content = b'id,phone,note\n1,+12125550102,x\n2,+12125550101,"a\nb"c,"open\n3,+12125550103,ok\n4,+12125550104,ok\n'
+    out, report = scrub(content, files=CsvScrubFiles(chunk_bytes=chunk_bytes))
+    rows = out.split(b"\n")[1:-1]
+    assert rows[-2:] == [b"3,+12125550103,ok,+12125550103,ALLOW,,", b"4,+12125550104,ok,+12125550104,ALLOW,,"]
+    assert report.rows == 5 and report.unreadable == {"cannot be read as CSV": 2}
+
+
+def test_a_closed_quote_after_a_stray_one_is_still_one_record(scrub):
+    out, report = scrub(b'id,phone,note\n1,+12125550102,"a\nb"c\n2,+12125550103,ok\n')
+    assert out.split(b"\n")[1:-1] == [
+        b'1,+12125550102,"a',
+        b'b"c,+12125550102,ALLOW,,',
+        b"2,+12125550103,ok,+12125550103,ALLOW,,",
+    ]
+    assert report.rows == 2 and report.unreadable == {}
+
+
 def test_a_line_longer_than_the_limit_is_streamed_through_and_marked(scrub):
     long_line = b"1,+12125550102," + b"x" * 10_000
     content = b"id,phone,note\n" + long_line + b"\r\n2,+12125550103,y\n"

@@ -36,9 +36,9 @@ from dialgate.domain.reasons import REASON_CODES, bit, joined
 from dialgate.domain.registry import SnapshotInfo
 from dialgate.domain.timeutil import parse_instant
 from dialgate.errors import InputError, NotFoundError
+from dialgate.read_ahead import ReadAhead
 from dialgate.services.batch import EngineDecider
 from dialgate.services.campaigns import get_campaign
-from dialgate.services.pipeline import ReadAhead
 from dialgate.services.ports import BatchDecider, ScrubChunk, ScrubFiles
 from dialgate.services.runtime import Runtime
 

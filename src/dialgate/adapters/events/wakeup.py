@@ -74,7 +74,13 @@ class PollingWakeup:
             return True
         try:
             if self._connection is None:
-                self._connection = sqlite3.connect(self._database, check_same_thread=False)
+                # a short timeout: this runs on the dispatcher's loop, which a busy file must not hold
+                self._connection = sqlite3.connect(
+                    self._database,
+                    timeout=0.5,
+                    check_same_thread=False,
+                    uri=self._database.startswith("file:"),
+                )
             version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error:
             self._connection = None

@@ -54,7 +54,7 @@ from dialgate.domain.batch import (
 )
 from dialgate.domain.bulk_numbers import NumberDigits
 from dialgate.errors import InputError, StoreError
-from dialgate.services.pipeline import ReadAhead
+from dialgate.read_ahead import ReadAhead
 from dialgate.services.ports import ScrubChunk, ScrubSource
 
 CHUNK_BYTES = 8 << 20
@@ -875,13 +875,14 @@ class _Counter:
 
 
 def _open_at_end(physical: list[str], start: int, delimiter: str) -> bool:
-    """Whether the lines from `start` end inside a quoted field: the strict reader says so where the
-    lenient one (kept for stray quotes such as 5" x 7") reads on to the end."""
+    """Whether the lines from `start` (one record to the lenient reader, which is kept for stray quotes
+    such as 5" x 7") end inside a quoted field. The strict reader says so, unless a stray quote before it
+    stops it first: then an odd count of quotes says the last one opened a field that never closed."""
     try:
         for _ in csv.reader(_lines_from(physical, start), delimiter=delimiter, strict=True):
             pass
     except csv.Error as exc:
-        return str(exc) == _END_INSIDE_QUOTES
+        return str(exc) == _END_INSIDE_QUOTES or sum(line.count('"') for line in physical[start:]) % 2 == 1
     return False
 
 

@@ -1,4 +1,5 @@
 """A bounded pipeline stage: an iterator run in a background thread, a few items ahead of its consumer.
+Plain threading, no I/O of its own: the scrub service and the CSV adapter both use it.
 
 numpy, polars and the compiled kernels release the GIL, so the work of producing the next items (reading,
 parsing) runs on another core while the consumer handles the current one. Items arrive in order; an

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dialgate.services.pipeline import ReadAhead
+from dialgate.read_ahead import ReadAhead
 
 
 def _slowly(count: int, produced: list[int], *, fail_at: int | None = None) -> Iterator[int]:
