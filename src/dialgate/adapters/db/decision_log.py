@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import JSON, Engine, Table
 from sqlalchemy.exc import DBAPIError
 
-from dialgate.adapters.db.engine import writer_lock
+from dialgate.adapters.db.engine import insert_sql, writer_lock
 from dialgate.adapters.db.tables import DecisionBatchRow, DecisionRow, table
 from dialgate.adapters.db.types import UTCDateTime, raw_instant
 
@@ -59,6 +59,10 @@ class BackgroundDecisionLog:
         self._queue: deque[tuple[object, ...]] = deque()
         self._batches: deque[tuple[object, ...]] = deque()
         self._rows = {t.name: _RowBuilder(t, self._sqlite) for t in (_decisions, _batches)}
+        self._insert = {
+            t.name: insert_sql(t.name, [c.name for c in t.columns], sqlite=self._sqlite)
+            for t in (_decisions, _batches)
+        }
         self._interval, self._max_batch = interval_s, max_batch
         self._wake = threading.Event()
         self._idle = threading.Condition()
@@ -107,20 +111,15 @@ class BackgroundDecisionLog:
                     with self._writer, self._engine.begin() as conn:
                         if rows:
                             # plain executemany: SQLAlchemy's per-value processing cost more than the insert
-                            conn.exec_driver_sql(self._sql(_decisions), rows)
+                            conn.exec_driver_sql(self._insert[_decisions.name], rows)
                         if batches:
-                            conn.exec_driver_sql(self._sql(_batches), batches)
+                            conn.exec_driver_sql(self._insert[_batches.name], batches)
                 except DBAPIError as exc:  # never lose the hot path to the audit log; say so loudly
                     log.error(
                         "decision_log.write_failed",
                         extra={"fields": {"rows": len(rows) + len(batches), "error": str(exc.orig)}},
                     )
             self._idle.notify_all()
-
-    def _sql(self, table: Table) -> str:
-        mark = "?" if self._sqlite else "%s"
-        columns = [c.name for c in table.columns]
-        return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608 (fixed names)
 
     def flush(self) -> None:
         if self._queue or self._batches:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,13 @@ class WriterLock:
 
 _WRITER_LOCKS: dict[str, WriterLock] = {}
 _WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def insert_sql(table: str, columns: Sequence[str], *, sqlite: bool) -> str:
+    """A plain INSERT with the driver's placeholders (sqlite3's ?, psycopg's %s), for executemany past
+    SQLAlchemy's per-value processing on bulk paths. Names are the code's own, never input."""
+    marks = ", ".join(["?" if sqlite else "%s"] * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 (fixed names)
 
 
 def writer_lock(engine: Engine) -> WriterLock | None:

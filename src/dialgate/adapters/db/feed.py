@@ -18,14 +18,19 @@ from sqlalchemy import Connection, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from dialgate.adapters.db.engine import insert_sql
 from dialgate.adapters.db.tables import ChangeEventRow, FeedHeadRow, table
 from dialgate.adapters.db.types import raw_instant
 from dialgate.domain.feed import FeedDraft, FeedEvent, FeedEventType
 
 _heads, _events = table(FeedHeadRow), table(ChangeEventRow)
 _INSERT_EVENT = {
-    sqlite: f"INSERT INTO change_events (brand_id, seq, event_id, type, number, occurred_at, data) VALUES ({', '.join([mark] * 7)})"  # noqa: S608 (fixed names)
-    for sqlite, mark in ((True, "?"), (False, "%s"))
+    sqlite: insert_sql(
+        "change_events",
+        ("brand_id", "seq", "event_id", "type", "number", "occurred_at", "data"),
+        sqlite=sqlite,
+    )
+    for sqlite in (True, False)
 }
 NOTIFY_CHANNEL = "dialgate_feed"
 

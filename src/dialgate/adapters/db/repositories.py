@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from dialgate.adapters.db.engine import insert_sql
 from dialgate.adapters.db.tables import (
     ApiKeyRow,
     BrandRow,
@@ -225,8 +226,7 @@ _EVENT_COLUMNS = (
     "notice_version", "note", "prev_hash", "hash",
 )  # fmt: skip
 _INSERT_EVENT = {
-    sqlite: f"INSERT INTO consent_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join([mark] * len(_EVENT_COLUMNS))})"  # noqa: S608 (fixed column names, placeholders only)
-    for sqlite, mark in ((True, "?"), (False, "%s"))
+    sqlite: insert_sql("consent_events", _EVENT_COLUMNS, sqlite=sqlite) for sqlite in (True, False)
 }
 
 
