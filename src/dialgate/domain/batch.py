@@ -61,7 +61,8 @@ class ScrubColumns:
     valid: npt.NDArray[np.bool_]
     key: npt.NDArray[np.uint64]  # E.164 digits; written as "+<key>" where valid, "" elsewhere
     blocked: npt.NDArray[np.bool_]
-    reasons: npt.NDArray[np.uint32]  # index into reason_texts
+    reasons: npt.NDArray[np.uint32]  # index into reason_masks and reason_texts
+    reason_masks: npt.NDArray[np.uint64]  # each distinct set of reasons (reasons.bit per code)
     reason_texts: tuple[str, ...]
     next_allowed: npt.NDArray[np.uint32]  # index into next_texts
     next_texts: tuple[str, ...]

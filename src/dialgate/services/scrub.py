@@ -169,8 +169,9 @@ def run_scrub(
             with files.open_sink(request.target, source) as sink:
                 for chunk, numbers in chunks:
                     verdicts = _guard(run.decide(numbers), numbers)
-                    sink.write(chunk, scrub_columns(numbers, verdicts))
-                    _count(report, chunk, numbers, verdicts, region)
+                    columns = scrub_columns(numbers, verdicts)
+                    sink.write(chunk, columns)
+                    _count(report, chunk, numbers, columns, region)
                     if progress is not None:
                         progress(ScrubProgress(source.bytes_read, source.bytes_total, report.rows, report))
                 sink.commit()
@@ -211,14 +212,14 @@ def scrub_columns(numbers: BulkNumbers, verdicts: BatchVerdicts) -> ScrubColumns
     """The appended columns as codes into small tables: each distinct reason set and instant is
     formatted once per chunk."""
     masks, reason_codes = distinct_masks(verdicts.reasons)
-    reason_texts = tuple(joined(int(m)) for m in masks)
     next_codes, next_texts = _next_allowed(numbers, verdicts.next_allowed_at)
     return ScrubColumns(
         valid=numbers.valid,
         key=numbers.key,
         blocked=verdicts.blocked,
         reasons=reason_codes.astype(np.uint32).ravel(),
-        reason_texts=reason_texts,
+        reason_masks=masks,
+        reason_texts=tuple(joined(int(m)) for m in masks),
         next_allowed=next_codes,
         next_texts=next_texts,
     )
@@ -252,17 +253,16 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _count(
-    report: ScrubReport, chunk: ScrubChunk, numbers: BulkNumbers, verdicts: BatchVerdicts, region: str | None
+    report: ScrubReport, chunk: ScrubChunk, numbers: BulkNumbers, columns: ScrubColumns, region: str | None
 ) -> None:
     rows = len(numbers)
-    blocked = int(np.count_nonzero(verdicts.blocked))
+    blocked = int(np.count_nonzero(columns.blocked))
     report.rows += rows
     report.blocked += blocked
     report.allowed += rows - blocked
     report.parsed_singly += numbers.parsed_singly
-    masks, codes = distinct_masks(verdicts.reasons)
-    counts = np.bincount(codes, minlength=len(masks))
-    for mask, count in zip(masks.tolist(), counts.tolist(), strict=True):
+    counts = np.bincount(columns.reasons, minlength=len(columns.reason_masks))
+    for mask, count in zip(columns.reason_masks.tolist(), counts.tolist(), strict=True):
         for i, code in enumerate(REASON_CODES):
             if mask >> i & 1:
                 report.reasons[code] += count
