@@ -83,17 +83,21 @@ class PollingWakeup:
                 )
             version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error:
-            self._connection = None
+            self._drop_connection()
             return True  # when in doubt, look
         changed = version != self._version
         self._version = version
         return changed
 
+    def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+
     def close(self) -> None:
         remove_commit_listener(self._signal.set_threadsafe)
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._drop_connection()
 
 
 class PgNotifyWakeup:
