@@ -202,6 +202,7 @@ def build_dispatcher(container: Container) -> Dispatcher:
     """The webhook dispatcher: an advisory lock and LISTEN/NOTIFY on PostgreSQL; a lease row and
     short polling on SQLite."""
     from dialgate.adapters.db.lease import PgAdvisoryLease, RowLease
+    from dialgate.adapters.db.tables import FeedHeadRow, WebhookEndpointRow
     from dialgate.adapters.events.http import HttpxSender
     from dialgate.adapters.events.wakeup import PgNotifyWakeup, PollingWakeup
 
@@ -217,7 +218,9 @@ def build_dispatcher(container: Container) -> Dispatcher:
     else:
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         lease = RowLease(container.engine, name, holder, timedelta(seconds=hooks.lease_seconds))
-        wakeup = PollingWakeup(hooks.poll_interval_seconds, container.engine.url.database)
+        # what the dispatcher's look reads (Dispatcher._snapshot): other commits need no look
+        watched = (FeedHeadRow.__tablename__, WebhookEndpointRow.__tablename__)
+        wakeup = PollingWakeup(hooks.poll_interval_seconds, container.engine.url.database, watched)
         idle_wait = hooks.fallback_poll_seconds  # the wakeup itself looks every poll_interval_seconds
     config = DispatchConfig(
         timeout=hooks.timeout_seconds,

@@ -49,13 +49,20 @@ class PollingWakeup:
     process, commits; it reads no table, so an idle server costs next to nothing (the dispatcher's full
     look at endpoints and heads took milliseconds of the GIL, twenty times a second, which the checks
     answering meanwhile waited for). Commits made in this same process wake it at once.
+
+    Most commits concern something else (the decision log's batches, lease renewals: ten a second on a
+    busy server), so after a commit the `watched` tables, small ones, are read whole on this connection
+    and compared with the last look: only a change there wakes the caller.
     """
 
-    def __init__(self, interval: float, database: str | None = None) -> None:
+    def __init__(self, interval: float, database: str | None = None, watched: tuple[str, ...] = ()) -> None:
         self.interval = interval
         self._database = database  # None (or in memory): no change detection, wake every interval
         self._connection: sqlite3.Connection | None = None
         self._version: int | None = None
+        assert all(t.isidentifier() for t in watched), "table names of our own schema"
+        self._reads = [f"SELECT * FROM {t}" for t in watched]  # noqa: S608 (identifiers checked above)
+        self._seen: list[list[tuple[object, ...]]] | None = None
         self._signal = _Signal()
         add_commit_listener(self._signal.set_threadsafe)
 
@@ -82,15 +89,21 @@ class PollingWakeup:
                     uri=self._database.startswith("file:"),
                 )
             version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+            if version == self._version:
+                return False
+            self._version = version
+            if not self._reads:
+                return True
+            seen = [self._connection.execute(sql).fetchall() for sql in self._reads]
         except sqlite3.Error:
             self._drop_connection()
             return True  # when in doubt, look
-        changed = version != self._version
-        self._version = version
+        changed, self._seen = seen != self._seen, seen
         return changed
 
     def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
+        self._version = self._seen = None
         if connection is not None:
             with contextlib.suppress(sqlite3.Error):
                 connection.close()
