@@ -44,8 +44,8 @@ class Evaluation:
     _sets: tuple[npt.NDArray[np.intp], list[tuple[int, ...]]] | None = field(default=None, repr=False)
 
     def reasons_of(self, row: int) -> list[Reason]:
-        found = [d for d, rows in self.hits if rows.size and np.any(rows == row)]
-        return [self.reasons[d] for d in sorted(set(found))]
+        set_of_row, sets = self.reason_sets()
+        return [self.reasons[d] for d in sets[int(set_of_row[row])]]
 
     def reason_sets(self) -> tuple[npt.NDArray[np.intp], list[tuple[int, ...]]]:
         """Per row, an index into a list of distinct reason sets (descriptor indices, in order).
