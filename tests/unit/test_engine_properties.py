@@ -367,3 +367,46 @@ def test_at_next_allowed_at_the_call_is_allowed(situation: tuple[Facts, datetime
             [r.code for r in ev.reasons_of(int(row))],
             [(r.code, r.message) for r in again.reasons_of(int(row))],
         )
+
+
+def _alone(f: Facts, row: int) -> Facts:
+    """The same facts about one of the numbers, as a single check sees them."""
+    return replace(
+        f,
+        numbers=(f.numbers[row],),
+        consents=tuple((0, *c[1:]) for c in f.consents if c[0] == row),
+        dnc=(f.dnc[row],),
+        attempts=tuple((0, *a[1:]) for a in f.attempts if a[0] == row),
+        registers=tuple((name, as_of, (m[row],), (ld[row],)) for name, as_of, m, ld in f.registers),
+        roaming=(f.roaming[row],),
+    )
+
+
+def _twice(f: Facts) -> Facts:
+    """The facts with every number listed twice: a batch of at least two rows, whatever was drawn."""
+    n = len(f.numbers)
+    return replace(
+        f,
+        numbers=f.numbers * 2,
+        consents=f.consents + tuple((c[0] + n, *c[1:]) for c in f.consents),
+        dnc=f.dnc * 2,
+        attempts=f.attempts + tuple((a[0] + n, *a[1:]) for a in f.attempts),
+        registers=tuple((name, as_of, m * 2, ld * 2) for name, as_of, m, ld in f.registers),
+        roaming=f.roaming * 2,
+    )
+
+
+@_settings(300)
+@given(situations())
+def test_a_single_check_decides_as_its_row_in_a_batch(situation: tuple[Facts, datetime]) -> None:
+    """The one-row frame takes shortcuts of its own (plain Python where numpy's per-call cost would
+    dominate); each must give what the column engine gives the same row among others."""
+    f, at = situation
+    batch = evaluate(frame_of(_twice(f), at), PACKS)
+    for row in range(len(f.numbers)):
+        single = evaluate(frame_of(_alone(f, row), at), PACKS)
+        assert bool(single.block[0]) == bool(batch.block[row]), f.numbers[row]
+        assert single.reasons_of(0) == batch.reasons_of(row), f.numbers[row]
+        assert int(single.next_allowed[0]) == int(batch.next_allowed[row]), f.numbers[row]
+        assert single.pack_version is not None and batch.pack_version is not None
+        assert single.pack_version[0] == batch.pack_version[row]

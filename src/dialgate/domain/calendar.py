@@ -19,11 +19,13 @@ import holidays as holidays_lib
 import numpy as np
 import numpy.typing as npt
 
+from dialgate.domain import deadlines
 from dialgate.domain.windows import Span, WeeklyWindows
 
 NO_TIME = np.iinfo(np.int64).max  # "never", in int64 epoch seconds
 _BUILD_DAYS = 21  # first build: three weeks covers holiday clusters and weekends
 _MAX_DAYS = 400  # beyond this, a calendar that never opens is reported as never
+_SCALAR_UNTIL = 7_000 * 365 * 86_400  # far from datetime's year 9999, whatever the months added
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,8 +255,15 @@ def business_days_after(day: date, count: int, country: str, subdiv: str | None 
     return current
 
 
+_EPOCH_DAY = date(1970, 1, 1)
+
+
 def add_months(t: npt.NDArray[np.int64], months: int) -> npt.NDArray[np.int64]:
     """Calendar months on UTC epoch seconds (31 January + 1 month = 28/29 February)."""
+    if t.size == 1 and 0 <= t[0] < _SCALAR_UNTIL:  # a single check: a dozen numpy calls cost 15 µs
+        days, seconds = divmod(int(t[0]), 86_400)
+        day = deadlines.add_months(_EPOCH_DAY + timedelta(days=days), months)
+        return np.array([(day - _EPOCH_DAY).days * 86_400 + seconds], dtype=np.int64)
     d = t.astype("datetime64[s]").astype("datetime64[D]")
     m = d.astype("datetime64[M]")
     day_in_month = (d - m.astype("datetime64[D]")).astype(np.int64)

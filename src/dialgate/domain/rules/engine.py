@@ -290,12 +290,24 @@ def _windows(
             continue
         rows = idx[f.group == g] if f.n > 1 else idx
         for prefix, rule, wr in parts:
-            shut = closure(wr, group.zones, f.at)
+            shut = _shut(wr, group.zones, f.at_s // 60)
             if shut is not None:
-                code = ReasonCode.PUBLIC_HOLIDAY if shut.holiday else ReasonCode.OUTSIDE_CALLING_HOURS
-                said = shut.describe()
-                text = f"{said[0].upper()}{said[1:]}; calls are allowed {describe_windows(wr)} (callee's local time)."
-                c.add(f"{prefix}.{rule.id}", rule.law, code, text, rows)
+                c.add(f"{prefix}.{rule.id}", rule.law, shut[0], shut[1], rows)
+
+
+@lru_cache(maxsize=4096)
+def _shut(wr: WindowRule, zones: tuple[str, ...], minute: int) -> tuple[ReasonCode, str] | None:
+    """Why a window forbids calls during this minute (since 1970) in these zones, and the text that says
+    so. It depends on nothing finer than the local minute, so every check of that minute shares it."""
+    shut = closure(wr, zones, datetime.fromtimestamp(minute * 60, UTC))
+    if shut is None:
+        return None
+    code = ReasonCode.PUBLIC_HOLIDAY if shut.holiday else ReasonCode.OUTSIDE_CALLING_HOURS
+    said = shut.describe()
+    return (
+        code,
+        f"{said[0].upper()}{said[1:]}; calls are allowed {describe_windows(wr)} (callee's local time).",
+    )
 
 
 def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
