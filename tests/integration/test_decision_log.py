@@ -56,3 +56,48 @@ def test_a_server_shutting_down_writes_the_decisions_it_still_holds(rt, containe
     with container.engine.connect() as conn:
         kept = conn.execute(text("SELECT verdict FROM decisions WHERE check_id = :i"), {"i": check_id}).all()
     assert [r.verdict for r in kept] == ["BLOCK"]
+
+
+def test_rows_written_in_one_statement_are_the_rows_an_executemany_writes(container):
+    """SQLite takes a drain's decisions as one JSON array; every value must arrive as a per-row insert
+    stores it (text with quotes, backslashes, newlines and other scripts; nulls; integers; instants)."""
+    from datetime import UTC, datetime
+
+    from dialgate.adapters.db.decision_log import BackgroundDecisionLog, _decisions
+    from dialgate.adapters.db.engine import insert_sql
+
+    odd = 'Il a dit "non" \\ à 13:00\n— τέλος 🚫 \u2028'
+    records = [
+        {"check_id": f"J{i}", "brand_id": "acme", "campaign_id": odd[: 20 + i], "campaign_version": i or None,
+         "number": f"+3363998001{i}", "at": datetime(2026, 11, 23, 12, 30, 0, 123456 * i, tzinfo=UTC),
+         "evaluated_at": datetime(2026, 11, 23, 12, 30, 1, tzinfo=UTC), "verdict": "BLOCK" if i else "ALLOW",
+         "reasons": "|".join(["NO_CONSENT"] * i), "next_allowed_at": None if i % 2 else datetime(2026, 11, 24, tzinfo=UTC),
+         "caller_id": None if i == 1 else "+33162000000", "vendor_id": None, "pack_version": "FR@2026.1",
+         "snapshots": None, "via": "api", "detail": {"reasons": [{"message": odd, "n": i}], "none": None}}
+        for i in range(3)
+    ]  # fmt: skip
+    log = BackgroundDecisionLog(container.engine, interval_s=3600)
+    log.record(records)
+    log.flush()
+    builder = log._rows[_decisions.name]
+    names = [c.name for c in _decisions.columns]
+    sqlite = container.engine.dialect.name == "sqlite"
+    with container.engine.begin() as conn:
+        conn.exec_driver_sql(insert_sql("decisions", names, sqlite=sqlite),
+                             [builder({**r, "check_id": "E" + r["check_id"][1:]}) for r in records])  # fmt: skip
+    with container.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT * FROM decisions WHERE check_id LIKE 'J%' OR check_id LIKE 'E%'")
+        ).all()
+    one = {r.check_id[1:]: r[1:] for r in rows if r.check_id[0] == "J"}
+    many = {r.check_id[1:]: r[1:] for r in rows if r.check_id[0] == "E"}
+    assert len(one) == 3 and one == many
+    if sqlite:  # the stored types too, not only values that compare equal
+        with container.engine.connect() as conn:
+            types = conn.execute(text(
+                "SELECT substr(check_id, 2), " + ", ".join(f"typeof({n})" for n in names[1:])
+                + " FROM decisions WHERE check_id LIKE 'J%' OR check_id LIKE 'E%'")).all()  # fmt: skip
+        by_kind: dict[str, set[tuple[str, ...]]] = {}
+        for t in types:
+            by_kind.setdefault(t[0], set()).add(tuple(t[1:]))
+        assert all(len(kinds) == 1 for kinds in by_kind.values()), by_kind

@@ -56,13 +56,22 @@ class BackgroundDecisionLog:
         self._writer = writer_lock(engine) or contextlib.nullcontext()
         # rows wait as ready parameter tuples: built by the caller, so the writer thread holds the GIL
         # only briefly (a long hold would stall the checks answering meanwhile)
-        self._queue: deque[tuple[object, ...]] = deque()
+        self._queue: deque[tuple[object, ...] | bytes] = deque()  # bytes: a row as a JSON array (SQLite)
         self._batches: deque[tuple[object, ...]] = deque()
         self._rows = {t.name: _RowBuilder(t, self._sqlite) for t in (_decisions, _batches)}
         self._insert = {
             t.name: insert_sql(t.name, [c.name for c in t.columns], sqlite=self._sqlite)
             for t in (_decisions, _batches)
         }
+        if self._sqlite:
+            # SQLite: a drain's decisions go in as one JSON array bound to one statement, so the writer
+            # holds the GIL for one bind instead of one per row; sqlite3 releases it while the statement
+            # runs, and an executemany took it back after every row, stalling the checks each time
+            names = [c.name for c in _decisions.columns]
+            self._insert[_decisions.name] = (
+                f"INSERT INTO {_decisions.name} ({', '.join(names)}) "  # noqa: S608 (the table's own names)
+                f"SELECT {', '.join(f'value ->> {i}' for i in range(len(names)))} FROM json_each(?)"
+            )
         self._interval, self._max_batch = interval_s, max_batch
         self._wake = threading.Event()
         self._idle = threading.Condition()
@@ -72,7 +81,10 @@ class BackgroundDecisionLog:
 
     def record(self, records: Sequence[dict[str, object]]) -> None:
         build = self._rows[_decisions.name]
-        self._queue.extend(build(r) for r in records)
+        if self._sqlite:
+            self._queue.extend(orjson.dumps(build(r)) for r in records)
+        else:
+            self._queue.extend(build(r) for r in records)
         self._start()
         if len(self._queue) >= self._max_batch:
             self._wake.set()
@@ -109,7 +121,10 @@ class BackgroundDecisionLog:
                 batches = [self._batches.popleft() for _ in range(min(50, len(self._batches)))]
                 try:
                     with self._writer, self._engine.begin() as conn:
-                        if rows:
+                        if rows and self._sqlite:
+                            array = (b"[" + b",".join(rows) + b"]").decode()  # type: ignore[arg-type]
+                            conn.exec_driver_sql(self._insert[_decisions.name], (array,))
+                        elif rows:
                             # plain executemany: SQLAlchemy's per-value processing cost more than the insert
                             conn.exec_driver_sql(self._insert[_decisions.name], rows)
                         if batches:
