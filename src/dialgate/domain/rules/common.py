@@ -156,6 +156,8 @@ def consent_state(
     counts only from the instant it was captured: a check `--at` an earlier instant cannot lean on it.
     """
     c = f.consent
+    if f.n == 1:
+        return _consent_state_one(f, bases, lifetimes, from_last_use)
     usable = (c.status == GRANTED) & accepts(bases)[c.basis] & (c.captured <= f.at_s)
     until = c.expires
     for basis, lifetime in (lifetimes or {}).items():
@@ -168,6 +170,26 @@ def consent_state(
             until[rows] = np.minimum(until[rows], lifetime(start))
     valid = usable & (f.at_s < until)
     return valid, usable & ~valid, np.where(valid, until, NEVER)
+
+
+def _consent_state_one(
+    f: Frame, bases: Collection[int], lifetimes: dict[int, Lifetime] | None, from_last_use: bool
+) -> tuple[Bools, Bools, Ints]:
+    """consent_state of a single check's one row, in plain Python (a dozen numpy calls cost more than
+    the arithmetic); test_engine_properties holds it to the column form."""
+    c = f.consent
+    basis, captured, until = int(c.basis[0]), int(c.captured[0]), int(c.expires[0])
+    usable = int(c.status[0]) == GRANTED and bool(accepts(bases)[basis]) and captured <= f.at_s
+    lifetime = (lifetimes or {}).get(basis)
+    if usable and lifetime is not None:
+        start = max(captured, int(f.attempts.last_use[0])) if from_last_use else captured
+        until = min(until, int(lifetime(np.array([start], dtype=np.int64))[0]))
+    valid = usable and f.at_s < until
+    return (
+        np.array([valid]),
+        np.array([usable and not valid]),
+        np.array([until if valid else NEVER], dtype=np.int64),
+    )
 
 
 def consent_required(
