@@ -497,3 +497,15 @@ def test_a_chunk_is_cut_after_the_last_newline_outside_quotes(seed):
     expected = outside[-1] if outside else -1
     assert scrub_csv._last_record_end(data) == expected
     assert scrub_csv._last_record_end(data, tries=1) == expected  # past its tries: every position at once
+
+
+def test_the_output_is_handed_to_the_disk_as_it_is_written_not_only_at_the_end(scrub, monkeypatch):
+    handed: list[tuple[int, int]] = []
+    monkeypatch.setattr(scrub_csv, "WRITEBACK_BYTES", 1000)
+    monkeypatch.setattr(
+        scrub_csv.os, "posix_fadvise", lambda fd, start, size, advice: handed.append((start, size))
+    )
+    out, _ = scrub(_many_rows(random.Random(3), 300), files=CsvScrubFiles(chunk_bytes=256))
+    assert len(handed) > 5
+    assert [start for start, _ in handed[1:]] == [s + n for s, n in handed[:-1]]  # one range after another
+    assert handed[0][0] == 0 and sum(n for _, n in handed) <= len(out)
