@@ -555,3 +555,17 @@ def test_messy_lists_read_by_chunks_give_what_they_give_without_the_plain_readin
         for (out, report), (expected_out, expected_report) in zip(found, expected, strict=True):
             assert out == expected_out
             assert report.counts() == expected_report.counts()
+
+
+def test_the_e164_digits_are_written_as_str_writes_them():
+    from dialgate.adapters.text_kernels import append_columns
+
+    keys = np.array([0, 7, 10, 99, 100, 12125550101, 447700900123, 2**64 - 1], dtype=np.uint64)
+    rows = len(keys)
+    empty = np.zeros(0, dtype=np.uint8)
+    out = np.empty(rows * 30, dtype=np.uint8)
+    nothing = np.zeros(rows, dtype=np.int64)
+    used = append_columns(empty, nothing, nothing, keys, np.ones(rows, bool), np.frombuffer(b"", np.uint8),
+                          np.zeros(2, np.int64), np.zeros((rows, 3), np.int64),
+                          np.frombuffer(b",", np.uint8), np.frombuffer(b"\n", np.uint8), out)  # fmt: skip
+    assert out[:used].tobytes() == b"".join(b",+%d\n" % k for k in keys.tolist())

@@ -19,6 +19,8 @@ from dialgate.domain.batch import ROW_FIELD_COUNT, ROW_OK
 SHAPE_BLANK, SHAPE_NATIONAL, SHAPE_PLUS, SHAPE_OTHER = range(4)  # as bulk_numbers.SHAPE_*
 _TEN = np.uint64(10)
 _ZERO = np.uint64(0)
+_HUNDRED = np.uint64(100)
+_PAIRS = np.frombuffer(b"".join(b"%02d" % i for i in range(100)), dtype=np.uint8).copy()  # "00".."99"
 _LIMIT = np.uint64(1844674407370955161)  # (2**64 - 1) // 10: one more digit may overflow past it
 QUOTE, CR, LF = 34, 13, 10
 
@@ -237,16 +239,22 @@ def append_columns(
             out[p] = 43  # '+'
             p += 1
             k = key[i]
-            m = 0
-            while True:  # at least one digit, as str() writes 0
-                digits[m] = 48 + np.uint8(k % _TEN)
-                m += 1
-                k = k // _TEN
-                if k == _ZERO:
-                    break
-            for j in range(m):
-                out[p + j] = digits[m - 1 - j]
-            p += m
+            m = 20  # digits[m:] holds what is written so far, two at a time (half the divisions)
+            while k >= _HUNDRED:
+                rest = k // _HUNDRED
+                pair = np.int64(k - rest * _HUNDRED) * 2
+                m -= 2
+                digits[m], digits[m + 1] = _PAIRS[pair], _PAIRS[pair + 1]
+                k = rest
+            if k >= _TEN:
+                pair = np.int64(k) * 2
+                m -= 2
+                digits[m], digits[m + 1] = _PAIRS[pair], _PAIRS[pair + 1]
+            else:  # at least one digit, as str() writes 0
+                m -= 1
+                digits[m] = 48 + np.uint8(k)
+            out[p : p + 20 - m] = digits[m:]
+            p += 20 - m
         for c in range(3):
             e = picks[i, c]
             n = bounds[e + 1] - bounds[e]
