@@ -14,10 +14,13 @@ from typing import Any
 import numpy as np
 
 from dialgate.adapters.jit import jit
+from dialgate.domain.batch import ROW_FIELD_COUNT, ROW_OK
 
 SHAPE_BLANK, SHAPE_NATIONAL, SHAPE_PLUS, SHAPE_OTHER = range(4)  # as bulk_numbers.SHAPE_*
 _TEN = np.uint64(10)
 _ZERO = np.uint64(0)
+_HUNDRED = np.uint64(100)
+_PAIRS = np.frombuffer(b"".join(b"%02d" % i for i in range(100)), dtype=np.uint8).copy()  # "00".."99"
 _LIMIT = np.uint64(1844674407370955161)  # (2**64 - 1) // 10: one more digit may overflow past it
 QUOTE, CR, LF = 34, 13, 10
 
@@ -71,25 +74,44 @@ def reduce_fields(data: Any, ends: Any, shape: Any, value: Any, count: Any) -> N
 
 
 @jit
+def count_byte(data: Any, byte: int) -> int:
+    """How many times `byte` occurs in data (a loop the compiler vectorises; bytes.count is slower)."""
+    found = 0
+    for i in range(data.shape[0]):
+        found += data[i] == byte
+    return found
+
+
+@jit
 def scan_records(
-    data: Any,  # uint8[:] whole records (the last may lack its line end)
+    data: Any,  # uint8[:] records; unless `final`, the last ones may be incomplete
+    final: bool,  # the data runs to the end of the file: its last record may lack a line end
     delimiter: int,  # an ASCII byte
     column: int,  # the number column
-    starts: Any,  # int64[:] out, per record: where its text starts
-    ends: Any,  # int64[:] out: where it ends (line end excluded)
-    lines: Any,  # int64[:] out: its first physical line, counted from 0
-    fields: Any,  # int64[:] out: how many fields it has
-    number_at: Any,  # int64[:] out: where its number field starts (a quoted one at its quote); -1: none
-    number_end: Any,  # int64[:] out
-    shape: Any,  # uint8[:] out: reduce_one of the number field
-    value: Any,  # uint64[:] out
-    count: Any,  # int64[:] out
-) -> tuple[int, bool]:
-    """Split data into records the way RFC 4180 does, blank lines skipped. Returns (records, regular):
-    not regular (and the outputs partly written) as soon as the data strays from the plainest CSV:
-    a quote that is not a whole field's, a carriage return anywhere but before a line feed, a quote
-    open at the end, or a line break inside quotes in data with carriage returns."""
+    columns: int,  # how many fields a record should have
+) -> tuple[int, int, int, int, bool, tuple[Any, ...]]:
+    """Split data into records the way RFC 4180 does, blank lines skipped.
+
+    Returns (records, used, newlines, first_line, regular, (starts, ends, number_at, number_end, shape,
+    value, count, unreadable)): the records are those in data[:used] (unless `final`, the records that
+    end with a line end: a quote still open at the end leaves its record to the next call), `newlines`
+    the line feeds in data[:used], `first_line` the first record's line counted from 0. Per record:
+    where its text starts and ends (line end excluded), where its number field starts and ends (a
+    quoted one at its quotes; -1: none), reduce_one of the number field, and ROW_OK or
+    ROW_FIELD_COUNT. Not `regular` (the rest meaningless) as soon as the data strays from the
+    plainest CSV: a quote that is not a whole field's, a carriage return anywhere but before a line
+    feed, a quote open at the end of a final chunk, or a line break inside quotes in data with
+    carriage returns."""
     n = data.shape[0]
+    if not final:
+        while n > 0 and data[n - 1] != LF:
+            n -= 1
+    cap = count_byte(data[:n], LF) + 1  # a record ends at a line feed, or at the end of the data
+    starts, ends = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
+    number_at, number_end = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
+    shape, value = np.empty(cap, dtype=np.uint8), np.empty(cap, dtype=np.uint64)
+    count, unreadable = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.uint8)
+    found = (starts, ends, number_at, number_end, shape, value, count, unreadable)
     stops = np.zeros(256, dtype=np.uint8)  # the bytes that end or spoil an unquoted field: one lookup
     stops[delimiter] = 1
     stops[LF] = 1
@@ -98,6 +120,7 @@ def scan_records(
     k = 0
     line = 0
     pos = 0
+    first_line = -1
     crlf = False
     quoted_break = False
     while pos < n:
@@ -106,6 +129,7 @@ def scan_records(
         field = 0
         at = -1
         end_at = -1
+        broken = False  # a line break inside quotes in this record
         while True:  # one field per turn
             if pos < n and data[pos] == QUOTE:
                 q = pos + 1
@@ -117,23 +141,24 @@ def scan_records(
                             continue
                         break
                     if c == LF:
-                        quoted_break = True
+                        broken = True
                         line += 1
                     elif c == CR:
-                        return k, False
+                        return k, start, first, first_line, False, found
                     q += 1
-                if q >= n:
-                    return k, False  # the quote never closes
+                if q >= n:  # the quote never closes: in this data
+                    return k, start, first, first_line, not final and not (crlf and quoted_break), found
                 q += 1  # past the closing quote: a delimiter or the line end must follow
                 crlf_next = q + 1 < n and data[q] == CR and data[q + 1] == LF
                 if q < n and data[q] != delimiter and data[q] != LF and not crlf_next:
-                    return k, False
+                    return k, start, first, first_line, False, found
             else:
                 q = pos
                 while q < n and stops[data[q]] == 0:
                     q += 1
                 if q < n and stops[data[q]] > 1 and not (data[q] == CR and q + 1 < n and data[q + 1] == LF):
-                    return k, False  # a quote inside the field, or a carriage return alone
+                    # a quote inside the field, or a carriage return alone
+                    return k, start, first, first_line, False, found
             if field == column:
                 at = pos
                 end_at = q
@@ -150,14 +175,16 @@ def scan_records(
                 pos += 1
             pos += 1
             line += 1
+        quoted_break |= broken
         if end == start:
             continue  # a blank line carries no row
+        if first_line < 0:
+            first_line = first
         starts[k] = start
         ends[k] = end
-        lines[k] = first
-        fields[k] = field
         number_at[k] = at
         number_end[k] = end_at
+        unreadable[k] = ROW_OK if field == columns else ROW_FIELD_COUNT
         if at < 0:
             shape[k], value[k], count[k] = SHAPE_BLANK, _ZERO, 0
         elif data[at] != QUOTE:
@@ -172,7 +199,17 @@ def scan_records(
             else:
                 shape[k], value[k], count[k] = reduce_one(data, at + 1, end_at - 1)
         k += 1
-    return k, not (crlf and quoted_break)
+    regular = not (crlf and quoted_break)
+    return k, pos, line, first_line, regular, found
+
+
+@jit
+def is_ascii(data: Any) -> bool:
+    """Whether every byte is below 128 (one vectorised pass)."""
+    seen = 0
+    for i in range(data.shape[0]):
+        seen |= data[i]
+    return seen < 128
 
 
 @jit
@@ -202,16 +239,22 @@ def append_columns(
             out[p] = 43  # '+'
             p += 1
             k = key[i]
-            m = 0
-            while True:  # at least one digit, as str() writes 0
-                digits[m] = 48 + np.uint8(k % _TEN)
-                m += 1
-                k = k // _TEN
-                if k == _ZERO:
-                    break
-            for j in range(m):
-                out[p + j] = digits[m - 1 - j]
-            p += m
+            m = 20  # digits[m:] holds what is written so far, two at a time (half the divisions)
+            while k >= _HUNDRED:
+                rest = k // _HUNDRED
+                pair = np.int64(k - rest * _HUNDRED) * 2
+                m -= 2
+                digits[m], digits[m + 1] = _PAIRS[pair], _PAIRS[pair + 1]
+                k = rest
+            if k >= _TEN:
+                pair = np.int64(k) * 2
+                m -= 2
+                digits[m], digits[m + 1] = _PAIRS[pair], _PAIRS[pair + 1]
+            else:  # at least one digit, as str() writes 0
+                m -= 1
+                digits[m] = 48 + np.uint8(k)
+            out[p : p + 20 - m] = digits[m:]
+            p += 20 - m
         for c in range(3):
             e = picks[i, c]
             n = bounds[e + 1] - bounds[e]

@@ -6,8 +6,9 @@ whole records: a chunk ends at the last newline outside double quotes.
 
 Three ways through a chunk give the same answer:
 - plain: one compiled pass (text_kernels.scan_records) finds the records, their fields and the number
-  field's digits. Taken when the chunk is valid UTF-8 and the plainest CSV: every quote a whole field's,
-  carriage returns only before line feeds.
+  field's digits, and where the last whole record of the bytes read so far ends. Taken when the chunk
+  is valid UTF-8 and the plainest CSV: every quote a whole field's, carriage returns only before line
+  feeds. Blocks are read straight into the buffer the chunk keeps (no copy in Python).
 - fast: records found from the positions of newlines and quotes, the number field read by polars' CSV
   parser. Taken when the chunk is valid UTF-8 and its quoting is regular enough for polars.
 - careful (Python's csv module): everything else. Rows with undecodable bytes, the wrong number of
@@ -17,7 +18,8 @@ Three ways through a chunk give the same answer:
 Files in other encodings are transcoded to UTF-8 on the way in and back on the way out; undecodable
 bytes survive the round trip (surrogateescape). A record longer than `max_record_bytes` is streamed
 through without being held in memory. The output is written to a temporary file next to the target and
-renamed over it only after everything was written and synced.
+renamed over it only after everything was written and synced; its pages are handed to the disk as they
+are written (not all at the final sync, which took seconds for a large output).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import io
 import os
 import queue
 import re
@@ -58,6 +61,7 @@ from dialgate.read_ahead import ReadAhead
 from dialgate.services.ports import ScrubChunk, ScrubSource
 
 CHUNK_BYTES = 8 << 20
+WRITEBACK_BYTES = 8 << 20
 MAX_RECORD_BYTES = 64 << 20
 BOM = b"\xef\xbb\xbf"
 DELIMITERS = (",", ";", "\t", "|")
@@ -99,17 +103,22 @@ class Layout:
         return self.columns[self.number_index]
 
 
+U8 = npt.NDArray[np.uint8]
+_NOTHING: U8 = np.zeros(0, dtype=np.uint8)
+
+
 @dataclass
 class FastChunk:
     """Records read by the fast path: where each one's text lies in the chunk's bytes."""
 
-    data: bytes
+    data: U8
     starts: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]  # the line end (and a carriage return before it) excluded
     numbers: NumberDigits
     unreadable: npt.NDArray[np.uint8]
     first_line: int
     input_bytes: int
+    lines: int  # line feeds in data
 
     @property
     def rows(self) -> int:
@@ -217,7 +226,7 @@ class CsvSource:
             if codec in ("utf-8", "utf-8-sig")
             else codecs.getincrementaldecoder(codec)(errors="surrogateescape")
         )
-        self._pending = b""
+        self._pending = _NOTHING  # read, not yet in a chunk; never written to (a chunk may hold a view)
         self._eof = False
         self._line = 1
         self._ahead: ReadAhead[Chunk] | None = None
@@ -249,21 +258,31 @@ class CsvSource:
             if not self._eof and len(self._pending) < files.chunk_bytes:
                 self._read_more()
                 continue
-            if self._eof:
-                if self._pending:
-                    data, self._pending = self._pending, b""
-                    yield self._chunk(data)
+            if self._eof and not len(self._pending):
                 return
-            cut = _last_record_end(self._pending)
+            plain = self._plain(self._pending, self._line, final=self._eof)
+            if plain is not None and plain.input_bytes:
+                self._pending = self._pending[plain.input_bytes :]
+                self._line += plain.lines
+                yield plain
+                continue
+            # Bytes the plain reading refuses (or a record longer than what was read): cut by counting
+            # quotes, then read by whichever way takes the chunk.
+            pending = self._pending.tobytes()
+            if self._eof:
+                self._pending = _NOTHING
+                yield self._chunk(pending)
+                return
+            cut = _last_record_end(pending)
             if cut > 0:
-                data, self._pending = self._pending[:cut], self._pending[cut:]
-                yield self._chunk(data)
-            elif len(self._pending) <= files.max_record_bytes:
+                self._pending = self._pending[cut:]
+                yield self._chunk(pending[:cut])
+            elif len(pending) <= files.max_record_bytes:
                 self._read_more()
-            elif (newline := self._pending.find(b"\n")) >= 0:
+            elif (newline := pending.find(b"\n")) >= 0:
                 # A quote that never closes would swallow the rest of the file: the line it opened on
                 # becomes one unreadable row, and reading starts afresh on the next line.
-                data, self._pending = self._pending[: newline + 1], self._pending[newline + 1 :]
+                data, self._pending = pending[: newline + 1], self._pending[newline + 1 :]
                 yield self._careful(data, self._take_lines(data), force=ROW_UNPARSEABLE)
             else:
                 first = self._line
@@ -273,26 +292,29 @@ class CsvSource:
                 yield LongRecord(spool, first)  # type: ignore[arg-type]  # a file object in all but name
 
     # --- reading ---------------------------------------------------------------------------------------
-    def _read_block(self) -> bytes | None:
-        block = self._handle.read(self._files.chunk_bytes)
-        self.bytes_read += len(block)
+    def _read_more(self) -> None:
+        """Append the next block to the pending bytes, in a new buffer (chunks keep views of the old)."""
+        held, size = len(self._pending), self._files.chunk_bytes
         if self._decoder is not None:
+            block = self._handle.read(size)
+            self.bytes_read += len(block)
             text = self._decoder.decode(block, final=not block)
             if not block and not text:
-                return None
-            return text.encode("utf-8", "surrogateescape")
-        return block or None
-
-    def _read_more(self) -> None:
-        block = self._read_block()
-        if block is None:
-            self._eof = True
-        else:
-            self._pending += block
+                self._eof = True
+            else:
+                utf8 = np.frombuffer(text.encode("utf-8", "surrogateescape"), dtype=np.uint8)
+                self._pending = np.concatenate([self._pending, utf8])
+            return
+        buffer = np.empty(held + size, dtype=np.uint8)
+        buffer[:held] = self._pending
+        got = self._handle.readinto(buffer.data[held:])  # type: ignore[attr-defined]  # an io.BufferedReader
+        self.bytes_read += got
+        self._eof = not got
+        self._pending = buffer[: held + got]
 
     def _read_start(self) -> bool:
         self._read_more()
-        if self._decoder is None and self._pending.startswith(BOM):
+        if self._decoder is None and self._pending[: len(BOM)].tobytes() == BOM:
             self._pending = self._pending[len(BOM) :]
             return True
         return False
@@ -309,15 +331,16 @@ class CsvSource:
             if not first:
                 self._read_more()
             first = False
-            newline = self._pending.find(b"\n")
+            pending = self._pending.tobytes()
+            newline = pending.find(b"\n")
             if newline >= 0:
-                piece, self._pending = self._pending[:newline], self._pending[newline + 1 :]
+                self._pending = self._pending[newline + 1 :]
                 self._line += 1
-                yield piece
+                yield pending[:newline]
                 return
-            piece, self._pending = self._pending, b""
-            if piece:
-                yield piece
+            self._pending = _NOTHING
+            if pending:
+                yield pending
             if self._eof:
                 return
 
@@ -327,17 +350,18 @@ class CsvSource:
     ) -> Layout:
         name = str(path)
         while True:
-            end = _first_record_end(self._pending)
+            pending = self._pending.tobytes()
+            end = _first_record_end(pending)
             if end >= 0 or self._eof:
                 break
-            if len(self._pending) > self._files.max_record_bytes:
+            if len(pending) > self._files.max_record_bytes:
                 raise InputError(
                     f"the first line (the header) is longer than {self._files.max_record_bytes} bytes "
                     "or opens a quote it never closes"
                 ).at(file=name, line=1)
             self._read_more()
-        raw = self._pending if end < 0 else self._pending[:end]
-        self._pending = b"" if end < 0 else self._pending[end:]
+        raw = pending if end < 0 else pending[:end]
+        self._pending = _NOTHING if end < 0 else self._pending[end:]
         self._take_lines(raw)
         terminator = "\r\n" if raw.endswith(b"\r\n") else "\n"
         raw = raw.removesuffix(b"\n").removesuffix(b"\r")
@@ -369,47 +393,45 @@ class CsvSource:
     # --- chunks ----------------------------------------------------------------------------------------
     def _chunk(self, data: bytes) -> Chunk:
         first = self._line
-        newlines = data.count(b"\n")
-        self._line += newlines
+        self._line += data.count(b"\n")
         return (
-            self._plain(data, first, newlines)
+            self._plain(np.frombuffer(data, dtype=np.uint8), first, final=True)
             or self._fast(data, first, _Marks.of(data))
             or self._careful(data, first)
         )
 
-    def _plain(self, data: bytes, first_line: int, newlines: int) -> FastChunk | None:
-        """Records, their field counts and number fields from one compiled pass; None when the chunk is
-        not UTF-8 or strays from the plainest CSV."""
+    def _plain(self, data: U8, first_line: int, *, final: bool) -> FastChunk | None:
+        """The whole records at the start of `data` (all of it when `final`), their field counts and
+        number fields from one compiled pass; None when they are not UTF-8 or stray from the plainest
+        CSV. The chunk's input_bytes and lines say how far it reaches."""
         layout = self.layout
-        if ord(layout.delimiter) > 127 or not _is_utf8(data):
+        if ord(layout.delimiter) > 127:
             return None
-        from dialgate.adapters.text_kernels import scan_records  # numba: loaded when a file is read
+        from dialgate.adapters.text_kernels import is_ascii, scan_records  # numba: loaded when reading
 
-        cap = newlines + 1  # a record ends at a newline, or at the end of the data
-        starts, ends, lines, fields, at, end_at, count = (np.empty(cap, dtype=np.int64) for _ in range(7))
-        shape, value = np.empty(cap, dtype=np.uint8), np.empty(cap, dtype=np.uint64)
-        buf = np.frombuffer(data, dtype=np.uint8)
-        rows, regular = scan_records(buf, ord(layout.delimiter), layout.number_index,
-                                     starts, ends, lines, fields, at, end_at, shape, value, count)  # fmt: skip
-        if not regular:
+        rows, used, lines, first, regular, found = scan_records(
+            data, final, ord(layout.delimiter), layout.number_index, len(layout.columns)
+        )
+        data = data[:used]
+        if not regular or not (is_ascii(data) or _is_utf8(data)):
             return None
-        unreadable = np.where(fields[:rows] == len(layout.columns), ROW_OK, ROW_FIELD_COUNT).astype(np.uint8)
+        starts, ends, at, end_at, shape, value, count, unreadable = (column[:rows] for column in found)
         read_again: dict[int, str] = {}
         for i in np.flatnonzero(unreadable).tolist():  # as on the fast path: the csv module decides
-            read_again[i], unreadable[i] = _lenient(data[starts[i] : ends[i]].decode(), layout)
+            read_again[i], unreadable[i] = _lenient(data[starts[i] : ends[i]].tobytes().decode(), layout)
             if unreadable[i] == ROW_OK:
                 again = digits_of([read_again[i]])
                 shape[i], value[i], count[i] = again.shape[0], again.value[0], again.count[0]
 
         def text_of(picked: npt.NDArray[np.intp]) -> list[str]:
             return [
-                read_again[r] if r in read_again else _unquote(data[at[r] : end_at[r]])
+                read_again[r] if r in read_again else _unquote(data[at[r] : end_at[r]].tobytes())
                 for r in picked.tolist()
             ]
 
-        numbers = NumberDigits(shape[:rows], value[:rows], count[:rows], text_of, unreadable != ROW_OK)
-        first = first_line + int(lines[0]) if rows else first_line
-        return FastChunk(data, starts[:rows], ends[:rows], numbers, unreadable, first, len(data))
+        numbers = NumberDigits(shape, value, count, text_of, unreadable != ROW_OK)
+        first = first_line + first if rows else first_line
+        return FastChunk(data, starts, ends, numbers, unreadable, first, used, lines)
 
     def _fast(self, data: bytes, first_line: int, marks: _Marks) -> FastChunk | None:
         """Records as spans of `data`, the number field from polars' CSV parser; None when the chunk needs
@@ -468,7 +490,8 @@ class CsvSource:
             field = pl.Series(values, dtype=pl.String)
         numbers = digits_of_series(field, unreadable != ROW_OK)
         first = int(line_no[0]) if len(line_no) else first_line
-        return FastChunk(data, starts, ends, numbers, unreadable, first, len(data))
+        chunk = np.frombuffer(data, dtype=np.uint8)
+        return FastChunk(chunk, starts, ends, numbers, unreadable, first, len(data), data.count(b"\n"))
 
     def _careful(self, data: bytes, first_line: int, force: int = ROW_OK) -> SlowChunk:
         layout = self.layout
@@ -550,6 +573,7 @@ class CsvSink:
         header = (BOM if layout.bom and not layout.transcode else b"") + (
             layout.header + d + d.join(OUTPUT_COLUMNS) + term
         ).encode("utf-8", "surrogateescape")
+        self._written = self._handed = 0
         self._write(header)
         self.committed = False
         self._behind = WriteBehind(self._write_chunk, files.overlap) if files.overlap > 0 else None
@@ -608,6 +632,10 @@ class CsvSink:
             self._out.write(data)
         except OSError as exc:
             raise _write_error(self.target, exc) from None
+        self._written += len(data)
+        if self._written - self._handed >= WRITEBACK_BYTES:
+            _start_writeback(self._out, self._handed, self._written)
+            self._handed = self._written
 
     def _fast_bytes(self, chunk: FastChunk, columns: ScrubColumns) -> memoryview:
         from dialgate.adapters.text_kernels import append_columns  # numba: loaded when writing
@@ -633,7 +661,7 @@ class CsvSink:
         size += rows * (len(sep) + 21 + len(term))  # "+" and up to 20 digits
         out = np.empty(size, dtype=np.uint8)
         used = append_columns(
-            np.frombuffer(chunk.data, dtype=np.uint8),
+            chunk.data,
             chunk.starts,
             chunk.ends,
             columns.key,
@@ -902,11 +930,11 @@ def _lines_from(physical: list[str], start: int) -> Iterator[str]:
         yield physical[k] + "\n"
 
 
-def _is_utf8(data: bytes) -> bool:
-    if data.isascii():  # most lists: a scan at memory speed
+def _is_utf8(data: bytes | U8) -> bool:
+    if isinstance(data, bytes) and data.isascii():  # most lists: a scan at memory speed
         return True
     try:
-        data.decode("utf-8")
+        codecs.utf_8_decode(data, "strict", True)  # type: ignore[arg-type]  # any buffer
     except UnicodeDecodeError:
         return False
     return True
@@ -950,6 +978,15 @@ def _write_error(target: Path, exc: OSError) -> StoreError:
     return StoreError(
         f"cannot write '{target}': {exc.strerror or exc}; the previous file (if any) is unchanged"
     )
+
+
+def _start_writeback(out: BinaryIO, start: int, end: int) -> None:
+    """Start writing bytes start..end to the disk without waiting. The kernel would hold a file smaller
+    than a tenth of memory dirty until the final fsync, which then wrote it all while the run waited;
+    POSIX_FADV_DONTNEED on dirty pages starts their writeback (Linux; pages already clean leave the cache).
+    Only a hint: where it is missing or refused, the final fsync does the work."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        os.posix_fadvise(out.fileno(), start, end - start, os.POSIX_FADV_DONTNEED)
 
 
 def _sync_directory(directory: Path) -> None:
