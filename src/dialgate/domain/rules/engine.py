@@ -282,6 +282,9 @@ def _run(rule: Rule, f: Frame, prefix: str) -> Outcome:
 def _windows(
     c: _Collector, f: Frame, idx: npt.NDArray[np.intp], plan: _Plan, calendars: dict[int, Calendar]
 ) -> None:
+    # groups differ by subdivision too, while the closures depend on the windows and zones alone:
+    # each is worked out once per frame (a batch across a country has dozens of groups, few zones)
+    found: dict[tuple[WindowRule, tuple[str, ...]], tuple[ReasonCode, str] | None] = {}
     for g in np.flatnonzero(np.bincount(f.group)) if f.n > 1 else f.group:  # distinct groups, no sort
         group = f.groups[int(g)]
         parts, calendar = plan.group_windows(group, f.campaign)
@@ -290,12 +293,24 @@ def _windows(
             continue
         rows = idx[f.group == g] if f.n > 1 else idx
         for prefix, rule, wr in parts:
-            shut = closure(wr, group.zones, f.at)
-            if shut is not None:
-                code = ReasonCode.PUBLIC_HOLIDAY if shut.holiday else ReasonCode.OUTSIDE_CALLING_HOURS
-                said = shut.describe()
-                text = f"{said[0].upper()}{said[1:]}; calls are allowed {describe_windows(wr)} (callee's local time)."
-                c.add(f"{prefix}.{rule.id}", rule.law, code, text, rows)
+            key = (wr, group.zones)
+            if key not in found:
+                found[key] = _closed(wr, group.zones, f.at)
+            if (shut := found[key]) is not None:
+                c.add(f"{prefix}.{rule.id}", rule.law, shut[0], shut[1], rows)
+
+
+def _closed(wr: WindowRule, zones: tuple[str, ...], at: datetime) -> tuple[ReasonCode, str] | None:
+    """Why calls are not allowed at `at` in these windows and zones, or None when they are."""
+    shut = closure(wr, zones, at)
+    if shut is None:
+        return None
+    code = ReasonCode.PUBLIC_HOLIDAY if shut.holiday else ReasonCode.OUTSIDE_CALLING_HOURS
+    said = shut.describe()
+    return (
+        code,
+        f"{said[0].upper()}{said[1:]}; calls are allowed {describe_windows(wr)} (callee's local time).",
+    )
 
 
 def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
