@@ -293,10 +293,14 @@ def _windows(
             continue
         rows = idx[f.group == g] if f.n > 1 else idx
         for prefix, rule, wr in parts:
-            key = (wr, group.zones)
-            if key not in found:
-                found[key] = _closed(wr, group.zones, f.at)
-            if (shut := found[key]) is not None:
+            if f.n > 1:
+                key = (wr, group.zones)
+                if key not in found:
+                    found[key] = _closed(wr, group.zones, f.at)
+                shut = found[key]
+            else:  # the single check: nothing to share
+                shut = _closed(wr, group.zones, f.at)
+            if shut is not None:
                 c.add(f"{prefix}.{rule.id}", rule.law, shut[0], shut[1], rows)
 
 
