@@ -5,12 +5,14 @@ one pass (tests/integration/test_batch_answer.py holds it to the per-row assembl
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import orjson
 
 from dialgate.domain.calendar import NO_TIME
+from dialgate.domain.rules.frame import Group
 from dialgate.services.check import Checked
 
 
@@ -29,21 +31,17 @@ def decisions_json(checked: Checked) -> bytes:
     evaluated = orjson.dumps(checked.evaluated_at.isoformat().replace("+00:00", "Z"))
     key = f.group.astype(np.int64) * len(sets) + set_of_row
     combos, which = np.unique(key, return_inverse=True)
+    reasons = [orjson.dumps([ev.reasons[d].to_dict() for d in s]) for s in sets]
+    tails: dict[int, bytes] = {}  # per group: after next_allowed_at, to the decision's end
     middles = np.empty(combos.size, dtype=object)  # from the number's closing quote to next_allowed_at
-    tails = np.empty(combos.size, dtype=object)  # after next_allowed_at, to the decision's end
+    ends = np.empty(combos.size, dtype=object)
     for c, combo in enumerate(combos.tolist()):
         g, s = divmod(combo, len(sets))
-        group = f.groups[g]
         verdict = b"BLOCK" if sets[s] else b"ALLOW"
-        reasons = orjson.dumps([ev.reasons[d].to_dict() for d in sets[s]])
-        middles[c] = b'","verdict":"' + verdict + b'","reasons":' + reasons + b',"next_allowed_at":'
-        zone = ZoneInfo(group.zones[0]) if group.zones else None
-        tail = {
-            "jurisdiction": group.jurisdiction or None,
-            "local_time": f.at.astimezone(zone).isoformat() if zone else None,
-            "timezone": {"zones": list(group.zones), "source": group.zone_source} if group.zones else None,
-        }
-        tails[c] = b"," + orjson.dumps(tail)[1:-1] + b',"evaluated_at":' + evaluated + b"}"
+        middles[c] = b'","verdict":"' + verdict + b'","reasons":' + reasons[s] + b',"next_allowed_at":'
+        if g not in tails:
+            tails[g] = _tail(f.groups[g], f.at, evaluated)
+        ends[c] = tails[g]
     # Every row's pieces side by side in one list, joined once: the per-row work is done by list and
     # array operations in C, not by a formatting call per row.
     pieces: list[bytes] = [b',{"check_id":"', b"", b'","number":"', b"", b"", b"", b""] * n
@@ -52,8 +50,24 @@ def decisions_json(checked: Checked) -> bytes:
     pieces[3::7] = _contents(f.e164.tolist())
     pieces[4::7] = middles[which].tolist()
     pieces[5::7] = _next_texts(checked)
-    pieces[6::7] = tails[which].tolist()
+    pieces[6::7] = ends[which].tolist()
     return b'{"decisions":[' + b"".join(pieces) + b"]}"
+
+
+def _tail(group: Group, at: datetime, evaluated: bytes) -> bytes:
+    zone = _zone(group.zones[0]) if group.zones else None
+    tail = {
+        "jurisdiction": group.jurisdiction or None,
+        "local_time": at.astimezone(zone).isoformat() if zone else None,
+        "timezone": {"zones": list(group.zones), "source": group.zone_source} if group.zones else None,
+    }
+    return b"," + orjson.dumps(tail)[1:-1] + b',"evaluated_at":' + evaluated + b"}"
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    """Held here: ZoneInfo's own cache lets a zone go (and be read from disk again) once unused."""
+    return ZoneInfo(name)
 
 
 def _contents(texts: list[str]) -> list[bytes]:
@@ -77,7 +91,7 @@ def _next_texts(checked: Checked) -> list[bytes]:
         distinct, inverse = np.unique(pairs, return_inverse=True)
         texts = np.empty(distinct.size, dtype=object)
         for i, pair in enumerate(distinct.tolist()):
-            zone = ZoneInfo(f.groups[pair >> _SHIFT].zones[0])
+            zone = _zone(f.groups[pair >> _SHIFT].zones[0])
             moment = datetime.fromtimestamp(pair & (1 << _SHIFT) - 1, zone)
             texts[i] = b'"' + moment.isoformat().encode() + b'"'
         out[rows] = texts[inverse.ravel()]
