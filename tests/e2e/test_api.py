@@ -151,6 +151,13 @@ def test_check_request_errors_are_4xx_naming_the_field(live, keys, body, status,
     assert (r.status_code, r.json().get("field")) == (status, field)
 
 
+@pytest.mark.parametrize("numbers", [[N, 33639980013], [N, None], "+33639980013", [[N]]])
+def test_a_batch_takes_only_a_list_of_strings(live, keys, numbers):
+    with client(live, keys["acme"]) as c:
+        r = c.post("/v1/checks:batch", json={"campaign": "acme-fr", "numbers": numbers})
+    assert (r.status_code, r.json().get("field")) == (422, "numbers")
+
+
 def test_attempts_and_dnc_over_http(live, keys):
     with client(live, keys["acme"]) as c:
         refused = c.post("/v1/attempts", json={"number": N, "campaign": "acme-fr", "at": "2026-11-20T10:00:00Z",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from dialgate.domain.vocabulary import Channel, Source
 from dialgate.services import brands, campaigns, consent
 from dialgate.services.attempts import AttemptInput, record_attempt
@@ -31,11 +33,12 @@ def test_fractions_of_a_second_are_floored_like_python(rt):
     assert int(found.expires[0]) == int(datetime(2027, 1, 5, 10, 0, 0, tzinfo=UTC).timestamp())
     assert int(attempts.at[0]) == last == int(AT.timestamp())
 
-    facts = rt.decisions.facts_for(
-        "acme", Channel.CALL, "marketing", "c", ["+447700900123"], AT - timedelta(days=1), until
+    keys, valid = np.array([447700900123], np.uint64), np.ones(1, bool)
+    found, _, attempts, last = rt.decisions.facts_for(
+        "acme", Channel.CALL, "marketing", "c", keys, valid, AT - timedelta(days=1), until
     )
-    assert facts.consents.rows.captured.tolist() == [int(CAPTURED.timestamp())]
-    assert facts.attempts.at.tolist() == facts.last_use.tolist() == [int(AT.timestamp())]
+    assert found.captured.tolist() == [int(CAPTURED.timestamp())]
+    assert attempts.at.tolist() == last.tolist() == [int(AT.timestamp())]
 
 
 def test_closing_the_container_closes_the_decision_stores_connections(settings, clock):

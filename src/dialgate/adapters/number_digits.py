@@ -30,4 +30,16 @@ def digits_of_series(fields: pl.Series, unreadable: npt.NDArray[np.bool_] | None
 
 
 def digits_of(values: Sequence[str]) -> NumberDigits:
-    return digits_of_series(pl.Series("f", list(values), dtype=pl.String))
+    from dialgate.adapters.text_kernels import reduce_fields
+
+    joined = "".join(values)
+    if not joined.isascii():  # a character's length is not its bytes' count
+        return digits_of_series(pl.Series("f", list(values), dtype=pl.String))
+    # the texts straight into the kernel's buffer, without a polars column (half the time of a batch's)
+    n = len(values)
+    ends = np.cumsum(np.fromiter(map(len, values), np.int64, n))
+    shape = np.empty(n, dtype=np.uint8)
+    value = np.empty(n, dtype=np.uint64)
+    count = np.empty(n, dtype=np.int64)
+    reduce_fields(np.frombuffer(joined.encode(), dtype=np.uint8), ends, shape, value, count)
+    return NumberDigits(shape, value, count, lambda rows: [values[int(i)] for i in rows], None)

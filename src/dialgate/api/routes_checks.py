@@ -138,7 +138,8 @@ async def check_batch(state: Any, authorization: str | None, raw: bytes) -> Answ
         who.require(Scope.CHECK)
         body = _body(raw, _BATCH)
         numbers = body.get("numbers")
-        if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
+        # the types present, gathered in C: a generator over 10,000 numbers cost a millisecond
+        if not isinstance(numbers, list) or not set(map(type, numbers)) <= {str}:
             raise InputError("must be a list of strings").at(field="numbers")
         if len(numbers) > MAX_BATCH:
             raise InputError(f"at most {MAX_BATCH} numbers per batch").at(field="numbers")

@@ -155,12 +155,12 @@ def frame_for(
         dnc = np.array([listed])
         attempts = attempt_columns(1, attempts_raw, np.array([last], dtype=np.int64))
     else:
-        if facts is None:  # a batch: the facts of its distinct numbers, joined to the rows like a scrub's
-            known = [f"+{k}" for k in np.unique(cols.key[cols.valid]).tolist()]
-            facts = store.facts_for(
-                campaign.brand, Channel.CALL, campaign.purpose, campaign.id, known, since, at
+        if facts is None:  # a batch
+            found, dnc, recent, last_uses = store.facts_for(
+                campaign.brand, Channel.CALL, campaign.purpose, campaign.id, cols.key, cols.valid, since, at
             )
-        found, dnc, recent, last_uses = facts.for_rows(cols.key, cols.valid)
+        else:
+            found, dnc, recent, last_uses = facts.for_rows(cols.key, cols.valid)
         consent = consent_columns(n, found)
         attempts = attempt_columns(n, recent, last_uses)
     return Frame(

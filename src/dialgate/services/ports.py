@@ -28,7 +28,7 @@ from dialgate.domain.number_tables import NumberTables
 from dialgate.domain.registry import CompiledIndex, RegisterHits, RegisterSource, SnapshotInfo, SnapshotRecord
 from dialgate.domain.requests import ConsumerRequest, RequestEvent, RequestKind, RequestStatus
 from dialgate.domain.roaming import HlrResult, RoamingStatus
-from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows
+from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows, RowFacts
 from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
 from dialgate.domain.staff import Bucket, StaffUser
 from dialgate.domain.webhooks import DeliveryAttempt, WebhookEndpoint
@@ -440,11 +440,12 @@ class DecisionStore(Protocol):
         channel: str,
         purpose: str,
         campaign: str,
-        numbers: Sequence[str],
+        keys: npt.NDArray[np.uint64],
+        valid: npt.NDArray[np.bool_],
         since: datetime,
         until: datetime,
-    ) -> BrandFacts:
-        """The same facts restricted to these distinct E.164 numbers (a batch)."""
+    ) -> RowFacts:
+        """The same facts for each row of a batch (row i is keys[i], an E.164 key; invalid rows get none)."""
         ...
 
     def one(

@@ -2,7 +2,8 @@
 
 This is the hot path of every check, so it bypasses SQLAlchemy's statement building: fixed SQL on one
 DBAPI connection per thread (reads in autocommit, so each statement sees every commit before it).
-Nothing is cached: a revocation committed a moment ago blocks the very next check, in any process.
+A batch reads the brand's facts from a FactCache that brings itself up to date before every read
+(fact_cache.py): a revocation committed a moment ago blocks the very next check, in any process.
 Every column comes back as an integer (number keys, epoch seconds, codes) so that a whole result turns
 into one numpy table in a single call instead of a Python conversion per value.
 """
@@ -12,33 +13,25 @@ into one numpy table in a single call instead of a Python conversion per value.
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Engine
 
+from dialgate.adapters.db.fact_cache import FactCache
+from dialgate.adapters.db.fact_columns import CONSENT as _CONSENT
+from dialgate.adapters.db.fact_columns import KEY as _KEY
+from dialgate.adapters.db.fact_columns import dialect_sql as _dialect_sql
+from dialgate.adapters.db.fact_columns import int_table as _table
 from dialgate.adapters.db.types import raw_instant
-from dialgate.domain.rules.frame import NEVER
-from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows, KeyedConsents
+from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows, KeyedConsents, RowFacts
 
 _CHUNK = 4000  # numbers per statement: stays under SQLite's bound-variable limit
 
-_KEY = "CAST(SUBSTR(number, 2) AS BIGINT)"  # numbers.e164_key, in SQL
-# A consent event as integers: key, captured, seq, status, basis, party, registry, expires, evidence.
-# The codes are those of inputs.ConsentRows; an unknown value gives NULL, which fails the conversion loudly.
-# Comparisons are cast: PostgreSQL's booleans would not unite with the integers of _ONE's other parts.
-_CONSENT = (
-    "EPOCH(captured_at), seq, CASE status WHEN 'granted' THEN 1 WHEN 'revoked' THEN 2 END, "
-    "CASE basis WHEN 'consent' THEN 0 WHEN 'contract' THEN 1 WHEN 'inquiry' THEN 2 END, "
-    "CASE party WHEN 'consumer' THEN 0 WHEN 'business' THEN 1 END, CAST(source = 'registry' AS INTEGER), "
-    f"COALESCE(EPOCH(expires_at), {NEVER}), "
-    "CAST(evidence_sha256 IS NOT NULL OR evidence_uri IS NOT NULL AS INTEGER)"
-)
 _CONSENT_WHERE = "brand_id = {p} AND channel = {p} AND purpose IN ({p}, 'all')"
 # An attempt as integers: key, at, same campaign, same purpose, refused.
 _ATTEMPT = (
@@ -78,21 +71,6 @@ _ONE = (
     "FROM call_attempts WHERE brand_id = {p} AND number = {p} AND at <= {p}"
 )
 _CONSENT_WIDTH, _ATTEMPT_WIDTH = 9, 5  # with the key or tag in front
-
-_EPOCH = re.compile(r"EPOCH\((\w+|MAX\(\w+\))\)")
-
-
-def _dialect_sql(template: str, sqlite: bool) -> str:
-    """EPOCH(x) as whole seconds since 1970 (floored, as int(datetime.timestamp()) does after 1970)."""
-    # SQLite rounds a fraction to the millisecond before '%s' (…:00.9996 would read as the next second),
-    # so its text is cut to whole seconds first
-    sqlite_form = "CAST(strftime('%s', substr({}, 1, 19)) AS INTEGER)"
-    form = sqlite_form if sqlite else "CAST(FLOOR(EXTRACT(EPOCH FROM {})) AS BIGINT)"
-    return _EPOCH.sub(lambda m: form.format(m.group(1)), template)
-
-
-def _table(rows: list[tuple[Any, ...]], width: int) -> npt.NDArray[np.int64]:
-    return np.array(rows, dtype=np.int64).reshape(-1, width)
 
 
 def _consents(t: npt.NDArray[np.int64]) -> ConsentRows:
@@ -150,9 +128,11 @@ def _chunks(keys: list[str]) -> Iterator[list[str]]:
 
 
 class SqlDecisionStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, cache_limit: int = 1_000_000) -> None:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
+        # a brand with more consents and attempts than this is read per batch (memory stays bounded)
+        self._cache = FactCache(self._cursor, self._sqlite, limit=cache_limit)
         self._local = threading.local()
         self._sql: dict[tuple[str, int], str] = {}
         self._opened: list[Any] = []  # every thread's connection, for close()
@@ -275,19 +255,31 @@ class SqlDecisionStore:
         channel: str,
         purpose: str,
         campaign: str,
-        numbers: Sequence[str],
+        keys: npt.NDArray[np.uint64],
+        valid: npt.NDArray[np.bool_],
         since: datetime,
         until: datetime,
-    ) -> BrandFacts:
-        """The same facts restricted to these numbers (E.164, distinct), a few statements per chunk."""
+    ) -> RowFacts:
+        """The facts of each row (row i is keys[i]; invalid rows get none)."""
+        index = self._cache.current(brand)
+        if index is not None:
+            return index.for_rows(keys, valid, channel, purpose, campaign, _micros(since), _micros(until))
         lo, hi = self._param(since), self._param(until)
         consents: list[tuple[Any, ...]] = []
         dnc: list[tuple[Any, ...]] = []
         attempts: list[tuple[Any, ...]] = []
         last: list[tuple[Any, ...]] = []
-        for part in _chunks(list(numbers)):
+        for part in _chunks([f"+{k}" for k in np.unique(keys[valid]).tolist()]):
             consents += self._query(_CONSENTS, [brand, channel, purpose], part)
             dnc += self._query(_DNC, [brand], part)
             attempts += self._query(_ATTEMPTS, [campaign, purpose, brand], part, [lo, hi])
             last += self._query(_LAST_USE, [brand], part, [hi])
-        return _facts(consents, dnc, attempts, last)
+        return _facts(consents, dnc, attempts, last).for_rows(keys, valid)
+
+
+def _micros(moment: datetime) -> int:
+    """Microseconds since 1970, exactly (the cache compares attempt instants as the SQL above does)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)

