@@ -73,6 +73,7 @@ class BackgroundDecisionLog:
                 f"SELECT {', '.join(f'value ->> {i}' for i in range(len(names)))} FROM json_each(?)"
             )
         self._interval, self._max_batch = interval_s, max_batch
+        self._payload_at = [c.name for c in _batches.columns].index("payload")
         self._wake = threading.Event()
         self._idle = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -90,12 +91,9 @@ class BackgroundDecisionLog:
             self._wake.set()
 
     def record_batch(self, batch: dict[str, object]) -> None:
-        payload = batch["payload"]
-        # compressed in the writer thread would hold the GIL just the same: do it here, once
-        batch = {
-            **batch,
-            "payload": zlib.compress(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY), 1),
-        }
+        # encoded here (orjson holds the GIL wherever it runs), compressed by the writer: zlib lets go of
+        # the GIL while it works, so the other core does it while this one answers (2 ms a 10,000 batch)
+        batch = {**batch, "payload": orjson.dumps(batch["payload"], option=orjson.OPT_SERIALIZE_NUMPY)}
         self._batches.append(self._rows[_batches.name](batch))
         self._start()
 
@@ -118,7 +116,9 @@ class BackgroundDecisionLog:
         with self._idle:
             while self._queue or self._batches:
                 rows = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
-                batches = [self._batches.popleft() for _ in range(min(50, len(self._batches)))]
+                batches = [
+                    self._compressed(self._batches.popleft()) for _ in range(min(50, len(self._batches)))
+                ]
                 try:
                     with self._writer, self._engine.begin() as conn:
                         if rows and self._sqlite:
@@ -135,6 +135,12 @@ class BackgroundDecisionLog:
                         extra={"fields": {"rows": len(rows) + len(batches), "error": str(exc.orig)}},
                     )
             self._idle.notify_all()
+
+    def _compressed(self, batch: tuple[object, ...]) -> tuple[object, ...]:
+        at = self._payload_at
+        payload = batch[at]
+        assert isinstance(payload, bytes)
+        return (*batch[:at], zlib.compress(payload, 1), *batch[at + 1 :])
 
     def flush(self) -> None:
         if self._queue or self._batches:
