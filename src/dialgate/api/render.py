@@ -13,7 +13,9 @@ import orjson
 
 from dialgate.domain.calendar import NO_TIME
 from dialgate.domain.rules.frame import Group
-from dialgate.services.check import Checked
+from dialgate.services.check import ROW_SUFFIX, Checked
+
+_SUFFIXES = [s.encode() for s in ROW_SUFFIX]
 
 
 def decision_json(checked: Checked, row: int = 0) -> bytes:
@@ -44,9 +46,15 @@ def decisions_json(checked: Checked) -> bytes:
         ends[c] = tails[g]
     # Every row's pieces side by side in one list, joined once: the per-row work is done by list and
     # array operations in C, not by a formatting call per row.
-    pieces: list[bytes] = [b',{"check_id":"', b"", b'","number":"', b"", b"", b"", b""] * n
-    pieces[0] = b'{"check_id":"'
-    pieces[1::7] = _contents(checked.check_ids)
+    if checked.batch:  # the rows' ids are the batch's (plain ASCII) and a suffix each
+        head = b'{"check_id":"' + checked.ids[0].encode()
+        pieces: list[bytes] = [b"," + head, b"", b'","number":"', b"", b"", b"", b""] * n
+        pieces[0] = head
+        pieces[1::7] = _SUFFIXES[:n]
+    else:
+        pieces = [b',{"check_id":"', b"", b'","number":"', b"", b"", b"", b""] * n
+        pieces[0] = b'{"check_id":"'
+        pieces[1::7] = _contents(checked.check_ids)
     pieces[3::7] = _contents(f.e164.tolist())
     pieces[4::7] = middles[which].tolist()
     pieces[5::7] = _next_texts(checked)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +45,7 @@ from dialgate.services.ports import RegisterSnapshot
 from dialgate.services.runtime import Runtime
 
 MAX_BATCH = 10_000
-_ROW_SUFFIX = [f"-{i:05d}" for i in range(MAX_BATCH)]  # a batch row's check id: batch id + suffix
+ROW_SUFFIX = [f"-{i:05d}" for i in range(MAX_BATCH)]  # a batch row's check id: batch id + suffix
 _ROAMING_CODE = {
     RoamingState.NOT_NEEDED: 0, RoamingState.HOME: 1, RoamingState.IN_EEA: 2,
     RoamingState.OUTSIDE_EEA: 3, RoamingState.UNKNOWN: 4,
@@ -250,9 +250,18 @@ class Checked:
     """Decisions of one request: the evaluation, the check id of every row, when it was evaluated."""
 
     evaluation: Evaluation
-    check_ids: list[str]
+    ids: list[str]  # each row's check id; for a batch, the batch's id alone (see check_ids)
     evaluated_at: datetime
     campaign_version: int
+    batch: bool = False
+
+    @cached_property
+    def check_ids(self) -> list[str]:
+        """A batch row's check id is the batch id and the row's suffix (-00000, -00001, ...): made only when
+        asked for, the batch answer writes them from their parts."""
+        if not self.batch:
+            return self.ids
+        return [self.ids[0] + s for s in ROW_SUFFIX[: self.evaluation.frame.n]]
 
 
 def evaluate_request(
@@ -271,7 +280,7 @@ def evaluate_request(
         _log_rows(rt, checked, req.via)
     else:
         batch = rt.ids.new_id()
-        checked = Checked(ev, [batch + s for s in _ROW_SUFFIX[: frame.n]], now, version)
+        checked = Checked(ev, [batch], now, version, batch=True)
         _log_batch(rt, checked, batch, req.via)
     return checked
 
