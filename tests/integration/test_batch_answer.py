@@ -91,3 +91,16 @@ def test_the_batch_answer_is_the_reference_assembly_byte_for_byte(world, at, siz
     ]
     if size > len(mix):
         assert any(d["next_allowed_at"] for d in decisions) == at.startswith("2026-11-22")
+
+
+@pytest.mark.parametrize("at", ["2026-11-23T09:30:00Z", "2026-11-22T23:10:00Z"])
+def test_single_checks_decided_together_answer_as_each_alone(world, at):
+    """Single checks that arrive together are decided as one frame and answered from its pieces; each
+    answer is the one decision_json gives that row."""
+    from dialgate.api.render import answers_json, decision_json
+
+    numbers = ["+33639980012", "+33639980014", "06 39 98 00 15", "+12125550123", "+447700900124", *ODD]
+    checked = evaluate_request(world, CheckRequest("world", numbers, at=at, region="FR"), separate=True)
+    answers = answers_json(checked)
+    assert answers == [decision_json(checked, row) for row in range(len(numbers))]
+    assert len({orjson.loads(a)["check_id"] for a in answers}) == len(numbers)

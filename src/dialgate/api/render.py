@@ -24,11 +24,27 @@ def decision_json(checked: Checked, row: int = 0) -> bytes:
 
 
 def decisions_json(checked: Checked) -> bytes:
+    if checked.evaluation.frame.n == 0:
+        return b'{"decisions":[]}'
+    return b'{"decisions":[' + b"".join(_pieces(checked)) + b"]}"
+
+
+def answers_json(checked: Checked) -> list[bytes]:
+    """Each row's decision on its own, as decision_json gives it (single checks decided together),
+    cut from the batch's pieces: the encoding is shared instead of repeated row by row."""
+    pieces = _pieces(checked)
+    rows = [b"".join(pieces[i : i + _PER_ROW]) for i in range(0, len(pieces), _PER_ROW)]
+    return [rows[0], *(row[1:] for row in rows[1:])]  # after the first, a row begins with the list's comma
+
+
+_PER_ROW = 7
+
+
+def _pieces(checked: Checked) -> list[bytes]:
+    """The answer's rows as seven pieces each: what the batch answer joins, between its brackets."""
     ev = checked.evaluation
     f = ev.frame
     n = f.n
-    if n == 0:
-        return b'{"decisions":[]}'
     set_of_row, sets = ev.reason_sets()
     evaluated = orjson.dumps(checked.evaluated_at.isoformat().replace("+00:00", "Z"))
     key = f.group.astype(np.int64) * len(sets) + set_of_row
@@ -59,7 +75,7 @@ def decisions_json(checked: Checked) -> bytes:
     pieces[4::7] = middles[which].tolist()
     pieces[5::7] = _next_texts(checked)
     pieces[6::7] = ends[which].tolist()
-    return b'{"decisions":[' + b"".join(pieces) + b"]}"
+    return pieces
 
 
 def _tail(group: Group, at: datetime, evaluated: bytes) -> bytes:

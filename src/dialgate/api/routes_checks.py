@@ -14,7 +14,7 @@ import orjson
 
 from dialgate.api.auth import principal_from
 from dialgate.api.problems import error_parts
-from dialgate.api.render import decision_json, decisions_json
+from dialgate.api.render import answers_json, decision_json, decisions_json
 from dialgate.domain.access import Scope
 from dialgate.domain.decision import Verdict
 from dialgate.domain.numbers import clean_region
@@ -100,9 +100,10 @@ class Coalescer:
                 for _, future in items:
                     future.set_exception(exc)
                 continue
-            for row, (_, future) in enumerate(items):
+            answers = [decision_json(checked)] if len(items) == 1 else answers_json(checked)
+            for answer, (_, future) in zip(answers, items, strict=True):
                 if not future.cancelled():
-                    future.set_result(decision_json(checked, row))
+                    future.set_result(answer)
 
 
 JSON, PROBLEM = b"application/json", b"application/problem+json"
