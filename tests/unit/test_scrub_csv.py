@@ -572,8 +572,8 @@ def test_the_e164_digits_are_written_as_str_writes_them():
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_the_word_at_a_time_search_stops_where_a_byte_at_a_time_search_does(seed):
-    from dialgate.adapters.text_kernels import find_special
+def test_the_word_at_a_time_searches_stop_where_a_byte_at_a_time_search_does(seed):
+    from dialgate.adapters.text_kernels import find_special, past_delimiters
 
     rng = random.Random(seed)
     data = np.frombuffer(
@@ -584,6 +584,11 @@ def test_the_word_at_a_time_search_stops_where_a_byte_at_a_time_search_does(seed
         for q in range(n + 1):
             stop = next((p for p in range(q, n) if data[p] in b'\n\r"'), n)
             assert find_special(data, words, q, n, ord(",")) == (stop, data[q:stop].tobytes().count(b","))
+            seps = [p + 1 for p in range(q, stop) if data[p] == ord(",")]
+            for k in (1, 2, 3):
+                assert past_delimiters(data, words, q, n, ord(","), k) == (
+                    seps[k - 1] if len(seps) >= k else -1
+                )
 
 
 @pytest.mark.parametrize("seed", range(10))
