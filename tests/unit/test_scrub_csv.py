@@ -569,3 +569,44 @@ def test_the_e164_digits_are_written_as_str_writes_them():
                           np.zeros(2, np.int64), np.zeros((rows, 3), np.int64),
                           np.frombuffer(b",", np.uint8), np.frombuffer(b"\n", np.uint8), out)  # fmt: skip
     assert out[:used].tobytes() == b"".join(b",+%d\n" % k for k in keys.tolist())
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_word_at_a_time_searches_stop_where_a_byte_at_a_time_search_does(seed):
+    from dialgate.adapters.text_kernels import find_special, past_delimiters
+
+    rng = random.Random(seed)
+    data = np.frombuffer(
+        bytes(rng.choice(b'ab,;"\r\n\x00\xc3\xff') for _ in range(rng.randrange(40))), np.uint8
+    )
+    words = data[: len(data) // 8 * 8].view(np.uint64)
+    for n in range(len(data) + 1):
+        for q in range(n + 1):
+            stop = next((p for p in range(q, n) if data[p] in b'\n\r"'), n)
+            assert find_special(data, words, q, n, ord(",")) == (stop, data[q:stop].tobytes().count(b","))
+            seps = [p + 1 for p in range(q, stop) if data[p] == ord(",")]
+            for k in (1, 2, 3):
+                assert past_delimiters(data, words, q, n, ord(","), k) == (
+                    seps[k - 1] if len(seps) >= k else -1
+                )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_plain_scan_finds_the_same_records_wherever_the_words_begin(seed):
+    from dialgate.adapters.text_kernels import scan_records
+
+    rng = random.Random(seed)
+    content = _messy(rng).split(b"\n", 1)[-1]  # the rows alone
+    for final, sep in ((True, rng.choice(b",;\t")), (False, rng.choice(b",;\t"))):
+        expected = None
+        for shift in range(9):  # blank lines before the rows move every byte against the word boundaries
+            data = np.frombuffer(b"\n" * shift + content, dtype=np.uint8)
+            rows, used, lines, first, regular, found = scan_records(data, final, sep, 1, 3)
+            found = [column[:rows].tolist() for column in found]
+            for moved in (0, 1, 2, 3):  # starts, ends, number_at and number_end (-1: none)
+                found[moved] = [p - shift if p >= 0 else p for p in found[moved]]
+            seen = (rows, used - shift, lines - shift, first - shift if rows else first, regular, found)
+            expected = expected or seen
+            assert regular == expected[4]
+            if regular:  # (otherwise the rest means nothing)
+                assert seen == expected

@@ -8,7 +8,7 @@ Three ways through a chunk give the same answer:
 - plain: one compiled pass (text_kernels.scan_records) finds the records, their fields and the number
   field's digits, and where the last whole record of the bytes read so far ends. Taken when the chunk
   is valid UTF-8 and the plainest CSV: every quote a whole field's, carriage returns only before line
-  feeds. Blocks are read straight into the buffer the chunk keeps (no copy in Python).
+  feeds (and the machine little-endian: the pass reads eight bytes at a time). Blocks are read straight into the buffer the chunk keeps (no copy in Python).
 - fast: records found from the positions of newlines and quotes, the number field read by polars' CSV
   parser. Taken when the chunk is valid UTF-8 and its quoting is regular enough for polars.
 - careful (Python's csv module): everything else. Rows with undecodable bytes, the wrong number of
@@ -32,6 +32,7 @@ import os
 import queue
 import re
 import secrets
+import sys
 import tempfile
 import threading
 import unicodedata
@@ -405,7 +406,7 @@ class CsvSource:
         number fields from one compiled pass; None when they are not UTF-8 or stray from the plainest
         CSV. The chunk's input_bytes and lines say how far it reaches."""
         layout = self.layout
-        if ord(layout.delimiter) > 127:
+        if ord(layout.delimiter) > 127 or sys.byteorder != "little":  # the scan reads words as little-endian
             return None
         from dialgate.adapters.text_kernels import is_ascii, scan_records  # numba: loaded when reading
 
