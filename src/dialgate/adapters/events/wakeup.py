@@ -72,8 +72,8 @@ class PollingWakeup:
         """Until something committed (in this process, or seen by the polling thread) or `timeout`."""
         self._signal.bind()
         if self._thread is None:
-            # polled by a plain thread that only signals the loop: an asyncio timeout per poll held the
-            # GIL ten times as long, twenty times a second, beside the checks
+            # polled by a plain thread that only signals the loop: an asyncio timeout per poll ran the
+            # loop's machinery twenty times a second, holding the GIL beside the checks
             self._thread = threading.Thread(target=self._poll, name="dialgate-wakeup", daemon=True)
             self._thread.start()
         await self._signal.wait(max(0.0, timeout))
@@ -88,7 +88,7 @@ class PollingWakeup:
             return True
         try:
             if self._connection is None:
-                # a short timeout: this runs on the dispatcher's loop, which a busy file must not hold
+                # a short timeout: a busy file must not hold up the next look for long
                 self._connection = sqlite3.connect(
                     self._database,
                     timeout=0.5,
