@@ -62,15 +62,11 @@ def _pieces(checked: Checked) -> list[bytes]:
         ends[c] = tails[g]
     # Every row's pieces side by side in one list, joined once: the per-row work is done by list and
     # array operations in C, not by a formatting call per row.
-    if checked.batch:  # the rows' ids are the batch's (plain ASCII) and a suffix each
-        head = b'{"check_id":"' + checked.ids[0].encode()
-        pieces: list[bytes] = [b"," + head, b"", b'","number":"', b"", b"", b"", b""] * n
-        pieces[0] = head
-        pieces[1::7] = _SUFFIXES[:n]
-    else:
-        pieces = [b',{"check_id":"', b"", b'","number":"', b"", b"", b"", b""] * n
-        pieces[0] = b'{"check_id":"'
-        pieces[1::7] = _contents(checked.check_ids)
+    # a batch row's id is the batch's (plain ASCII, written with the constant piece) and a suffix
+    head = b'{"check_id":"' + (checked.ids[0].encode() if checked.batch else b"")
+    pieces = [b"," + head, b"", b'","number":"', b"", b"", b"", b""] * n
+    pieces[0] = head
+    pieces[1::7] = _SUFFIXES[:n] if checked.batch else _contents(checked.check_ids)
     pieces[3::7] = _contents(f.e164.tolist())
     pieces[4::7] = middles[which].tolist()
     pieces[5::7] = _next_texts(checked)

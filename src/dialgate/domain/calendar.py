@@ -235,7 +235,6 @@ def calendar_for(rules: tuple[WindowRule, ...], zones: tuple[str, ...]) -> Calen
     return cal
 
 
-@lru_cache(maxsize=1024)  # a batch's reasons describe the same few rules many times over
 def describe_windows(rule: WindowRule) -> str:
     text = rule.windows.describe()
     if rule.pre_holiday is not None:
