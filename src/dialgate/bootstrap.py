@@ -50,7 +50,7 @@ class Container:
     metrics: AppMetrics
 
     def close(self) -> None:
-        self.runtime.decision_log.flush()  # what it still holds belongs to this store, written now
+        self.runtime.decision_log.close()  # what it still holds belongs to this store, written now
         self.runtime.roaming.close()
         self.runtime.decisions.close()
         self.engine.dispose()

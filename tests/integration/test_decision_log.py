@@ -101,3 +101,28 @@ def test_rows_written_in_one_statement_are_the_rows_an_executemany_writes(contai
         for t in types:
             by_kind.setdefault(t[0], set()).add(tuple(t[1:]))
         assert all(len(kinds) == 1 for kinds in by_kind.values()), by_kind
+
+
+def test_a_failed_write_is_reported_and_the_next_one_goes_through(container, caplog):
+    """The writer keeps its own connection: a failed transaction is rolled back, said loudly, and the
+    next drain writes as before (here the second row repeats the first one's check id)."""
+    from datetime import UTC, datetime
+
+    from dialgate.adapters.db.decision_log import BackgroundDecisionLog
+
+    def record(check_id: str) -> dict[str, object]:
+        return {"check_id": check_id, "brand_id": "acme", "campaign_id": "fr", "number": "+33639980012",
+                "at": datetime(2026, 11, 23, 12, 30, tzinfo=UTC), "evaluated_at": datetime(2026, 11, 23, 12, 30, tzinfo=UTC),
+                "verdict": "ALLOW", "reasons": "", "via": "api", "detail": {"reasons": []}}  # fmt: skip
+
+    log = BackgroundDecisionLog(container.engine, interval_s=3600)
+    for check_id in ("W1", "W1", "W2"):
+        log.record([record(check_id)])
+        log.flush()
+    log.close()
+    with container.engine.connect() as conn:
+        kept = conn.execute(text("SELECT check_id FROM decisions WHERE check_id LIKE 'W%' ORDER BY 1")).all()
+    assert [r.check_id for r in kept] == ["W1", "W2"]
+    assert [r.message for r in caplog.records if r.name == "dialgate.decision_log"] == [
+        "decision_log.write_failed"
+    ]

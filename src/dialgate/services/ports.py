@@ -476,6 +476,10 @@ class DecisionLog(Protocol):
 
     def flush(self) -> None: ...
 
+    def close(self) -> None:
+        """Flush, then release what the log holds open."""
+        ...
+
 
 # --- the webhook dispatcher's outside world -------------------------------------------------------------
 
