@@ -126,3 +126,39 @@ def test_a_failed_write_is_reported_and_the_next_one_goes_through(container, cap
     assert [r.message for r in caplog.records if r.name == "dialgate.decision_log"] == [
         "decision_log.write_failed"
     ]
+
+
+def test_the_writer_takes_what_was_queued_when_it_woke_and_flush_takes_everything(container):
+    """Rows arriving while the writer writes wait for its next turn (one transaction per interval under
+    load, not one per handful of rows); flush() still writes every row."""
+    from datetime import UTC, datetime
+
+    from dialgate.adapters.db.decision_log import BackgroundDecisionLog
+
+    at = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
+    log = BackgroundDecisionLog(container.engine, interval_s=3600, max_batch=2)
+
+    def record(i: int) -> None:
+        log.record([{"check_id": f"Q{i}", "brand_id": "acme", "campaign_id": "fr", "number": "+33639980012",
+                     "at": at, "evaluated_at": at, "verdict": "ALLOW", "reasons": "", "via": "api", "detail": {}}])  # fmt: skip
+
+    writes: list[int] = []
+    write = log._write
+
+    def counting(rows, batches):
+        writes.append(len(rows))
+        if len(writes) <= 3:
+            record(100 + len(writes))  # a check answered meanwhile
+        write(rows, batches)
+
+    log._write = counting
+    for i in range(5):
+        record(i)
+    log._drain(everything=False)  # what the writer thread does when it wakes
+    assert writes == [2, 2, 1] and len(log._queue) == 3
+    log.flush()
+    log.close()
+    assert writes[3:] == [2, 1]  # what arrived meanwhile
+    with container.engine.connect() as conn:
+        kept = conn.execute(text("SELECT COUNT(*) FROM decisions WHERE check_id LIKE 'Q%'")).scalar()
+    assert kept == 8

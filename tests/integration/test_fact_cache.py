@@ -13,7 +13,7 @@ from dialgate.bootstrap import build
 from dialgate.domain.vocabulary import Channel, Source
 from dialgate.services import brands, campaigns, consent, dnc
 from dialgate.services.attempts import AttemptInput, record_attempt
-from dialgate.services.check import CheckRequest, evaluate_request
+from dialgate.services.check import CheckRequest, check_call, evaluate_request
 
 CAMPAIGN = (
     'id = "fr"\nbrand = "acme"\npurpose = "marketing"\ncaller_id = "+33162000000"\ncountries = ["FR"]\n'
@@ -62,6 +62,20 @@ def _facts(store, numbers=NUMBERS):
     return consents, listed.tolist(), tried, last.tolist()
 
 
+def _one(store, number):
+    """The single check's read, in the same shape as _facts for one row."""
+    found, listed, attempts, last = store.one("acme", Channel.CALL, "marketing", "fr", number, SINCE, UNTIL)
+    consents = sorted(zip(*(getattr(found, f).tolist() for f in ("row", "seq", "captured", "status", "basis",
+                                                               "party", "registry", "expires", "evidence")), strict=True))  # fmt: skip
+    tried = sorted(zip(*(getattr(attempts, f).tolist() for f in ("row", "at", "same_campaign", "same_purpose",
+                                                              "refused")), strict=True))  # fmt: skip
+    return consents, listed, tried, last
+
+
+def _singles(store):
+    return [_one(store, n) for n in NUMBERS]
+
+
 def test_the_cached_facts_follow_every_change_made_elsewhere(acme, rt, other, container):
     cached = other.decisions
     uncached = SqlDecisionStore(container.engine, cache_limit=0)  # reads the store every time
@@ -84,9 +98,14 @@ def test_the_cached_facts_follow_every_change_made_elsewhere(acme, rt, other, co
             lambda: dnc.add_dnc(rt, "acme", NUMBERS[3]),
         ]  # fmt: skip
         assert _facts(cached) == _facts(uncached)  # the first read loads the brand
-        for change in changes:
+        assert _singles(cached) == _singles(uncached)
+        for i, change in enumerate(changes):
             change()
-            assert _facts(cached) == _facts(uncached)
+            # single reads first, on alternate changes: they must see the change without a batch's look
+            if i % 2:
+                assert _singles(cached) == _singles(uncached), i
+            assert _facts(cached) == _facts(uncached), i
+            assert _singles(cached) == _singles(uncached), i
         consents, listed, tried, last = _facts(cached)
         # the grant and the revocation; the grant for all purposes; the refusal's revocation (the survey
         # and SMS consents are another campaign's business)
@@ -135,3 +154,20 @@ def test_a_batch_blocks_a_number_revoked_in_another_process_a_moment_before(acme
     assert evaluate_request(other, batch).evaluation.block.tolist() == [True, True]
     dnc.remove_dnc(rt, "acme", NUMBERS[1])
     assert evaluate_request(other, batch).evaluation.block.tolist() == [True, False]
+
+
+def test_a_single_check_blocks_a_number_revoked_a_moment_before(acme, rt, other):
+    """Single checks read the held facts too; a commit by any other connection, in another process or
+    in this one, is in the next answer."""
+    _grant(rt, NUMBERS[0])
+    single = CheckRequest("fr", NUMBERS[:1], at="2026-11-23T09:30:00Z")
+    for month, checker in ((2, other), (4, rt)):
+        assert check_call(checker, single).verdict == "ALLOW"
+        assert check_call(checker, single).verdict == "ALLOW"  # the second answered without a look
+        _grant(rt, NUMBERS[0], status="revoked", captured_at=f"2026-0{month}-05T10:00:00Z")
+        assert "CONSENT_REVOKED" in check_call(checker, single).codes
+        _grant(rt, NUMBERS[0], captured_at=f"2026-0{month + 1}-05T10:00:00Z")
+        assert check_call(checker, single).verdict == "ALLOW"
+        dnc.add_dnc(rt, "acme", NUMBERS[0])
+        assert check_call(checker, single).codes == ("INTERNAL_DNC",)
+        dnc.remove_dnc(rt, "acme", NUMBERS[0])

@@ -111,15 +111,23 @@ class BackgroundDecisionLog:
         while True:
             self._wake.wait(self._interval)
             self._wake.clear()
-            self._drain()
+            self._drain(everything=False)
 
-    def _drain(self) -> None:
+    def _drain(self, *, everything: bool = True) -> None:
+        """Write what is queued; the writer thread takes only what was there when it woke. Chasing the
+        rows that kept arriving meant, under load, a small transaction every few milliseconds instead
+        of one per interval (74 a second at 2,000 checks/s), each taking the GIL back from the checks."""
         with self._idle:
+            budget = None if everything else [len(self._queue), len(self._batches)]
             while self._queue or self._batches:
-                rows = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
-                batches = [
-                    self._compressed(self._batches.popleft()) for _ in range(min(50, len(self._batches)))
-                ]
+                n_rows, n_batches = min(self._max_batch, len(self._queue)), min(50, len(self._batches))
+                if budget is not None:
+                    n_rows, n_batches = min(n_rows, budget[0]), min(n_batches, budget[1])
+                    if not (n_rows or n_batches):
+                        break
+                    budget = [budget[0] - n_rows, budget[1] - n_batches]
+                rows = [self._queue.popleft() for _ in range(n_rows)]
+                batches = [self._compressed(self._batches.popleft()) for _ in range(n_batches)]
                 try:
                     with self._writer:
                         self._write(rows, batches)

@@ -197,7 +197,15 @@ class SqlDecisionStore:
         since: datetime,
         until: datetime,
     ) -> tuple[ConsentRows, bool, AttemptRows, int]:
-        """Everything about one number in one statement (the single check's read)."""
+        """Everything about one number (the single check's read). On SQLite, from the brand's facts held in
+        the process, brought up to date only when another connection has committed since this thread last
+        looked (fact_cache.py); elsewhere, or above the cache's limit, in one statement."""
+        if self._sqlite:
+            index = self._cache.current(brand, token=self._data_version)
+            if index is not None:
+                return index.for_one(
+                    int(number[1:]), channel, purpose, campaign, _micros(since), _micros(until)
+                )
         lo, hi = self._param(since), self._param(until)
         params = [brand, channel, purpose, number, brand, number, campaign, purpose, brand, number, lo, hi,
                   brand, number, hi]  # fmt: skip
@@ -216,6 +224,15 @@ class SqlDecisionStore:
             _attempts(_table(attempts, _CONSENT_WIDTH)) if attempts else AttemptRows.empty(),
             max((r[1] for r in found if r[0] == 4), default=0),
         )
+
+    def _data_version(self) -> int:
+        """SQLite's count of commits by other connections, as this thread's connection sees it."""
+        cur = self._cursor()
+        try:
+            cur.execute("PRAGMA data_version")
+            return int(cur.fetchone()[0])
+        finally:
+            cur.close()
 
     def brand_facts(
         self,

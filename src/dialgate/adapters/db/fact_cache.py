@@ -15,6 +15,11 @@ answer as of the statement's snapshot.
   (repositories.SqlAttempts.add_many): a brand's ids then become visible in order.
 Every position is read in the same statement as the rows after it (one snapshot), and the statement runs
 inside the read, after the request arrived: a revocation that committed before it is in the answer.
+
+On SQLite the statement is skipped while nothing has been committed since this thread last ran it:
+`PRAGMA data_version` on the thread's connection changes whenever another connection commits, in any
+process, and that connection only reads. It is read before the statement, so a commit landing between
+the two changes it again and the next read looks.
 """
 
 # The statements below are assembled from this module's constants only; every value is a bound parameter.
@@ -74,10 +79,28 @@ class FactCache:
         }
         self._brands: dict[str, _Cached | None] = {}  # None: above the limit, read per request instead
         self._lock = threading.Lock()
+        self._seen = threading.local()  # per thread: {brand: the token when this thread last looked}
 
-    def current(self, brand: str) -> BrandIndex | None:
+    def current(self, brand: str, *, token: Callable[[], object] | None = None) -> BrandIndex | None:
         """The brand's facts with every commit made before this call, or None when it has more than
-        `limit` consents and attempts (kept in memory once per process: the caller reads what it needs)."""
+        `limit` consents and attempts (kept in memory once per process: the caller reads what it needs).
+
+        `token`: a value of this thread's connection that changes whenever another connection commits
+        (see the module's docstring); while it is what it was when this thread last looked, the brand's
+        facts are current without a statement."""
+        seen: dict[str, object] | None = None
+        if token is not None:
+            now = token()
+            seen = self._seen.__dict__.setdefault("brands", {})
+            cached = self._brands.get(brand)
+            if cached is not None and seen.get(brand) == now:
+                return cached.index
+        index = self._refresh(brand)
+        if seen is not None:
+            seen[brand] = now
+        return index
+
+    def _refresh(self, brand: str) -> BrandIndex | None:
         with self._lock:
             if brand in self._brands and self._brands[brand] is None:
                 return None

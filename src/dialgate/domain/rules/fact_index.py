@@ -80,6 +80,16 @@ class Keyed:
         table = np.concatenate([r.table[f[1]] for r, f in zip(self.runs, found, strict=True)])
         return rows, table
 
+    def rows_of(self, key: np.uint64) -> list[list[int]]:
+        """Every row of one key, older runs first, as Python lists (a single check reads a handful)."""
+        out: list[list[int]] = []
+        for run in self.runs:
+            lo = int(run.keys.searchsorted(key, "left"))
+            hi = int(run.keys.searchsorted(key, "right"))
+            if hi > lo:
+                out.extend(run.table[lo:hi].tolist())
+        return out
+
 
 class Codes:
     """Small integer codes for the texts kept as columns (channels, purposes, campaign ids)."""
@@ -152,6 +162,43 @@ class BrandIndex:
             t[:, _A["refused"]].astype(bool),
         )  # fmt: skip
         return consents, self._listed(probe) & valid, attempts, last
+
+    def for_one(
+        self, key: int, channel: str, purpose: str, campaign: str, since_us: int, until_us: int
+    ) -> tuple[ConsentRows, bool, AttemptRows, int]:
+        """for_rows of one valid number, in plain Python over its few rows: numpy's per-call cost on
+        one-element arrays was most of a single check's read (test_fact_index holds the two together)."""
+        probe, code = np.uint64(key), self.codes.of
+        ch, purposes = code(channel), (code(purpose), code("all"))
+        c = _C
+        found = [
+            r for r in self.consents.rows_of(probe) if r[c["channel"]] == ch and r[c["purpose"]] in purposes
+        ]
+        consents = ConsentRows.empty()
+        if found:
+            col = list(zip(*found, strict=True))
+            consents = ConsentRows(
+                np.zeros(len(found), np.intp), np.array(col[0], np.int64), np.array(col[1], np.int64),
+                np.array(col[2], np.int8), np.array(col[3], np.int8), np.array(col[4], np.int8),
+                np.array(col[5], bool), np.array(col[6], np.int64), np.array(col[7], bool),
+            )  # fmt: skip
+        changes = self.dnc.rows_of(probe)  # the latest change says; on equal seq the later arrival
+        listed = bool(max(enumerate(changes), key=lambda e: (e[1][0], e[0]))[1][1]) if changes else False
+        a = _A
+        tried = [(r[a["at_us"]], r) for r in self.attempts.rows_of(probe) if r[a["at_us"]] <= until_us]
+        last = max([0, *(at_us // _US for at_us, _ in tried)])  # as for_rows: 0 when none
+        kept = [r for at_us, r in tried if at_us >= since_us]
+        attempts = AttemptRows.empty()
+        if kept:
+            cam, pur = code(campaign), code(purpose)
+            attempts = AttemptRows(
+                np.zeros(len(kept), np.intp),
+                np.array([r[a["at_us"]] // _US for r in kept], np.int64),
+                np.array([r[a["campaign"]] == cam for r in kept], bool),
+                np.array([r[a["purpose"]] == pur for r in kept], bool),
+                np.array([r[a["refused"]] for r in kept], bool),
+            )
+        return consents, listed, attempts, last
 
     def _listed(self, probe: Keys) -> npt.NDArray[np.bool_]:
         """On the list: the latest change of each number says so."""
