@@ -114,7 +114,9 @@ class _Collector:
             self.not_time[rows] = True
 
     def finding(self, prefix: str, rule: Rule, finding: Finding, idx: npt.NDArray[np.intp]) -> None:
-        if not np.count_nonzero(finding.rows):  # the common case: the rule lets every row through
+        rows_hit = finding.rows
+        # the common case: the rule lets every row through (a single check's one row read directly)
+        if not (rows_hit[0] if rows_hit.size == 1 else np.count_nonzero(rows_hit)):
             return
         if finding.group_messages:
             groups = self.frame.group[idx]
@@ -137,8 +139,11 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     for country, idx in _by_country(c, packs):
         sub = frame if idx.size == n else frame.take(idx)
         pack = packs[country]
-        plan = _plan(frame.campaign, pack, pack.legal_day(frame.at))
-        pack_version[idx] = plan.version
+        plan = _plan_of(frame.campaign, pack, pack.legal_day(frame.at))
+        if n == 1:
+            pack_version[0] = plan.version
+        else:
+            pack_version[idx] = plan.version
         edge = pack.next_change_after(frame.at)
         if edge is not None:
             c.stable_until[idx] = np.minimum(c.stable_until[idx], edge)  # idx holds each row once
@@ -239,6 +244,23 @@ def _plan(campaign: Campaign, pack: Pack, day: date) -> _Plan:
     )
 
 
+_PLANS: dict[tuple[int, int, date], tuple[Campaign, Pack, _Plan]] = {}
+
+
+def _plan_of(campaign: Campaign, pack: Pack, day: date) -> _Plan:
+    """_plan, found by the objects' identity first: hashing a campaign (every field, nested) for the
+    lru_cache cost a single check more than the rest of the plan's lookup. The entry keeps its campaign
+    and pack, so an id is never mistaken for a new object's."""
+    key = (id(campaign), id(pack), day)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is campaign and hit[1] is pack:
+        return hit[2]
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    plan = _PLANS[key] = (campaign, pack, _plan(campaign, pack, day))
+    return plan[2]
+
+
 def registers_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[str, ...]:
     """The registers the pack's rules in force at `at` will read for this campaign."""
     return _plan(campaign, pack, pack.legal_day(at)).registers
@@ -315,6 +337,13 @@ def _shut(wr: WindowRule, zones: tuple[str, ...], minute: int) -> tuple[ReasonCo
 def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
     f = c.frame
     out = _filled(f.n, NO_TIME)
+    if f.n == 1:  # the single check: the same steps on its one row, without the column arithmetic
+        cal = calendars.get(int(f.group[0]))
+        if c.block[0] and not c.not_time[0] and cal is not None:
+            nxt = int(cal.next_open(c.wait_until)[0])
+            if nxt < int(c.stable_until[0]):
+                out[0] = nxt
+        return out
     if not np.count_nonzero(c.block):
         return out
     waiting = c.block & ~c.not_time
