@@ -263,7 +263,7 @@ def _plan_of(campaign: Campaign, pack: Pack, day: date) -> _Plan:
 
 def registers_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[str, ...]:
     """The registers the pack's rules in force at `at` will read for this campaign."""
-    return _plan(campaign, pack, pack.legal_day(at)).registers
+    return _plan_of(campaign, pack, pack.legal_day(at)).registers
 
 
 def rules_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[tuple[str, Rule], ...]:

@@ -56,9 +56,18 @@ def _latest(rows: ConsentRows, keep: npt.NDArray[np.bool_], n: int) -> npt.NDArr
     return out
 
 
+def _read_only(cols: ConsentColumns) -> ConsentColumns:
+    for name in cols.__dataclass_fields__:
+        getattr(cols, name).flags.writeable = False
+    return cols
+
+
+_NO_CONSENT_ONE = _read_only(ConsentColumns.empty(1))  # shared by single checks of numbers without consent
+
+
 def consent_columns(n: int, rows: ConsentRows) -> ConsentColumns:
     if rows.row.size == 0:
-        return ConsentColumns.empty(n)
+        return _NO_CONSENT_ONE if n == 1 else ConsentColumns.empty(n)
     if n == 1:
         return _one_number(rows)
     cols = ConsentColumns.empty(n)
