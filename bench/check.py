@@ -209,8 +209,8 @@ def http(store: Store, key: str, seconds: int) -> None:
 
 def host_speed() -> None:
     """A yardstick of this host's single-core speed: the targets were set on machines where phonenumbers
-    parsed and validated a random +1 number in 60 µs (../shared/research/performance-limits.md). Rough
-    (it moves by 10-15% between runs), but it tells a slow host from a slow change."""
+    parsed and validated a random +1 number in 60 µs (../shared/research/performance-limits.md). Rough (on
+    a shared VM it moved between 54 and 81 µs within an hour), but it tells a slow hour from a slow change."""
     import random
 
     import phonenumbers
