@@ -7,6 +7,7 @@ import atexit
 import contextlib
 import logging
 import operator
+import sys
 import threading
 import zlib
 from collections import deque
@@ -118,21 +119,22 @@ class BackgroundDecisionLog:
         rows that kept arriving meant, under load, a small transaction every few milliseconds instead
         of one per interval (74 a second at 2,000 checks/s), each taking the GIL back from the checks."""
         with self._idle:
-            budget = None if everything else [len(self._queue), len(self._batches)]
-            while self._queue or self._batches:
-                n_rows, n_batches = min(self._max_batch, len(self._queue)), min(50, len(self._batches))
-                if budget is not None:
-                    n_rows, n_batches = min(n_rows, budget[0]), min(n_batches, budget[1])
-                    if not (n_rows or n_batches):
-                        break
-                    budget = [budget[0] - n_rows, budget[1] - n_batches]
+            rows_left, batches_left = (
+                (sys.maxsize, sys.maxsize) if everything else (len(self._queue), len(self._batches))
+            )
+            while True:
+                n_rows = min(self._max_batch, len(self._queue), rows_left)
+                n_batches = min(50, len(self._batches), batches_left)
+                if not (n_rows or n_batches):
+                    break
+                rows_left, batches_left = rows_left - n_rows, batches_left - n_batches
                 rows = [self._queue.popleft() for _ in range(n_rows)]
                 batches = [self._compressed(self._batches.popleft()) for _ in range(n_batches)]
                 try:
                     with self._writer:
                         self._write(rows, batches)
                 except self._engine.dialect.loaded_dbapi.Error as exc:  # never lose the hot path to the
-                    self._reconnect()  # audit log; say so loudly, and start the next drain afresh
+                    self._drop_connection()  # audit log; say so loudly, and start the next drain afresh
                     log.error(
                         "decision_log.write_failed",
                         extra={"fields": {"rows": len(rows) + len(batches), "error": str(exc)}},
@@ -170,7 +172,7 @@ class BackgroundDecisionLog:
             fairy.detach()  # kept by the log for its life, outside the pool
         return self._conn
 
-    def _reconnect(self) -> None:
+    def _drop_connection(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
@@ -190,4 +192,4 @@ class BackgroundDecisionLog:
         """Write what is held, then let the writer's connection go."""
         self.flush()
         with self._idle:
-            self._reconnect()
+            self._drop_connection()

@@ -271,7 +271,7 @@ def rules_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[tuple[
     its prefix (the country, or "campaign" for the campaign file's own rules), checks first, then windows.
     A campaign register the pack already reads, or a national one of another country, is left out, as
     evaluate() leaves it out."""
-    plan = _plan(campaign, pack, pack.legal_day(at))
+    plan = _plan_of(campaign, pack, pack.legal_day(at))
 
     def applies(prefix: str, rule: Rule) -> bool:
         if prefix != "campaign" or not rule.id.startswith("register-"):

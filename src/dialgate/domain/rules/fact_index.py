@@ -182,8 +182,9 @@ class BrandIndex:
                 np.array(col[2], np.int8), np.array(col[3], np.int8), np.array(col[4], np.int8),
                 np.array(col[5], bool), np.array(col[6], np.int64), np.array(col[7], bool),
             )  # fmt: skip
-        changes = self.dnc.rows_of(probe)  # the latest change says; on equal seq the later arrival
-        listed = bool(max(enumerate(changes), key=lambda e: (e[1][0], e[0]))[1][1]) if changes else False
+        # the latest change says; on equal seq the later arrival (max keeps the first of equals it meets)
+        changes = self.dnc.rows_of(probe)
+        listed = bool(max(reversed(changes), key=lambda r: r[0])[1]) if changes else False
         a = _A
         tried = [(r[a["at_us"]], r) for r in self.attempts.rows_of(probe) if r[a["at_us"]] <= until_us]
         last = max([0, *(at_us // _US for at_us, _ in tried)])  # as for_rows: 0 when none
