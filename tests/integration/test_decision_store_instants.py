@@ -26,12 +26,12 @@ def test_fractions_of_a_second_are_floored_like_python(rt):
     record_attempt(rt, AttemptInput("+447700900123", "c", AT.isoformat(), "no-answer"))
     until = AT + timedelta(seconds=1)
 
-    found, _, attempts, last = rt.decisions.one(
+    found, _, attempts = rt.decisions.one(
         "acme", Channel.CALL, "marketing", "c", "+447700900123", AT - timedelta(days=1), until
     )
     assert int(found.captured[0]) == int(CAPTURED.timestamp())
     assert int(found.expires[0]) == int(datetime(2027, 1, 5, 10, 0, 0, tzinfo=UTC).timestamp())
-    assert int(attempts.at[0]) == last == int(AT.timestamp())
+    assert int(attempts.at[0]) == int(attempts.last_use[0]) == int(AT.timestamp())
 
     keys, valid = np.array([447700900123], np.uint64), np.ones(1, bool)
     found, _, attempts, last = rt.decisions.facts_for(

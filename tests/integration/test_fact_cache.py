@@ -63,13 +63,13 @@ def _facts(store, numbers=NUMBERS):
 
 
 def _one(store, number):
-    """The single check's read, in the same shape as _facts for one row."""
-    found, listed, attempts, last = store.one("acme", Channel.CALL, "marketing", "fr", number, SINCE, UNTIL)
-    consents = sorted(zip(*(getattr(found, f).tolist() for f in ("row", "seq", "captured", "status", "basis",
-                                                               "party", "registry", "expires", "evidence")), strict=True))  # fmt: skip
-    tried = sorted(zip(*(getattr(attempts, f).tolist() for f in ("row", "at", "same_campaign", "same_purpose",
-                                                              "refused")), strict=True))  # fmt: skip
-    return consents, listed, tried, last
+    """The single check's read: the governing consent, on the list, the attempts and the last use."""
+    consent, listed, attempts = store.one("acme", Channel.CALL, "marketing", "fr", number, SINCE, UNTIL)
+    governing = tuple(getattr(consent, f)[0].item() for f in consent.__dataclass_fields__)
+    tried = [
+        getattr(attempts, f).tolist() for f in ("offsets", "at", "same_campaign", "same_purpose", "refused")
+    ]
+    return governing, listed, tried, int(attempts.last_use[0])
 
 
 def _singles(store):

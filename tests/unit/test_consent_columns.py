@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialgate.domain.rules.frame import ConsentColumns
-from dialgate.domain.rules.inputs import ConsentRows, consent_columns
+from dialgate.domain.rules.inputs import ConsentRows, consent_columns, one_consent
 
 # few distinct instants and sequence numbers, so ties on capture time are common
 _event = st.tuples(
@@ -39,6 +39,12 @@ def _row(cols: ConsentColumns, i: int) -> tuple[object, ...]:
 def test_one_number_folds_as_the_batch_does(events: list[tuple[int, ...]]) -> None:
     batch = consent_columns(4, _rows(events))
     for i in range(4):
-        mine = [(0, *e[1:]) for e in events if e[0] == i]
-        single = consent_columns(1, _rows(mine)) if mine else consent_columns(1, ConsentRows.empty())
+        mine = [e[1:] for e in events if e[0] == i]  # the single check's read: its events as rows
+        assert _row(one_consent(mine), 0) == _row(batch, i)
+        # a frame of one row built from columns (a scrub's, say) folds the same way
+        single = (
+            consent_columns(1, _rows([(0, *e) for e in mine]))
+            if mine
+            else consent_columns(1, ConsentRows.empty())
+        )
         assert _row(single, 0) == _row(batch, i)

@@ -29,16 +29,21 @@ def test_an_empty_index_matches_nothing():
     assert rows.size == 0 and table.shape == (0, 3)
 
 
-def _rows_equal(a, b) -> bool:
-    """Two ConsentRows / AttemptRows with the same rows, field by field."""
-    return all(np.array_equal(getattr(a, f), getattr(b, f)) and getattr(a, f).dtype == getattr(b, f).dtype
-               for f in a.__dataclass_fields__)  # fmt: skip
+def _consent_row(cols, i: int) -> tuple[object, ...]:
+    return tuple(getattr(cols, f)[i].item() for f in cols.__dataclass_fields__)
+
+
+def _attempt_row(cols, i: int) -> tuple[object, ...]:
+    lo, hi = int(cols.offsets[i]), int(cols.offsets[i + 1])
+    return (*(getattr(cols, f)[lo:hi].tolist() for f in ("at", "same_campaign", "same_purpose", "refused")),
+            int(cols.last_use[i]))  # fmt: skip
 
 
 def test_one_number_reads_as_the_column_read_of_that_number():
     """for_one (the single check) against for_rows: random facts over a few numbers, added in steps so
     that both runs hold some, with instants on and beside the window's edges and repeated sequences."""
     from dialgate.domain.rules.fact_index import ATTEMPT_FIELDS, CONSENT_FIELDS, BrandIndex
+    from dialgate.domain.rules.inputs import attempt_columns, consent_columns
 
     rng = np.random.default_rng(11)
     index = BrandIndex.empty()
@@ -67,9 +72,14 @@ def test_one_number_reads_as_the_column_read_of_that_number():
         for key in range(0, 13):
             for channel, purpose, campaign in [("call", "marketing", "fr"), ("sms", "survey", "spring"),
                                                ("call", "unknown", "nowhere")]:  # fmt: skip
-                one = index.for_one(key, channel, purpose, campaign, since, until)
-                cols = index.for_rows(np.array([key], np.uint64), np.array([True]), channel, purpose, campaign,
-                                      since, until)  # fmt: skip
-                assert _rows_equal(one[0], cols[0]), (size, key)
-                assert one[1] == bool(cols[1][0]) and one[3] == int(cols[3][0]), (size, key)
-                assert _rows_equal(one[2], cols[2]), (size, key)
+                consent, listed, attempts = index.for_one(key, channel, purpose, campaign, since, until)
+                # the number among others, read and folded as a batch's frame is
+                probe = np.array([99, key, 98], np.uint64)
+                found, on_list, tried, last = index.for_rows(probe, np.ones(3, bool), channel, purpose,
+                                                             campaign, since, until)  # fmt: skip
+                assert _consent_row(consent, 0) == _consent_row(consent_columns(3, found), 1), (size, key)
+                assert listed == bool(on_list[1]), (size, key)
+                assert _attempt_row(attempts, 0) == _attempt_row(attempt_columns(3, tried, last), 1), (
+                    size,
+                    key,
+                )

@@ -51,6 +51,8 @@ _ROAMING_CODE = {
     RoamingState.OUTSIDE_EEA: 3, RoamingState.UNKNOWN: 4,
 }  # fmt: skip
 _CALLER_TEXT = re.compile(r"^\+[\d\s().-]{4,24}$")
+_LISTED, _NOT_LISTED = np.ones(1, bool), np.zeros(1, bool)  # a single check's do-not-call column, shared
+_LISTED.flags.writeable = _NOT_LISTED.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -148,12 +150,10 @@ def frame_for(
     store = rt.decisions
     since = at - lookback(campaign)
     if n == 1 and facts is None and cols.valid[0]:  # the single check: one round trip
-        found, listed, attempts_raw, last = store.one(
+        consent, listed, attempts = store.one(
             campaign.brand, Channel.CALL, campaign.purpose, campaign.id, f"+{int(cols.key[0])}", since, at
         )
-        consent = consent_columns(1, found)
-        dnc = np.array([listed])
-        attempts = attempt_columns(1, attempts_raw, np.array([last], dtype=np.int64))
+        dnc = _LISTED if listed else _NOT_LISTED
     else:
         if facts is None:  # a batch
             found, dnc, recent, last_uses = store.facts_for(

@@ -28,7 +28,7 @@ from dialgate.domain.number_tables import NumberTables
 from dialgate.domain.registry import CompiledIndex, RegisterHits, RegisterSource, SnapshotInfo, SnapshotRecord
 from dialgate.domain.requests import ConsumerRequest, RequestEvent, RequestKind, RequestStatus
 from dialgate.domain.roaming import HlrResult, RoamingStatus
-from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows, RowFacts
+from dialgate.domain.rules.inputs import BrandFacts, OneFacts, RowFacts
 from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
 from dialgate.domain.staff import Bucket, StaffUser
 from dialgate.domain.webhooks import DeliveryAttempt, WebhookEndpoint
@@ -457,9 +457,10 @@ class DecisionStore(Protocol):
         number: str,
         since: datetime,
         until: datetime,
-    ) -> tuple[ConsentRows, bool, AttemptRows, int]:
-        """The facts of a single number in one round trip: consents, on the do-not-call list,
-        attempts in [since, until], the last attempt ever made up to `until` (0 if none)."""
+    ) -> OneFacts:
+        """The facts of a single number in one round trip, folded as its frame row needs them: the
+        governing consent, on the do-not-call list, attempts in [since, until] with the last attempt ever
+        made up to `until` (0 if none)."""
         ...
 
     def close(self) -> None:

@@ -28,7 +28,16 @@ from dialgate.adapters.db.fact_columns import KEY as _KEY
 from dialgate.adapters.db.fact_columns import dialect_sql as _dialect_sql
 from dialgate.adapters.db.fact_columns import int_table as _table
 from dialgate.adapters.db.types import raw_instant
-from dialgate.domain.rules.inputs import AttemptRows, BrandFacts, ConsentRows, KeyedConsents, RowFacts
+from dialgate.domain.rules.inputs import (
+    AttemptRows,
+    BrandFacts,
+    ConsentRows,
+    KeyedConsents,
+    OneFacts,
+    RowFacts,
+    one_attempts,
+    one_consent,
+)
 
 _CHUNK = 4000  # numbers per statement: stays under SQLite's bound-variable limit
 
@@ -196,7 +205,7 @@ class SqlDecisionStore:
         number: str,
         since: datetime,
         until: datetime,
-    ) -> tuple[ConsentRows, bool, AttemptRows, int]:
+    ) -> OneFacts:
         """Everything about one number (the single check's read). On SQLite, from the brand's facts held in
         the process, brought up to date only when another connection has committed since this thread last
         looked (fact_cache.py); elsewhere, or above the cache's limit, in one statement."""
@@ -215,24 +224,21 @@ class SqlDecisionStore:
             found: list[tuple[Any, ...]] = cur.fetchall()
         finally:
             cur.close()
-        # a handful of rows: split them in Python, where numpy's per-call cost would dominate
-        consents = [r for r in found if r[0] == 1]
-        attempts = [r for r in found if r[0] == 3]
-        return (
-            _consents(_table(consents, _CONSENT_WIDTH)) if consents else ConsentRows.empty(),
-            any(r[0] == 2 for r in found),
-            _attempts(_table(attempts, _CONSENT_WIDTH)) if attempts else AttemptRows.empty(),
-            max((r[1] for r in found if r[0] == 4), default=0),
-        )
+        # a handful of rows: split them in Python, where numpy's per-call cost would dominate; int() on
+        # every value, so that an unknown code (NULL) fails loudly as the column read's conversion does
+        consents = [tuple(map(int, r[1:])) for r in found if r[0] == 1]
+        attempts = [(int(r[1]), bool(r[2]), bool(r[3]), bool(r[4])) for r in found if r[0] == 3]
+        last = max((int(r[1]) for r in found if r[0] == 4), default=0)
+        return one_consent(consents), any(r[0] == 2 for r in found), one_attempts(attempts, last)
 
     def _data_version(self) -> int:
-        """SQLite's count of commits by other connections, as this thread's connection sees it."""
-        cur = self._cursor()
-        try:
-            cur.execute("PRAGMA data_version")
-            return int(cur.fetchone()[0])
-        finally:
-            cur.close()
+        """SQLite's count of commits by other connections, as this thread's connection sees it. The
+        thread keeps one cursor for it: asked before every single check, a new cursor each time showed."""
+        cur = getattr(self._local, "pragma", None)
+        if cur is None:
+            cur = self._local.pragma = self._cursor()
+        cur.execute("PRAGMA data_version")
+        return int(cur.fetchone()[0])
 
     def brand_facts(
         self,

@@ -14,7 +14,15 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
-from dialgate.domain.rules.inputs import AttemptRows, ConsentRows, RowFacts, ranges
+from dialgate.domain.rules.inputs import (
+    AttemptRows,
+    ConsentRows,
+    OneFacts,
+    RowFacts,
+    one_attempts,
+    one_consent,
+    ranges,
+)
 
 Keys = npt.NDArray[np.uint64]
 Table = npt.NDArray[np.int64]  # one row per fact, one int64 column per field
@@ -165,41 +173,31 @@ class BrandIndex:
 
     def for_one(
         self, key: int, channel: str, purpose: str, campaign: str, since_us: int, until_us: int
-    ) -> tuple[ConsentRows, bool, AttemptRows, int]:
-        """for_rows of one valid number, in plain Python over its few rows: numpy's per-call cost on
-        one-element arrays was most of a single check's read (test_fact_index holds the two together)."""
+    ) -> OneFacts:
+        """for_rows of one valid number, folded as the frame needs it, in plain Python over its few rows:
+        numpy's per-call cost on one-element arrays was most of a single check's read (test_fact_index
+        holds the two together)."""
         probe, code = np.uint64(key), self.codes.of
         ch, purposes = code(channel), (code(purpose), code("all"))
         c = _C
-        found = [
-            r for r in self.consents.rows_of(probe) if r[c["channel"]] == ch and r[c["purpose"]] in purposes
+        consents = [
+            r[:8]
+            for r in self.consents.rows_of(probe)
+            if r[c["channel"]] == ch and r[c["purpose"]] in purposes
         ]
-        consents = ConsentRows.empty()
-        if found:
-            col = list(zip(*found, strict=True))
-            consents = ConsentRows(
-                np.zeros(len(found), np.intp), np.array(col[0], np.int64), np.array(col[1], np.int64),
-                np.array(col[2], np.int8), np.array(col[3], np.int8), np.array(col[4], np.int8),
-                np.array(col[5], bool), np.array(col[6], np.int64), np.array(col[7], bool),
-            )  # fmt: skip
         # the latest change says; on equal seq the later arrival (max keeps the first of equals it meets)
         changes = self.dnc.rows_of(probe)
         listed = bool(max(reversed(changes), key=lambda r: r[0])[1]) if changes else False
         a = _A
-        tried = [(r[a["at_us"]], r) for r in self.attempts.rows_of(probe) if r[a["at_us"]] <= until_us]
-        last = max([0, *(at_us // _US for at_us, _ in tried)])  # as for_rows: 0 when none
-        kept = [r for at_us, r in tried if at_us >= since_us]
-        attempts = AttemptRows.empty()
-        if kept:
-            cam, pur = code(campaign), code(purpose)
-            attempts = AttemptRows(
-                np.zeros(len(kept), np.intp),
-                np.array([r[a["at_us"]] // _US for r in kept], np.int64),
-                np.array([r[a["campaign"]] == cam for r in kept], bool),
-                np.array([r[a["purpose"]] == pur for r in kept], bool),
-                np.array([r[a["refused"]] for r in kept], bool),
-            )
-        return consents, listed, attempts, last
+        tried = [r for r in self.attempts.rows_of(probe) if r[a["at_us"]] <= until_us]
+        last = max([0, *(r[a["at_us"]] // _US for r in tried)])  # as for_rows: 0 when none
+        cam, pur = code(campaign), code(purpose)
+        kept = [
+            (r[a["at_us"]] // _US, r[a["campaign"]] == cam, r[a["purpose"]] == pur, bool(r[a["refused"]]))
+            for r in tried
+            if r[a["at_us"]] >= since_us
+        ]
+        return one_consent(consents), listed, one_attempts(kept, last)
 
     def _listed(self, probe: Keys) -> npt.NDArray[np.bool_]:
         """On the list: the latest change of each number says so."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -16,9 +17,10 @@ from dialgate.domain.bulk_numbers import BulkNumbers
 from dialgate.domain.distinct import distinct_rows
 from dialgate.domain.number_tables import JURISDICTIONS, KINDS, ZONE_SOURCES
 from dialgate.domain.numbers import NumberKind, PhoneNumber, e164_key
-from dialgate.domain.rules.frame import AttemptColumns, ConsentColumns, Group, e164_texts
+from dialgate.domain.rules.frame import NONE, AttemptColumns, ConsentColumns, Group, e164_texts
 
 Ints = npt.NDArray[np.int64]
+_Columns = TypeVar("_Columns", ConsentColumns, AttemptColumns)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def _latest(rows: ConsentRows, keep: npt.NDArray[np.bool_], n: int) -> npt.NDArr
     return out
 
 
-def _read_only(cols: ConsentColumns) -> ConsentColumns:
+def _read_only(cols: _Columns) -> _Columns:
     for name in cols.__dataclass_fields__:
         getattr(cols, name).flags.writeable = False
     return cols
@@ -89,25 +91,32 @@ def consent_columns(n: int, rows: ConsentRows) -> ConsentColumns:
 
 
 def _one_number(rows: ConsentRows) -> ConsentColumns:
-    """consent_columns for the single check's one row, in plain Python: the same fold without the
-    sorting machinery, which costs more than the work on a handful of events."""
-    # by capture, then sequence; on a full tie the later event, as the stable sort above gives
-    order = list(zip(rows.captured.tolist(), rows.seq.tolist(), range(rows.seq.size), strict=True))
-    gov = max(order)[2]
-    registry = rows.registry.tolist()
-    reg = max((o for o in order if registry[o[2]]), default=(0, 0, -1))[2]
-
-    at = slice(gov, gov + 1)  # one-element views: the frame's columns are never written
-    regs = slice(reg, reg + 1) if reg >= 0 else None
-    return ConsentColumns(
-        rows.status[at], rows.basis[at], rows.party[at], rows.captured[at], rows.expires[at],
-        rows.evidence[at], rows.registry[at],
-        rows.status[regs] if regs else _NO_STATUS, rows.party[regs] if regs else _NO_STATUS,
+    return one_consent(
+        list(zip(rows.captured.tolist(), rows.seq.tolist(), rows.status.tolist(), rows.basis.tolist(),
+                 rows.party.tolist(), rows.registry.tolist(), rows.expires.tolist(), rows.evidence.tolist(),
+                 strict=True))
     )  # fmt: skip
 
 
-_NO_STATUS = np.zeros(1, dtype=np.int8)
-_NO_STATUS.flags.writeable = False
+# One consent event of one number as a Python row, in fact_columns.CONSENT order.
+ConsentEvent = Sequence[int]  # captured, seq, status, basis, party, registry, expires, evidence
+
+
+def one_consent(events: Sequence[ConsentEvent]) -> ConsentColumns:
+    """consent_columns of one number from its events as Python rows (the single check's read): the same
+    fold in plain Python, since numpy's per-call cost on a handful of events is more than the work."""
+    if not events:
+        return _NO_CONSENT_ONE
+    # by capture, then sequence; on a full tie the later event, as the stable sort of _latest gives
+    gov = events[max(range(len(events)), key=lambda i: (events[i][0], events[i][1], i))]
+    regs = [i for i, e in enumerate(events) if e[5]]
+    reg = events[max(regs, key=lambda i: (events[i][0], events[i][1], i))] if regs else None
+    small = np.array([gov[2], gov[3], gov[4], reg[2] if reg else NONE, reg[4] if reg else NONE], np.int8)
+    wide = np.array([gov[0], gov[6]], np.int64)
+    flags = np.array([gov[7], gov[5]], bool)
+    # one-element views of three arrays: the frame's columns are never written
+    return ConsentColumns(small[0:1], small[1:2], small[2:3], wide[0:1], wide[1:2], flags[0:1], flags[1:2],
+                          small[3:4], small[4:5])  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,30 @@ def attempt_columns(n: int, rows: AttemptRows, last_use: Ints | None = None) -> 
         rows.refused[order],
         last_use,
     )
+
+
+# One attempt of one number in the look-back window: at (epoch seconds), same campaign, same purpose, refused.
+AttemptFact = tuple[int, bool, bool, bool]
+_NO_ATTEMPTS = _read_only(AttemptColumns.empty(1))
+_ONE_LAST = _NO_ATTEMPTS.last_use  # a number never called: 0
+
+
+def one_attempts(tried: Sequence[AttemptFact], last_use: int) -> AttemptColumns:
+    """attempt_columns of one number from its attempts as Python rows (the single check's read)."""
+    if not tried and last_use == 0:  # a number never called: the common case, shared
+        return _NO_ATTEMPTS
+    last = _ONE_LAST if last_use == 0 else np.array([last_use], np.int64)
+    if not tried:
+        return AttemptColumns(_NO_ATTEMPTS.offsets, _NO_ATTEMPTS.at, _NO_ATTEMPTS.same_campaign,
+                              _NO_ATTEMPTS.same_purpose, _NO_ATTEMPTS.refused, last)  # fmt: skip
+    at, campaign, purpose, refused = zip(
+        *sorted(tried, key=lambda t: t[0]), strict=True
+    )  # stable, as lexsort
+    return AttemptColumns(np.array([0, len(at)], np.int64), np.array(at, np.int64), np.array(campaign, bool),
+                          np.array(purpose, bool), np.array(refused, bool), last)  # fmt: skip
+
+
+OneFacts = tuple[ConsentColumns, bool, AttemptColumns]  # a number's consent, listed or not, its attempts
 
 
 @dataclass(frozen=True)
