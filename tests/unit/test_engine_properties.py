@@ -410,3 +410,73 @@ def test_a_single_check_decides_as_its_row_in_a_batch(situation: tuple[Facts, da
         assert int(single.next_allowed[0]) == int(batch.next_allowed[row]), f.numbers[row]
         assert single.pack_version is not None and batch.pack_version is not None
         assert single.pack_version[0] == batch.pack_version[row]
+
+
+def _tidy(number: str, at: datetime, **changes: object) -> Facts:
+    """Facts that satisfy every rule except the ones `changes` bring in: a consent a year old, fresh
+    registers without the number, a good caller ID."""
+    at_s = int(at.timestamp())
+    country = parse_number(number).jurisdiction
+    campaign = Campaign(id="c1", brand="acme", purpose=Purpose.MARKETING, party=Party.CONSUMER,
+                        caller_id=GOOD_CALLER[country], countries=tuple(sorted(PACKS)))  # fmt: skip
+    base = Facts(
+        numbers=(number,), campaign=campaign, caller=GOOD_CALLER[country], vendor=(None, True, None),
+        consents=((0, at_s - 365 * DAY, 0, 1, 0, 0, False, NEVER, True),), dnc=(False,), attempts=(),
+        registers=tuple((name, at.date(), (False,), (NO_DATE,)) for name in REGISTERS), roaming=(1,),
+        fail_open=False,
+    )  # fmt: skip
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def _alike(f: Facts, at: datetime) -> None:
+    batch = evaluate(frame_of(_twice(f), at), PACKS)
+    single = evaluate(frame_of(f, at), PACKS)
+    assert bool(single.block[0]) == bool(batch.block[0])
+    assert single.reasons_of(0) == batch.reasons_of(0)
+    assert int(single.next_allowed[0]) == int(batch.next_allowed[0])
+
+
+def test_a_single_check_decides_as_a_batch_where_the_random_facts_seldom_go():
+    """Edges the drawn situations rarely reach, each deciding the single check's own code: more attempts
+    than the cap (which one lets go first), a check at the very second a cooling-off ends, and a number
+    spared a register by its consent while that register's snapshot is stale or missing."""
+    from dialgate.domain.rules.common import _midnight_after
+
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # a Monday, 10:30 in Paris
+    at_s = int(at.timestamp())
+    checked = []
+    for count in (4, 5, 7):  # France: 4 attempts in 30 days
+        attempts = tuple((0, at_s - (i + 1) * 3 * DAY, True, True, False) for i in range(count))
+        f = _tidy("+33639980012", at, attempts=attempts)
+        _alike(f, at)
+        checked.append(evaluate(frame_of(f, at), PACKS).next_allowed[0])
+    assert NO_TIME not in checked, "each is blocked by the cap alone, so its next instant is known"
+    refusal = at_s - 61 * DAY
+    clears = _midnight_after(refusal, "Europe/Paris", 60)
+    for moment in (clears - 1, clears, clears + 1):
+        then = datetime.fromtimestamp(moment, UTC)
+        _alike(_tidy("+33639980012", then, attempts=((0, refusal, True, True, True),)), then)
+    spain = "+34710000100"
+    for as_of in (at.date() - timedelta(days=40), None):  # stale, missing
+        registers = tuple((name, as_of if name == "ES-ROBINSON" else at.date(), (True,), (NO_DATE,))
+                          for name in REGISTERS)  # fmt: skip
+        for consents in (_tidy(spain, at).consents, ()):  # spared by consent, or not
+            _alike(_tidy(spain, at, registers=registers, consents=consents), at)
+    # spared by a consent that ends tonight, called after hours: by the morning the register applies again
+    # (in June 2023, before Spain's consent rule, so the register's rule alone says how long this holds)
+    evening = datetime(2023, 6, 26, 19, 45, tzinfo=UTC)  # a Monday, 21:45 in Madrid
+    ends = int(evening.timestamp()) + 2 * 3600
+    consents = ((0, int(evening.timestamp()) - 365 * DAY, 0, 1, 0, 0, False, ends, True),)
+    registers = tuple((name, evening.date(), (name == "ES-ROBINSON",), (NO_DATE,)) for name in REGISTERS)
+    f = _tidy(spain, evening, registers=registers, consents=consents)
+    _alike(f, evening)
+    assert evaluate(frame_of(f, evening), PACKS).next_allowed[0] == NO_TIME
+    # a consent that ends at the very second the calling window opens again: nothing to promise
+    late = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)  # 21:30 in Paris; calls again from 10:00
+    opens = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp())
+    for ends in (opens, opens + 1):
+        consents = ((0, int(late.timestamp()) - 365 * DAY, 0, 1, 0, 0, False, ends, True),)
+        f = _tidy("+33639980012", late, consents=consents)
+        _alike(f, late)
+        promised = evaluate(frame_of(f, late), PACKS).next_allowed[0]
+        assert promised == (NO_TIME if ends == opens else opens)

@@ -8,7 +8,7 @@ lawful instant, because every window must be open at the same moment.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Literal
@@ -54,6 +54,15 @@ class Outcome:
 Check = Callable[[Frame], Outcome]
 Window = Callable[[Group, Campaign], WindowRule | None]
 
+# The single check's form of a check: what it finds on a one-row frame, in plain Python (numpy's per-call
+# cost on one-element arrays was most of a rule's time there). Each hit is (code, message, clears_at), the
+# clearing instant given for FREQUENCY_CAP and COOLING_OFF as Finding.clears_at; the second part is the
+# row's Outcome.valid_until (None: the rule sets none). test_engine_properties holds it to `check`.
+Hit = tuple[ReasonCode, str, int | None]
+OneOutcome = tuple[Sequence[Hit], int | None]
+OneCheck = Callable[[Frame], OneOutcome]
+NOTHING: OneOutcome = ((), None)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -69,6 +78,7 @@ class Rule:
     effective_from: date | None = None
     effective_until: date | None = None  # inclusive
     registers: tuple[str, ...] = ()  # the register snapshots its check reads
+    one: OneCheck | None = None  # `check` on a one-row frame, in plain Python; None: `check` serves it
 
     def in_force(self, day: date) -> bool:
         return (self.effective_from is None or day >= self.effective_from) and (
@@ -134,6 +144,8 @@ def validate_pack(pack: Pack) -> Pack:
             raise PackError(f"{here}: every rule needs a citation (law) and a summary")
         if (rule.check is None) == (rule.window is None):
             raise PackError(f"{here}: a rule has either a check or a window, not both or neither")
+        if rule.one is not None and rule.check is None:
+            raise PackError(f"{here}: a one-row form of a check needs the check itself")
         if not rule.codes:
             raise PackError(f"{here}: declare the reason codes it can give")
         if rule.window is not None and set(rule.codes) - {

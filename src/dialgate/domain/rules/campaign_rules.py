@@ -14,7 +14,7 @@ import numpy as np
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import ReasonCode as R
 from dialgate.domain.registry import KNOWN_REGISTERS
-from dialgate.domain.rules.base import EVERY_PARTY, EVERY_PURPOSE, Finding, Outcome, Rule
+from dialgate.domain.rules.base import EVERY_PARTY, EVERY_PURPOSE, NOTHING, Finding, OneOutcome, Outcome, Rule
 from dialgate.domain.rules.common import DAY, attempt_cap, cooling_off, register_rule, window_rule
 from dialgate.domain.rules.frame import Frame, Group
 
@@ -29,18 +29,29 @@ def _countries(f: Frame) -> Outcome:
     allowed = set(f.campaign.countries)
     outside = np.array([g.jurisdiction not in allowed for g in f.groups], dtype=bool)
     rows = outside[f.group] if f.n else np.zeros(0, bool)
-    return Outcome([Finding(R.DESTINATION_NOT_ALLOWED, rows,
-        f"Campaign {f.campaign.id} targets {', '.join(f.campaign.countries)} only.")])  # fmt: skip
+    return Outcome([Finding(R.DESTINATION_NOT_ALLOWED, rows, _targets(f.campaign))])
 
 
-def _vendor(f: Frame) -> Outcome:
+def _countries_one(f: Frame) -> OneOutcome:
+    if f.group0.jurisdiction in f.campaign.countries:
+        return NOTHING
+    return [(R.DESTINATION_NOT_ALLOWED, _targets(f.campaign), None)], None
+
+
+def _targets(campaign: Campaign) -> str:
+    return f"Campaign {campaign.id} targets {', '.join(campaign.countries)} only."
+
+
+def _vendor_problem(f: Frame) -> tuple[str | None, int | None]:
+    """What is wrong with the vendor placing the call (None: nothing), and the instant its accreditation
+    ends (None: it does not)."""
     requested, vendor, campaign = f.vendor.requested, f.vendor.vendor, f.campaign
     problem = None
     accredited_until = None
     if vendor is not None and vendor.accredited_until is not None:
         # Accreditation ends with its last day (UTC, like f.today): nothing can be promised beyond it.
         end = datetime.combine(vendor.accredited_until + timedelta(days=1), time(), tzinfo=UTC)
-        accredited_until = np.full(f.n, int(end.timestamp()), dtype=np.int64)
+        accredited_until = int(end.timestamp())
     if requested is not None:
         if vendor is None:
             problem = f"Vendor '{requested}' is not registered for brand {campaign.brand}."
@@ -49,17 +60,30 @@ def _vendor(f: Frame) -> Outcome:
             problem = f"Vendor '{requested}' is not accredited by brand {campaign.brand}{until}."
         elif campaign.vendors and requested not in campaign.vendors:
             problem = f"Campaign {campaign.id} may be called only by {', '.join(campaign.vendors)}."
+    return problem, accredited_until
+
+
+def _vendor(f: Frame) -> Outcome:
+    problem, until = _vendor_problem(f)
     rows = np.full(f.n, problem is not None, dtype=bool)
-    return Outcome([Finding(R.VENDOR_NOT_AUTHORIZED, rows, problem or "")], valid_until=accredited_until)
+    valid_until = np.full(f.n, until, dtype=np.int64) if until is not None else None
+    return Outcome([Finding(R.VENDOR_NOT_AUTHORIZED, rows, problem or "")], valid_until=valid_until)
+
+
+def _vendor_one(f: Frame) -> OneOutcome:
+    if f.vendor.requested is None and f.vendor.vendor is None:  # the common case: no vendor named
+        return NOTHING
+    problem, until = _vendor_problem(f)
+    return ([(R.VENDOR_NOT_AUTHORIZED, problem, None)] if problem is not None else []), until
 
 
 COUNTRIES = Rule("countries", "Campaign file: countries", (R.DESTINATION_NOT_ALLOWED,),
                  "Only the campaign's destination countries may be called.", check=_countries,
-                 purposes=EVERY_PURPOSE)  # fmt: skip
+                 purposes=EVERY_PURPOSE, one=_countries_one)  # fmt: skip
 VENDORS = Rule("vendors", "Brand accreditation of call centres; campaign file: vendors (the brand answers for its "
                "vendors: e.g. Garante code of conduct 2024, §7a UWG)", (R.VENDOR_NOT_AUTHORIZED,),
                "Calls are placed only by accredited vendors the campaign allows.", firmness="S", check=_vendor,
-               purposes=EVERY_PURPOSE)  # fmt: skip
+               purposes=EVERY_PURPOSE, one=_vendor_one)  # fmt: skip
 
 
 @lru_cache(maxsize=256)

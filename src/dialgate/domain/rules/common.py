@@ -1,7 +1,8 @@
 """Rule builders shared by the packs: consent, registers, windows, caps, cooling-off, caller ID, roaming.
 
 Each builder returns a Rule whose check works on whole columns, so a batch of 10,000 numbers costs a
-handful of array operations per rule, and a single check is the same code on one row.
+handful of array operations per rule, and, as `one`, the same rule on a single check's one row in plain
+Python, where numpy's cost per call exceeded the work. test_engine_properties holds the two together.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from dialgate.domain import registry
 from dialgate.domain.calendar import WindowRule, add_months
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import ReasonCode as R
-from dialgate.domain.registry import NO_DATE
+from dialgate.domain.registry import NO_DATE, SnapshotInfo
 from dialgate.domain.rules.base import (
     COMMERCIAL,
     EVERY_PARTY,
     EVERY_PURPOSE,
+    NOTHING,
     Finding,
     Firmness,
+    Hit,
+    OneOutcome,
     Outcome,
     Rule,
 )
@@ -71,6 +75,13 @@ def _callee_days(f: Frame) -> Ints:
     return per_group[f.group] if f.n else np.zeros(0, np.int64)
 
 
+def _callee_day(f: Frame, group: Group) -> int:
+    """_callee_days of one row."""
+    return max(
+        [(f.today - _EPOCH).days, *((f.at.astimezone(ZoneInfo(z)).date() - _EPOCH).days for z in group.zones)]
+    )
+
+
 @lru_cache(maxsize=4096)
 def _first_instant_of(day: int, zones: tuple[str, ...]) -> int:
     """The first instant at which the UTC date or the date in one of `zones` is `day` or later."""
@@ -97,23 +108,34 @@ def _day_starts(f: Frame, days: Ints, rows: Bools) -> Ints:
     return out
 
 
+_REVOKED = "The person revoked consent to calls from this brand; a revocation takes effect at once."
+_REVOKED_HIT: OneOutcome = (((R.CONSENT_REVOKED, _REVOKED, None),), None)
+
+
 def revoked(law: str) -> Rule:
     def check(f: Frame) -> Outcome:
-        return Outcome([Finding(R.CONSENT_REVOKED, f.consent.status == REVOKED,
-            "The person revoked consent to calls from this brand; a revocation takes effect at once.")])  # fmt: skip
+        return Outcome([Finding(R.CONSENT_REVOKED, f.consent.status == REVOKED, _REVOKED)])
+
+    def one(f: Frame) -> OneOutcome:
+        return _REVOKED_HIT if f.consent.status[0] == REVOKED else NOTHING
 
     return Rule("revoked", law, (R.CONSENT_REVOKED,), "A revocation (or an in-call refusal) blocks at once.",
-                check=check, purposes=EVERY_PURPOSE)  # fmt: skip
+                check=check, purposes=EVERY_PURPOSE, one=one)  # fmt: skip
+
+
+_LISTED = "The number is on the brand's own do-not-call list."
+_LISTED_HIT: OneOutcome = (((R.INTERNAL_DNC, _LISTED, None),), None)
 
 
 def internal_dnc(law: str) -> Rule:
     def check(f: Frame) -> Outcome:
-        return Outcome(
-            [Finding(R.INTERNAL_DNC, f.dnc.copy(), "The number is on the brand's own do-not-call list.")]
-        )
+        return Outcome([Finding(R.INTERNAL_DNC, f.dnc.copy(), _LISTED)])
+
+    def one(f: Frame) -> OneOutcome:
+        return _LISTED_HIT if f.dnc[0] else NOTHING
 
     return Rule("internal-dnc", law, (R.INTERNAL_DNC,), "The brand's own do-not-call list blocks at once.",
-                check=check, purposes=EVERY_PURPOSE)  # fmt: skip
+                check=check, purposes=EVERY_PURPOSE, one=one)  # fmt: skip
 
 
 _ACCEPTS: dict[frozenset[int], Bools] = {}
@@ -157,7 +179,8 @@ def consent_state(
     """
     c = f.consent
     if f.n == 1:
-        return _consent_state_one(f, bases, lifetimes, from_last_use)
+        valid1, expired1, until1 = consent_state_one(f, bases, lifetimes, from_last_use)
+        return np.array([valid1]), np.array([expired1]), np.array([until1], dtype=np.int64)
     usable = (c.status == GRANTED) & accepts(bases)[c.basis] & (c.captured <= f.at_s)
     until = c.expires
     for basis, lifetime in (lifetimes or {}).items():
@@ -172,9 +195,12 @@ def consent_state(
     return valid, usable & ~valid, np.where(valid, until, NEVER)
 
 
-def _consent_state_one(
-    f: Frame, bases: Collection[int], lifetimes: dict[int, Lifetime] | None, from_last_use: bool
-) -> tuple[Bools, Bools, Ints]:
+def consent_state_one(
+    f: Frame,
+    bases: Collection[int],
+    lifetimes: dict[int, Lifetime] | None = None,
+    from_last_use: bool = False,
+) -> tuple[bool, bool, int]:
     """consent_state of a single check's one row, in plain Python (a dozen numpy calls cost more than
     the arithmetic); test_engine_properties holds it to the column form."""
     c = f.consent
@@ -185,11 +211,7 @@ def _consent_state_one(
         start = max(captured, int(f.attempts.last_use[0])) if from_last_use else captured
         until = min(until, int(lifetime(np.array([start], dtype=np.int64))[0]))
     valid = usable and f.at_s < until
-    return (
-        np.array([valid]),
-        np.array([usable and not valid]),
-        np.array([until if valid else NEVER], dtype=np.int64),
-    )
+    return valid, usable and not valid, until if valid else NEVER
 
 
 def consent_required(
@@ -211,6 +233,9 @@ def consent_required(
     """Opt-in: the call needs a granted consent of an accepted basis (revocations are the revoked rule's)."""
 
     refuses = ~accepts(bases)
+    absent_text = f"There is no {need} on record for this brand, channel and purpose."
+    expired_text = "The consent on record is no longer valid (its own expiry or the time a consent of its basis counts has passed)."
+    no_evidence_text = "The consent on record has no evidence (file or URI), so it cannot be relied on."
 
     def check(f: Frame) -> Outcome:
         c = f.consent
@@ -218,16 +243,28 @@ def consent_required(
         later = c.captured > f.at_s  # given after the instant checked: it cannot justify that call
         absent = (c.status == NONE) | ((c.status == GRANTED) & (refuses[c.basis] | later))
         findings = [
-            Finding(R.NO_CONSENT, absent, f"There is no {need} on record for this brand, channel and purpose."),
-            Finding(R.CONSENT_EXPIRED, expired, "The consent on record is no longer valid (its own expiry or the time a consent of its basis counts has passed)."),
-        ]  # fmt: skip
+            Finding(R.NO_CONSENT, absent, absent_text),
+            Finding(R.CONSENT_EXPIRED, expired, expired_text),
+        ]
         if evidence:
-            findings.append(Finding(R.NO_CONSENT, valid & ~c.evidence,
-                "The consent on record has no evidence (file or URI), so it cannot be relied on."))  # fmt: skip
+            findings.append(Finding(R.NO_CONSENT, valid & ~c.evidence, no_evidence_text))
         return Outcome(findings, valid_until=until)
 
+    def one(f: Frame) -> OneOutcome:
+        c = f.consent
+        valid, expired, until = consent_state_one(f, bases, lifetimes, from_last_use)
+        status = c.status[0]
+        hits: list[Hit] = []
+        if status == NONE or (status == GRANTED and (refuses[c.basis[0]] or c.captured[0] > f.at_s)):
+            hits.append((R.NO_CONSENT, absent_text, None))
+        if expired:
+            hits.append((R.CONSENT_EXPIRED, expired_text, None))
+        if evidence and valid and not c.evidence[0]:
+            hits.append((R.NO_CONSENT, no_evidence_text, None))
+        return hits, until
+
     return Rule(rule_id, law, (R.NO_CONSENT, R.CONSENT_EXPIRED), summary, firmness, check, None, purposes, parties,
-                effective_from, effective_until)  # fmt: skip
+                effective_from, effective_until, one=one)  # fmt: skip
 
 
 Override = Callable[[Frame, RegisterColumns], tuple[Bools, Ints]]
@@ -294,6 +331,18 @@ def register_rule(
     # the ages live in domain.registry.KNOWN_REGISTERS; a pack passes None only to never go stale
     max_age = registry.max_age_days(register) if max_age_days == "register" else max_age_days
 
+    missing_text = f"{label} ({register}) must be checked before calling and no snapshot of it is loaded."
+    delay = (
+        f", counting a listing from {binding_after_days} days after its date" if binding_after_days else ""
+    )
+
+    def stale_text(snap: SnapshotInfo, age: int) -> str:
+        return (f"The {register} snapshot is {age} days old (as of {snap.as_of}, counted in the callee's days); "
+                f"calls need one at most {max_age} days old.")  # fmt: skip
+
+    def listed_text(snap: SnapshotInfo) -> str:
+        return f"The number is on {label} ({register}, snapshot as of {snap.as_of}{delay}){override_text}."
+
     def check(f: Frame) -> Outcome:
         reg = f.registers.get(register)
         snap = reg.snapshot if reg is not None else None
@@ -305,8 +354,7 @@ def register_rule(
         if reg is None or snap is None:
             if optional:
                 return Outcome()
-            return Outcome([Finding(R.REGISTRY_MISSING, every,
-                f"{label} ({register}) must be checked before calling and no snapshot of it is loaded.")])  # fmt: skip
+            return Outcome([Finding(R.REGISTRY_MISSING, every, missing_text)])
         findings: list[Finding] = []
         until = np.full(f.n, NEVER, dtype=np.int64)
         today = _callee_days(f)
@@ -315,8 +363,7 @@ def register_rule(
             stale = today - as_of > max_age
             if stale.any():
                 age = int((today - as_of)[stale].max())
-                findings.append(Finding(R.REGISTRY_STALE, every & stale,
-                    f"The {register} snapshot is {age} days old (as of {snap.as_of}, counted in the callee's days); calls need one at most {max_age} days old."))  # fmt: skip
+                findings.append(Finding(R.REGISTRY_STALE, every & stale, stale_text(snap, age)))
             horizon = as_of + max_age + 1
             per_group = np.array([_first_instant_of(horizon, g.zones) for g in f.groups], dtype=np.int64)
             until = np.where(stale, NEVER, per_group[f.group] if f.n else until)
@@ -332,14 +379,45 @@ def register_rule(
             hit = hit & ~allowed
             until = np.where(reg.member & allowed, np.minimum(until, allowed_until), until)
         until = np.where(every, until, exempt_until)
-        delay = (
-            f", counting a listing from {binding_after_days} days after its date"
-            if binding_after_days
-            else ""
-        )
-        findings.append(Finding(R.NATIONAL_REGISTRY, hit,
-            f"The number is on {label} ({register}, snapshot as of {snap.as_of}{delay}){override_text}."))  # fmt: skip
+        findings.append(Finding(R.NATIONAL_REGISTRY, hit, listed_text(snap)))
         return Outcome(findings, valid_until=until)
+
+    def one(f: Frame) -> OneOutcome:
+        reg = f.registers.get(register)
+        snap = reg.snapshot if reg is not None else None
+        every, exempt_until = True, NEVER
+        if exempt is not None:
+            spared, spared_until = exempt(f)
+            every, exempt_until = not spared[0], int(spared_until[0])
+        if reg is None or snap is None:
+            if optional:
+                return NOTHING
+            return ([(R.REGISTRY_MISSING, missing_text, None)] if every else []), None
+        hits: list[Hit] = []
+        until = NEVER
+        group = f.group0
+        today = _callee_day(f, group)
+        if max_age is not None:
+            as_of = (snap.as_of - _EPOCH).days
+            if today - as_of > max_age:
+                if every:
+                    hits.append((R.REGISTRY_STALE, stale_text(snap, today - as_of), None))
+            else:
+                until = _first_instant_of(as_of + max_age + 1, group.zones)
+        member, listed_on = bool(reg.member[0]), int(reg.listed_on[0])
+        binding_from = 0 if listed_on == NO_DATE else listed_on + binding_after_days
+        binding = member and binding_from <= today
+        if member and not binding:
+            until = min(until, _first_instant_of(binding_from, group.zones))
+        hit = binding and every
+        if override is not None and member:  # what the override says matters only for a listed number
+            allowed, allowed_until = override(f, reg)
+            if allowed[0]:
+                hit = False
+                until = min(until, int(allowed_until[0]))
+        if hit:
+            hits.append((R.NATIONAL_REGISTRY, listed_text(snap), None))
+        return hits, until if every else exempt_until
 
     codes = (
         (R.NATIONAL_REGISTRY,) if optional else (R.NATIONAL_REGISTRY, R.REGISTRY_MISSING, R.REGISTRY_STALE)
@@ -347,7 +425,7 @@ def register_rule(
     if optional and max_age is not None:
         codes = (*codes, R.REGISTRY_STALE)
     return Rule(rule_id, law, codes, summary, firmness, check, None, purposes, parties, effective_from,
-                effective_until, (register,))  # fmt: skip
+                effective_until, (register,), one)  # fmt: skip
 
 
 def window_rule(
@@ -394,10 +472,10 @@ def attempt_cap(
     firmness: Firmness = "V",
 ) -> Rule:
     """At most `count` attempts in any `seconds`; scope: brand, purpose (same subject) or campaign."""
+    msg = f"{label}: this would exceed {count} attempt{'s' * (count > 1)} in {_span(seconds)}."
 
     def check(f: Frame) -> Outcome:
         a = f.attempts
-        msg = f"{label}: this would exceed {count} attempt{'s' * (count > 1)} in {_span(seconds)}."
         if a.at.size < count:  # not enough attempts anywhere in the frame to reach the cap
             return Outcome([Finding(R.FREQUENCY_CAP, np.zeros(f.n, dtype=bool), msg)])
         owner = a.owner
@@ -422,7 +500,20 @@ def attempt_cap(
             clears[rows[pick]] = a.at[chosen[pick]] + seconds
         return Outcome([Finding(R.FREQUENCY_CAP, blocked, msg, clears_at=clears)])
 
-    return Rule(rule_id, law, (R.FREQUENCY_CAP,), summary, firmness, check, None, purposes, parties)
+    def one(f: Frame) -> OneOutcome:
+        a = f.attempts
+        if a.at.size < count or (where is not None and not where(f.group0)):
+            return NOTHING
+        scoped = a.same_purpose if scope == "purpose" else a.same_campaign if scope == "campaign" else None
+        lo, at_s = f.at_s - seconds, f.at_s
+        times = a.at.tolist()  # ascending: the row's attempts in order
+        inside = [t for i, t in enumerate(times) if lo < t <= at_s and (scoped is None or scoped[i])]
+        if len(inside) < count:
+            return NOTHING
+        # the cap lets go when the attempt `count` places from the end leaves the window
+        return [(R.FREQUENCY_CAP, msg, inside[len(inside) - count] + seconds)], None
+
+    return Rule(rule_id, law, (R.FREQUENCY_CAP,), summary, firmness, check, None, purposes, parties, one=one)
 
 
 def _span(seconds: int) -> str:
@@ -441,10 +532,10 @@ def cooling_off(
     firmness: Firmness = "V",
 ) -> Rule:
     """No call for `days` full calendar days (callee's time) after the day of a refusal."""
+    msg = f"{label}: no call for {days} days after a refusal."
 
     def check(f: Frame) -> Outcome:
         a = f.attempts
-        msg = f"{label}: no call for {days} days after a refusal."
         if not a.refused.any():
             return Outcome([Finding(R.COOLING_OFF, np.zeros(f.n, dtype=bool), msg)])
         sel = a.refused & (a.at <= f.at_s) & (a.at > f.at_s - (days + 2) * DAY)
@@ -455,18 +546,25 @@ def cooling_off(
             zones = f.groups[int(f.group[i])].zones
             clears[i] = max(_midnight_after(int(last[i]), z, days) for z in zones)
         blocked = (last > 0) & (f.at_s < clears)
-        return Outcome(
-            [
-                Finding(
-                    R.COOLING_OFF,
-                    blocked,
-                    f"{label}: no call for {days} days after a refusal.",
-                    clears_at=clears,
-                )
-            ]
-        )
+        return Outcome([Finding(R.COOLING_OFF, blocked, msg, clears_at=clears)])
 
-    return Rule(rule_id, law, (R.COOLING_OFF,), summary, firmness, check, None, purposes, parties)
+    def one(f: Frame) -> OneOutcome:
+        a = f.attempts
+        if not a.refused.any():
+            return NOTHING
+        lo, at_s = f.at_s - (days + 2) * DAY, f.at_s
+        refusals = [
+            t
+            for t, refused in zip(a.at.tolist(), a.refused.tolist(), strict=True)
+            if refused and lo < t <= at_s
+        ]
+        last = max(refusals, default=0)
+        if not last:
+            return NOTHING
+        clears = max(_midnight_after(last, z, days) for z in f.group0.zones)
+        return ([(R.COOLING_OFF, msg, clears)] if at_s < clears else []), None
+
+    return Rule(rule_id, law, (R.COOLING_OFF,), summary, firmness, check, None, purposes, parties, one=one)
 
 
 def _midnight_after(instant: int, zone: str, days: int) -> int:
@@ -500,71 +598,43 @@ def caller_id_rule(
     if permitted is not None:
         codes.append(R.CALLER_ID_NOT_PERMITTED)
 
-    def check(f: Frame) -> Outcome:
-        every = np.ones(f.n, dtype=bool)
-        caller, campaign = f.caller, f.campaign
+    def problem(f: Frame) -> tuple[R, str] | None:
+        caller = f.caller
         if caller.withheld:
             if present:
-                return Outcome(
-                    [
-                        Finding(
-                            R.CALLER_ID_MISSING,
-                            every,
-                            "The caller ID is withheld; the law requires it to be shown.",
-                        )
-                    ]
-                )
+                return R.CALLER_ID_MISSING, "The caller ID is withheld; the law requires it to be shown."
             if permitted is not None and withheld_not_permitted:
-                return Outcome(
-                    [
-                        Finding(
-                            R.CALLER_ID_NOT_PERMITTED,
-                            every,
-                            f"The caller ID is withheld; {not_permitted_text}",
-                        )
-                    ]
-                )
-            return Outcome()
+                return R.CALLER_ID_NOT_PERMITTED, f"The caller ID is withheld; {not_permitted_text}"
+            return None
         if caller.number is None:
             if valid:
-                return Outcome([Finding(R.CALLER_ID_INVALID, every,
-                    f"The caller ID '{caller.raw}' is not a valid number the callee could call back.")])  # fmt: skip
-            if permitted is not None and withheld_not_permitted:
-                return Outcome(
-                    [
-                        Finding(
-                            R.CALLER_ID_NOT_PERMITTED,
-                            every,
-                            f"The caller ID '{caller.raw}' is not a valid number; {not_permitted_text}",
-                        )
-                    ]
+                return (
+                    R.CALLER_ID_INVALID,
+                    f"The caller ID '{caller.raw}' is not a valid number the callee could call back.",
                 )
-            return Outcome()
-        if permitted is not None and not permitted(caller.number.e164, campaign):
-            return Outcome(
-                [
-                    Finding(
-                        R.CALLER_ID_NOT_PERMITTED,
-                        every,
-                        f"The caller ID {caller.number.e164} is not permitted: {not_permitted_text}",
-                    )
-                ]
+            if permitted is not None and withheld_not_permitted:
+                return (
+                    R.CALLER_ID_NOT_PERMITTED,
+                    f"The caller ID '{caller.raw}' is not a valid number; {not_permitted_text}",
+                )
+            return None
+        if permitted is not None and not permitted(caller.number.e164, f.campaign):
+            return (
+                R.CALLER_ID_NOT_PERMITTED,
+                f"The caller ID {caller.number.e164} is not permitted: {not_permitted_text}",
             )
-        return Outcome()
+        return None
 
-    return Rule(
-        rule_id,
-        law,
-        tuple(codes),
-        summary,
-        firmness,
-        check,
-        None,
-        purposes,
-        parties,
-        effective_from,
-        effective_until,
-    )
+    def check(f: Frame) -> Outcome:
+        found = problem(f)
+        return Outcome([Finding(found[0], np.ones(f.n, dtype=bool), found[1])]) if found else Outcome()
+
+    def one(f: Frame) -> OneOutcome:
+        found = problem(f)
+        return ([(found[0], found[1], None)], None) if found else NOTHING
+
+    return Rule(rule_id, law, tuple(codes), summary, firmness, check, None, purposes, parties, effective_from,
+                effective_until, one=one)  # fmt: skip
 
 
 def roaming_rule(rule_id: str, law: str, summary: str, *, firmness: Firmness = "S",
@@ -575,14 +645,27 @@ def roaming_rule(rule_id: str, law: str, summary: str, *, firmness: Firmness = "
         mobile = f.mobile
         outside = mobile & (f.roaming == ROAM_OUTSIDE)
         unknown = mobile & ((f.roaming == ROAM_UNKNOWN) | (f.roaming == ROAM_NOT_NEEDED))
-        findings = [Finding(R.ROAMING, outside,
-            "The callee is roaming outside the EU/EEA, where receiving the call costs them money; "
-            "dialgate retries the lookup once its cached answer expires.")]  # fmt: skip
+        findings = [Finding(R.ROAMING, outside, _ROAMING)]
         if not f.roaming_fail_open:
-            findings.append(Finding(R.ROAMING_UNKNOWN, unknown,
-                "The roaming status could not be determined, and dialgate is set to fail closed (block) in that case."))  # fmt: skip
+            findings.append(Finding(R.ROAMING_UNKNOWN, unknown, _ROAMING_UNKNOWN))
         return Outcome(findings)
 
-    return Rule(
-        rule_id, law, (R.ROAMING, R.ROAMING_UNKNOWN), summary, firmness, check, None, purposes, parties
-    )
+    def one(f: Frame) -> OneOutcome:
+        if not f.mobile[0]:
+            return NOTHING
+        state = f.roaming[0]
+        if state == ROAM_OUTSIDE:
+            return [(R.ROAMING, _ROAMING, None)], None
+        if not f.roaming_fail_open and state in (ROAM_UNKNOWN, ROAM_NOT_NEEDED):
+            return [(R.ROAMING_UNKNOWN, _ROAMING_UNKNOWN, None)], None
+        return NOTHING
+
+    return Rule(rule_id, law, (R.ROAMING, R.ROAMING_UNKNOWN), summary, firmness, check, None, purposes, parties,
+                one=one)  # fmt: skip
+
+
+_ROAMING = ("The callee is roaming outside the EU/EEA, where receiving the call costs them money; "
+            "dialgate retries the lookup once its cached answer expires.")  # fmt: skip
+_ROAMING_UNKNOWN = (
+    "The roaming status could not be determined, and dialgate is set to fail closed (block) in that case."
+)

@@ -23,7 +23,7 @@ from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import TIME_BASED, Decision, Reason, ReasonCode, Verdict
 from dialgate.domain.distinct import distinct_masks
 from dialgate.domain.registry import KNOWN_REGISTERS
-from dialgate.domain.rules.base import Finding, Outcome, Pack, Rule
+from dialgate.domain.rules.base import Check, Finding, OneOutcome, Outcome, Pack, Rule
 from dialgate.domain.rules.campaign_rules import INVALID_NUMBER, UNSUPPORTED, campaign_rules, register_applies
 from dialgate.domain.rules.frame import NEVER, Bools, Frame, Group, Ints
 
@@ -114,9 +114,7 @@ class _Collector:
             self.not_time[rows] = True
 
     def finding(self, prefix: str, rule: Rule, finding: Finding, idx: npt.NDArray[np.intp]) -> None:
-        rows_hit = finding.rows
-        # the common case: the rule lets every row through (a single check's one row read directly)
-        if not (rows_hit[0] if rows_hit.size == 1 else np.count_nonzero(rows_hit)):
+        if not np.count_nonzero(finding.rows):  # the common case: the rule lets every row through
             return
         if finding.group_messages:
             groups = self.frame.group[idx]
@@ -132,6 +130,8 @@ class _Collector:
 
 
 def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
+    if frame.n == 1:
+        return _evaluate_one(frame, packs)
     c = _Collector(frame)
     n = frame.n
     pack_version = np.empty(n, dtype=object)  # None throughout
@@ -140,19 +140,13 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         sub = frame if idx.size == n else frame.take(idx)
         pack = packs[country]
         plan = _plan_of(frame.campaign, pack, pack.legal_day(frame.at))
-        if n == 1:
-            pack_version[0] = plan.version
-        else:
-            pack_version[idx] = plan.version
+        pack_version[idx] = plan.version
         edge = pack.next_change_after(frame.at)
         if edge is not None:
             c.stable_until[idx] = np.minimum(c.stable_until[idx], edge)  # idx holds each row once
         for prefix, rule in plan.checks:
-            if rule.id.startswith("register-"):
-                name = rule.id[len("register-") :]
-                # a register the pack already reads is the pack's to apply, with the law's delays
-                if name in pack.registers or not _any_group(sub, name):
-                    continue
+            if rule.id.startswith("register-") and _leaves_out(pack, rule, sub.groups):
+                continue
             outcome = _run(rule, sub, prefix)
             for finding in outcome.findings:
                 c.finding(prefix, rule, finding, idx)
@@ -166,18 +160,94 @@ _ROW0 = np.zeros(1, dtype=np.intp)
 _ROW0.flags.writeable = False  # shared by every single check's reasons
 
 
+def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
+    """evaluate() on a one-row frame (the single check), in plain Python: the same steps, each rule's
+    `one` form where it has one. test_engine_properties holds it to the column engine on every pack."""
+    reasons: list[Reason] = []
+    index: dict[Reason, int] = {}
+    found: list[int] = []  # the descriptors this row hit, in order, repeats included
+    block = not_time = False
+    wait_until, stable_until = frame.at_s, NEVER
+
+    def add(rule_id: str, law: str, code: ReasonCode, message: str, clears_at: int | None) -> None:
+        nonlocal block, not_time, wait_until
+        reason = Reason(code, rule_id, law, message)
+        d = index.get(reason)
+        if d is None:
+            d = index[reason] = len(reasons)
+            reasons.append(reason)
+        found.append(d)
+        block = True
+        if code in _MONOTONIC and clears_at is not None:
+            wait_until = max(wait_until, clears_at)
+        elif code not in TIME_BASED:
+            not_time = True
+
+    group = frame.group0
+    version: str | None = None
+    calendar: Calendar | None = None
+    if not frame.valid[0]:
+        add("core.number", INVALID_NUMBER.law, ReasonCode.INVALID_NUMBER, _INVALID, None)
+    elif group.jurisdiction not in packs:
+        add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION, _UNCOVERED, None)
+    else:
+        pack = packs[group.jurisdiction]
+        plan = _plan_of(frame.campaign, pack, pack.legal_day(frame.at))
+        version = plan.version
+        edge = pack.next_change_after(frame.at)
+        if edge is not None:
+            stable_until = min(stable_until, edge)
+        for prefix, rule in plan.checks:
+            if rule.id.startswith("register-") and _leaves_out(pack, rule, (group,)):
+                continue  # the row's own group: as _run masks a campaign's register off other rows
+            hits, valid_until = rule.one(frame) if rule.one is not None else _one_of(rule.check, frame)
+            for code, message, clears_at in hits:
+                add(f"{prefix}.{rule.id}", rule.law, code, message, clears_at)
+            if valid_until is not None:
+                stable_until = min(stable_until, valid_until)
+        parts, calendar = plan.group_windows(group, frame.campaign)
+        if parts and not calendar.is_open(frame.at_s):
+            for prefix, rule, wr in parts:
+                shut = _shut(wr, group.zones, frame.at_s // 60)
+                if shut is not None:
+                    add(f"{prefix}.{rule.id}", rule.law, shut[0], shut[1], None)
+    nxt = NO_TIME
+    if block and not not_time and calendar is not None:
+        nxt = int(calendar.next_open(np.array([wait_until], dtype=np.int64))[0])
+        if nxt >= stable_until:
+            nxt = NO_TIME
+    pack_version = np.empty(1, dtype=object)
+    pack_version[0] = version
+    ev = Evaluation(frame, np.array([block]), np.array([nxt], dtype=np.int64), reasons,
+                    [(d, _ROW0) for d in found], pack_version)  # fmt: skip
+    ev._sets = (np.zeros(1, dtype=np.intp), [tuple(sorted(set(found)))])
+    return ev
+
+
+def _one_of(check: Check | None, frame: Frame) -> OneOutcome:
+    """A rule without a one-row form: its column check on the one row."""
+    assert check is not None
+    outcome = check(frame)
+    g = int(frame.group[0])
+    hits = [
+        (f.code, f.group_messages.get(g, f.message) if f.group_messages else f.message,
+         int(f.clears_at[0]) if f.clears_at is not None else None)
+        for f in outcome.findings
+        if f.rows[0]
+    ]  # fmt: skip
+    return hits, int(outcome.valid_until[0]) if outcome.valid_until is not None else None
+
+
+def _leaves_out(pack: Pack, rule: Rule, groups: Sequence[Group]) -> bool:
+    """A campaign's register the pack already reads is the pack's to apply, with the law's delays; a
+    national one of another country concerns none of these rows."""
+    name = rule.id[len("register-") :]
+    return name in pack.registers or not any(register_applies(name, g) for g in groups)
+
+
 def _by_country(c: _Collector, packs: Mapping[str, Pack]) -> list[tuple[str, npt.NDArray[np.intp]]]:
     """The rows each pack decides; invalid numbers and destinations no pack covers are reported here."""
     frame, n = c.frame, c.frame.n
-    if n == 1:  # the single check: its one row, without the column arithmetic
-        country = frame.groups[int(frame.group[0])].jurisdiction
-        if not frame.valid[0]:
-            c.add("core.number", INVALID_NUMBER.law, ReasonCode.INVALID_NUMBER, _INVALID, _ROW0)
-            return []
-        if country not in packs:
-            c.add("core.destination", UNSUPPORTED.law, ReasonCode.UNSUPPORTED_DESTINATION, _UNCOVERED, _ROW0)
-            return []
-        return [(country, _ROW0)]
     countries = sorted({g.jurisdiction for g in frame.groups if g.jurisdiction in packs})
     code_of_group = np.array(
         [countries.index(g.jurisdiction) if g.jurisdiction in packs else -1 for g in frame.groups]
@@ -283,10 +353,6 @@ def rules_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[tuple[
     return tuple((prefix, rule) for prefix, rule in plan.checks + plan.windows if applies(prefix, rule))
 
 
-def _any_group(f: Frame, register: str) -> bool:
-    return any(register_applies(register, g) for g in f.groups)
-
-
 def _run(rule: Rule, f: Frame, prefix: str) -> Outcome:
     assert rule.check is not None
     if prefix == "campaign" and rule.id.startswith("register-"):
@@ -306,13 +372,13 @@ def _windows(
 ) -> None:
     # groups differ by subdivision too, while a closure depends on the windows, zones and minute alone:
     # _shut works each out once (a batch across a country has dozens of groups, few zones)
-    for g in np.flatnonzero(np.bincount(f.group)) if f.n > 1 else f.group:  # distinct groups, no sort
+    for g in np.flatnonzero(np.bincount(f.group)):  # distinct groups, no sort
         group = f.groups[int(g)]
         parts, calendar = plan.group_windows(group, f.campaign)
         calendars[int(g)] = calendar
         if not parts or calendar.is_open(f.at_s):  # open in every window and zone: nothing to report
             continue
-        rows = idx[f.group == g] if f.n > 1 else idx
+        rows = idx[f.group == g]
         for prefix, rule, wr in parts:
             shut = _shut(wr, group.zones, f.at_s // 60)
             if shut is not None:
@@ -337,13 +403,6 @@ def _shut(wr: WindowRule, zones: tuple[str, ...], minute: int) -> tuple[ReasonCo
 def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
     f = c.frame
     out = _filled(f.n, NO_TIME)
-    if f.n == 1:  # the single check: the same steps on its one row, without the column arithmetic
-        cal = calendars.get(int(f.group[0]))
-        if c.block[0] and not c.not_time[0] and cal is not None:
-            nxt = int(cal.next_open(c.wait_until)[0])
-            if nxt < int(c.stable_until[0]):
-                out[0] = nxt
-        return out
     if not np.count_nonzero(c.block):
         return out
     waiting = c.block & ~c.not_time

@@ -179,6 +179,11 @@ class Frame:
         return int(self.valid.size)
 
     @cached_property
+    def group0(self) -> Group:
+        """Where the first row rings: a single check's one-row rules read it on every call."""
+        return self.groups[int(self.group[0])]
+
+    @cached_property
     def e164(self) -> npt.NDArray[np.object_]:
         """E.164, or the raw input where the number is invalid. A frame built without texts (a scrub's,
         which writes its own columns) gives "" for invalid rows."""
