@@ -52,7 +52,8 @@ _ROAMING_CODE = {
 }  # fmt: skip
 _CALLER_TEXT = re.compile(r"^\+[\d\s().-]{4,24}$")
 _LISTED, _NOT_LISTED = np.ones(1, bool), np.zeros(1, bool)  # a single check's do-not-call column, shared
-_LISTED.flags.writeable = _NOT_LISTED.flags.writeable = False
+_NO_LISTING_DATE = np.full(1, NO_DATE, np.int32)
+_LISTED.flags.writeable = _NOT_LISTED.flags.writeable = _NO_LISTING_DATE.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,10 @@ def _registers(
             snapshots[name] if snapshots is not None and name in snapshots else rt.registers.current(name)
         )
         if snapshot is None:
-            out[name] = RegisterColumns(name, None, np.zeros(n, bool), np.full(n, NO_DATE, np.int32))
+            if n == 1:  # a single check: the shared, read-only columns of "not listed"
+                out[name] = RegisterColumns(name, None, _NOT_LISTED, _NO_LISTING_DATE)
+            else:
+                out[name] = RegisterColumns(name, None, np.zeros(n, bool), np.full(n, NO_DATE, np.int32))
             continue
         hits = snapshot.lookup(cols.key)
         out[name] = RegisterColumns(name, snapshot.info, hits.member & cols.valid, hits.listed_on)
@@ -255,12 +259,15 @@ class Checked:
     campaign_version: int
     batch: bool = False
 
-    @cached_property
+    @property
     def check_ids(self) -> list[str]:
         """A batch row's check id is the batch id and the row's suffix (-00000, -00001, ...): made only when
-        asked for, the batch answer writes them from their parts."""
-        if not self.batch:
-            return self.ids
+        asked for, the batch answer writes them from their parts. (Not a cached property for single checks:
+        its lock on the first read cost them more than the read.)"""
+        return self._row_ids if self.batch else self.ids
+
+    @cached_property
+    def _row_ids(self) -> list[str]:
         return [self.ids[0] + s for s in ROW_SUFFIX[: self.evaluation.frame.n]]
 
 

@@ -178,16 +178,23 @@ class Frame:
     def n(self) -> int:
         return int(self.valid.size)
 
-    @cached_property
+    # Plain properties, not cached ones: a single check reads each a few times, and functools'
+    # cached_property takes a lock on its first read (a frame is read once per check, so it always paid).
+
+    @property
     def group0(self) -> Group:
-        """Where the first row rings: a single check's one-row rules read it on every call."""
+        """Where the first row rings: a single check's one-row rules read it."""
         return self.groups[int(self.group[0])]
 
-    @cached_property
+    @property
     def e164(self) -> npt.NDArray[np.object_]:
         """E.164, or the raw input where the number is invalid. A frame built without texts (a scrub's,
         which writes its own columns) gives "" for invalid rows."""
-        return self.texts if self.texts is not None else e164_texts(self.key, self.valid)
+        return self.texts if self.texts is not None else self._built_texts
+
+    @cached_property
+    def _built_texts(self) -> npt.NDArray[np.object_]:
+        return e164_texts(self.key, self.valid)
 
     def take(self, idx: npt.NDArray[np.intp]) -> Frame:
         return replace(

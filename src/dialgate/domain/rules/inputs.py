@@ -21,6 +21,7 @@ from dialgate.domain.rules.frame import NONE, AttemptColumns, ConsentColumns, Gr
 
 Ints = npt.NDArray[np.int64]
 _Columns = TypeVar("_Columns", ConsentColumns, AttemptColumns)
+_Any = TypeVar("_Any", bound=np.generic)
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,8 @@ INVALID_GROUP = Group(region="", jurisdiction="", zones=(), zone_source="", subd
 
 def number_columns(parsed: Sequence[PhoneNumber | None], raw: Sequence[str]) -> NumberColumns:
     """Numbers parsed one by one (the single check, small batches); bulk paths build NumberColumns directly."""
+    if len(parsed) == 1:
+        return _one_number_columns(parsed[0], raw[0])
     index: dict[tuple[object, ...], int] = {}
     groups = [INVALID_GROUP]
     n = len(parsed)
@@ -225,6 +228,30 @@ def number_columns(parsed: Sequence[PhoneNumber | None], raw: Sequence[str]) -> 
 
 
 _MOBILE = frozenset({NumberKind.MOBILE, NumberKind.FIXED_OR_MOBILE})
+
+
+def _shared(values: npt.NDArray[_Any]) -> npt.NDArray[_Any]:
+    values.flags.writeable = False  # shared by every single check: never written
+    return values
+
+
+_YES, _NO = _shared(np.ones(1, bool)), _shared(np.zeros(1, bool))
+_GROUP_OF_INVALID, _GROUP_OF_VALID = _shared(np.zeros(1, np.int32)), _shared(np.ones(1, np.int32))
+_NO_KEY = _shared(np.zeros(1, np.uint64))
+
+
+def _one_number_columns(number: PhoneNumber | None, raw: str) -> NumberColumns:
+    """number_columns of a single check's number: the columns that say the same for every number shared."""
+    text = np.empty(1, dtype=object)
+    if number is None:
+        text[0] = raw
+        return NumberColumns(text, _NO_KEY, _NO, _NO, _GROUP_OF_INVALID, [INVALID_GROUP])
+    text[0] = number.e164
+    group = Group(
+        number.region, number.jurisdiction, number.zones, str(number.zone_source), number.subdivision
+    )
+    return NumberColumns(text, np.array([e164_key(number.e164)], np.uint64), _YES,
+                         _YES if number.kind in _MOBILE else _NO, _GROUP_OF_VALID, [INVALID_GROUP, group])  # fmt: skip
 
 
 def number_columns_from_bulk(bulk: BulkNumbers, *, texts: bool = True) -> NumberColumns:
