@@ -319,7 +319,7 @@ def _log_rows(rt: Runtime, checked: Checked, via: str) -> None:
             "check_id": checked.check_ids[i], "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
             "campaign_version": checked.campaign_version, "number": str(f.e164[i])[:64], "at": f.at,
             "evaluated_at": checked.evaluated_at, "verdict": "BLOCK" if ev.block[i] else "ALLOW",
-            "reasons": "|".join(r.code for r in reasons), "next_allowed_at": _next(ev, i),
+            "reasons": "|".join([r.code for r in reasons]), "next_allowed_at": _next(ev, i),
             "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested,
             "pack_version": ev.pack_version[i] if ev.pack_version is not None else None,
             "snapshots": snapshots, "via": via, "detail": {"reasons": [r.to_dict() for r in reasons]},

@@ -38,7 +38,10 @@ class _RowBuilder:
         self._sqlite = sqlite
 
     def __call__(self, record: dict[str, object]) -> tuple[object, ...]:
-        row = list(self._pick({**self._defaults, **record}))
+        try:
+            row = list(self._pick(record))  # a check's record names every column
+        except KeyError:
+            row = list(self._pick({**self._defaults, **record}))
         for i in self._instants:
             if row[i] is not None:
                 row[i] = raw_instant(row[i], self._sqlite)
@@ -60,6 +63,7 @@ class BackgroundDecisionLog:
         self._queue: deque[tuple[object, ...] | bytes] = deque()  # bytes: a row as a JSON array (SQLite)
         self._batches: deque[tuple[object, ...]] = deque()
         self._rows = {t.name: _RowBuilder(t, self._sqlite) for t in (_decisions, _batches)}
+        self._decision_row = self._rows[_decisions.name]
         self._insert = {
             t.name: insert_sql(t.name, [c.name for c in t.columns], sqlite=self._sqlite)
             for t in (_decisions, _batches)
@@ -83,7 +87,7 @@ class BackgroundDecisionLog:
         atexit.register(self.flush)
 
     def record(self, records: Sequence[dict[str, object]]) -> None:
-        build = self._rows[_decisions.name]
+        build = self._decision_row
         if self._sqlite:
             self._queue.extend(orjson.dumps(build(r)) for r in records)
         else:
