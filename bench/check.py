@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -123,6 +125,45 @@ def in_process(store: Store) -> None:
     container.close()
 
 
+def one_connection(port: int, key: str, body: bytes, seconds: int) -> tuple[int, float, float, float]:
+    """Requests one after another on one keep-alive connection, each timed with the monotonic clock from
+    sending it to reading its whole answer: (count, p50, p99, max) in seconds. wrk times with the wall
+    clock (gettimeofday), and on this VM some of its one-connection runs reported latencies that add up to
+    more than the run lasted, which cannot be (see _busy)."""
+    head = (f"POST /v1/checks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {key}\r\nContent-Length: {len(body)}\r\n\r\n").encode()  # fmt: skip
+    request, samples, pending = head + body, [], b""
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            start = time.perf_counter()
+            conn.sendall(request)
+            while True:  # until the answer's head and its Content-Length of body are in
+                cut = pending.find(b"\r\n\r\n")
+                if cut >= 0:
+                    length = int(re.search(rb"(?i)content-length:\s*(\d+)", pending[:cut]).group(1))  # type: ignore[union-attr]
+                    if len(pending) >= cut + 4 + length:
+                        assert pending.startswith(b"HTTP/1.1 200"), pending[:cut]
+                        pending = pending[cut + 4 + length :]
+                        break
+                pending += conn.recv(65536)
+            samples.append(time.perf_counter() - start)
+    samples.sort()
+    return len(samples), samples[len(samples) // 2], samples[int(len(samples) * 0.99)], samples[-1]
+
+
+def _busy(lines: list[str], connections: int) -> str:
+    """Little's law as a check on wrk's own figures: its latencies, added up, can fill at most every
+    connection for the whole run. Above 100%, its latency figures for that run are not to be trusted."""
+    unit = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+    avg = next(line.split()[1] for line in lines if line.startswith("Latency") and "Distribution" not in line)
+    value = float(re.match(r"[\d.]+", avg).group(0)) * unit[re.sub(r"[\d.]+", "", avg)]  # type: ignore[union-attr]
+    total = next(line for line in lines if " requests in " in line).split()
+    requests, duration = int(total[0]), float(total[3].rstrip("s,"))
+    return f"latencies add up to {value * requests / (connections * duration):.0%} of the connections' time"
+
+
 def http(store: Store, key: str, seconds: int) -> None:
     port = 18500 + os.getpid() % 500
     server = subprocess.Popen([sys.executable, "-m", "dialgate", "serve", "--port", str(port), "--workers", "2"],
@@ -147,25 +188,24 @@ def http(store: Store, key: str, seconds: int) -> None:
                 f'wrk.headers["Authorization"] = "Bearer {key}"\nwrk.body = {json.dumps(json.dumps(body))}\n'
             )
 
-            def wrk(connections: int, threads: int) -> tuple[float, str, str]:
+            def wrk(connections: int, threads: int) -> tuple[float, str, str, str]:
                 out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
                                       str(script), base + "/v1/checks"], capture_output=True, text=True, check=True).stdout  # fmt: skip
-                rps = float(
-                    next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec"))
-                )
-                p50 = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("50%"))
-                p99 = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("99%"))
-                return rps, p50, p99
+                lines = [line.strip() for line in out.splitlines()]
+                rps = float(next(line.split()[1] for line in lines if line.startswith("Requests/sec")))
+                p50 = next(line.split()[1] for line in lines if line.startswith("50%"))
+                p99 = next(line.split()[1] for line in lines if line.startswith("99%"))
+                return rps, p50, p99, _busy(lines, connections)
 
-            wrk(
-                8, 2
-            )  # warm-up: every worker has decided before it is measured (the httpx warm-up reaches one)
-            _, p50, p99 = wrk(1, 1)
-            print(
-                f"  POST /v1/checks unloaded (wrk, one connection): p50 {p50}, p99 {p99}   target p99 <= 1 ms"
-            )
-            rps, _, p99 = wrk(64, 2)
-            print(f"  POST /v1/checks, 2 workers, 64 connections (wrk): {rps:,.0f} checks/s, p99 {p99}   "
+            # warm-up: every worker has decided before it is measured (the httpx warm-up reaches one)
+            wrk(8, 2)
+            n, p50s, p99s, worst = one_connection(port, key, json.dumps(body).encode(), seconds)
+            print(f"  POST /v1/checks unloaded (one keep-alive connection, monotonic clock, {n:,} requests): "
+                  f"p50 {p50s * 1e3:.2f} ms, p99 {p99s * 1e3:.2f} ms, max {worst * 1e3:.1f} ms   target p99 <= 1 ms")  # fmt: skip
+            _, p50, p99, busy = wrk(1, 1)
+            print(f"  POST /v1/checks unloaded (wrk, one connection): p50 {p50}, p99 {p99} [{busy}]")
+            rps, _, p99, busy = wrk(64, 2)
+            print(f"  POST /v1/checks, 2 workers, 64 connections (wrk): {rps:,.0f} checks/s, p99 {p99} [{busy}]   "
                   "target >= 5,000 checks/s, p99 <= 15 ms")  # fmt: skip
         else:
             print("  (install wrk for the HTTP latency figures: apt-get install wrk)")
