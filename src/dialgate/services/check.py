@@ -56,7 +56,7 @@ _NO_LISTING_DATE = np.full(1, NO_DATE, np.int32)
 _LISTED.flags.writeable = _NOT_LISTED.flags.writeable = _NO_LISTING_DATE.flags.writeable = False
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: see domain/rules/frame.py's docstring
 class CheckRequest:
     campaign: str
     numbers: Sequence[str]
@@ -249,7 +249,7 @@ def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: see domain/rules/frame.py's docstring
 class Checked:
     """Decisions of one request: the evaluation, the check id of every row, when it was evaluated."""
 

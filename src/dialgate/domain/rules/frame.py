@@ -3,6 +3,10 @@
 Everything the same for the whole batch (the instant, the campaign, the caller ID, the vendor, the
 register snapshots) is a scalar; everything about the callee is an array with one entry per row.
 Rows are grouped by where the number rings (zones, subdivision), so time rules are computed per group.
+
+The containers a check builds anew (the frame and its columns) are plain dataclasses, not frozen ones:
+a frozen dataclass's __init__ costs five times a plain one's, and a single check made a dozen of them.
+Nothing writes to them once built; what is shared between checks is also made read-only.
 """
 
 from __future__ import annotations
@@ -51,13 +55,13 @@ class CallerFacts:
     number: PhoneNumber | None  # None when withheld or not a valid number
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: see the module's docstring
 class VendorFacts:
     requested: str | None  # the vendor id given with the check, if any
     vendor: Vendor | None  # None when not given or unknown to the brand
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: see the module's docstring
 class ConsentColumns:
     """The consent that governs each row for the campaign's channel and purpose (the fold's answer)."""
 
@@ -83,7 +87,7 @@ class ConsentColumns:
         return ConsentColumns(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: see the module's docstring
 class AttemptColumns:
     """Past attempts per row (brand-wide), in CSR form: row i owns at[offsets[i]:offsets[i+1]], ascending."""
 
@@ -130,7 +134,7 @@ class AttemptColumns:
         )
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: see the module's docstring
 class RegisterColumns:
     """One register as seen by this batch: the snapshot in force (or none) and each row's hit."""
 
@@ -152,7 +156,7 @@ def e164_texts(keys: npt.NDArray[np.uint64], valid: Bools) -> npt.NDArray[np.obj
     return out
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: see the module's docstring
 class Frame:
     at: datetime
     at_s: int

@@ -177,7 +177,7 @@ def one_attempts(tried: Sequence[AttemptFact], last_use: int) -> AttemptColumns:
 OneFacts = tuple[ConsentColumns, bool, AttemptColumns]  # a number's consent, listed or not, its attempts
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: see domain/rules/frame.py's docstring
 class NumberColumns:
     e164: npt.NDArray[np.object_] | None  # E.164 text, the raw input where invalid; None: not built (scrub)
     key: npt.NDArray[np.uint64]  # numbers.e164_key per row, 0 where invalid
