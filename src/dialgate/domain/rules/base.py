@@ -7,6 +7,7 @@ lawful instant, because every window must be open at the same moment.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -109,9 +110,8 @@ class Pack:
 
     def next_change_after(self, at: datetime) -> int | None:
         """The next instant a rule of this pack enters or leaves force, as epoch seconds."""
-        now = at.timestamp()
-        later = [e for e in self._edges if e > now]
-        return min(later) if later else None
+        i = bisect.bisect_right(self._edges, at.timestamp())  # the edges are sorted whole seconds
+        return self._edges[i] if i < len(self._edges) else None
 
     @functools.cached_property
     def _edges(self) -> tuple[int, ...]:

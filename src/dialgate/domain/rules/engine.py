@@ -285,18 +285,20 @@ class _Plan:
     checks: tuple[tuple[str, Rule], ...]
     windows: tuple[tuple[str, Rule], ...]
     registers: tuple[str, ...]  # the registers its checks read
-    # per group: its window rules and their calendar (the plan is cached, so is this)
-    by_group: dict[Group, tuple[WindowParts, Calendar]] = field(default_factory=dict)
+    # per group (as a tuple of its fields: hashed in C, where the dataclass hashes in Python): its window
+    # rules and their calendar (the plan is cached, so is this)
+    by_group: dict[tuple[object, ...], tuple[WindowParts, Calendar]] = field(default_factory=dict)
 
     def group_windows(self, group: Group, campaign: Campaign) -> tuple[WindowParts, Calendar]:
-        hit = self.by_group.get(group)
+        key = (group.region, group.jurisdiction, group.zones, group.zone_source, group.subdivision)
+        hit = self.by_group.get(key)
         if hit is None:
             parts = tuple(
                 (prefix, rule, wr)
                 for prefix, rule in self.windows
                 if rule.window is not None and (wr := rule.window(group, campaign)) is not None
             )
-            hit = self.by_group[group] = (parts, calendar_for(tuple(wr for _, _, wr in parts), group.zones))
+            hit = self.by_group[key] = (parts, calendar_for(tuple(wr for _, _, wr in parts), group.zones))
         return hit
 
 

@@ -39,7 +39,8 @@ ROAM_NOT_NEEDED, ROAM_HOME, ROAM_IN_EEA, ROAM_OUTSIDE, ROAM_UNKNOWN = 0, 1, 2, 3
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Where a set of rows rings: the same zones and subdivision give the same calendar."""
+    """Where a set of rows rings: the same zones and subdivision give the same calendar. (engine._Plan
+    keys its per-group windows by these five fields: a new field belongs in that key too.)"""
 
     region: str
     jurisdiction: str  # the pack's country, "" when no pack covers the region
