@@ -123,3 +123,22 @@ def test_iys_rule_no_future_consent_date():
     with pytest.raises(InputError, match="future"):
         check_movement(movement(consent="2026-11-23 13:00:01"), None, NOW)  # 10:00:01 UTC
     check_movement(movement(consent="2026-11-23 13:00:00"), None, NOW)
+
+
+def test_the_rules_in_force_leave_out_a_campaign_register_as_the_engine_does():
+    """A campaign's own list applies everywhere; a national register it names applies only in its country,
+    and where the pack already reads it, the pack's own rule (with the law's delays) is the one listed."""
+    from dialgate.domain.campaign import Campaign
+    from dialgate.domain.rules.engine import rules_in_force
+    from dialgate.domain.rules.packs import PACKS
+    from dialgate.domain.vocabulary import Purpose
+
+    campaign = Campaign(id="c1", brand="acme", purpose=Purpose.MARKETING, caller_id="+33162000000",
+                        countries=("FR", "US"), registries=("ACME-OPTOUT", "US-DNC", "FR-BLOCTEL"))  # fmt: skip
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    listed = {
+        country: {f"{prefix}.{rule.id}" for prefix, rule in rules_in_force(campaign, PACKS[country], at)}
+        for country in ("FR", "DE")
+    }
+    assert "campaign.register-ACME-OPTOUT" in listed["FR"] and "campaign.register-ACME-OPTOUT" in listed["DE"]
+    assert not {"campaign.register-US-DNC", "campaign.register-FR-BLOCTEL"} & (listed["FR"] | listed["DE"])

@@ -23,10 +23,13 @@ from dialgate.domain.registry import NO_DATE
 from dialgate.domain.roaming import RoamingState
 from dialgate.domain.rules.engine import Evaluation, evaluate, registers_in_force
 from dialgate.domain.rules.frame import (
+    ONE_FALSE,
+    ONE_TRUE,
     CallerFacts,
     Frame,
     RegisterColumns,
     VendorFacts,
+    shared,
 )
 from dialgate.domain.rules.inputs import (
     BrandFacts,
@@ -51,9 +54,7 @@ _ROAMING_CODE = {
     RoamingState.OUTSIDE_EEA: 3, RoamingState.UNKNOWN: 4,
 }  # fmt: skip
 _CALLER_TEXT = re.compile(r"^\+[\d\s().-]{4,24}$")
-_LISTED, _NOT_LISTED = np.ones(1, bool), np.zeros(1, bool)  # a single check's do-not-call column, shared
-_NO_LISTING_DATE = np.full(1, NO_DATE, np.int32)
-_LISTED.flags.writeable = _NOT_LISTED.flags.writeable = _NO_LISTING_DATE.flags.writeable = False
+_NO_LISTING_DATE = shared(np.full(1, NO_DATE, np.int32))
 
 
 @dataclass  # not frozen: see domain/rules/frame.py's docstring
@@ -154,7 +155,7 @@ def frame_for(
         consent, listed, attempts = store.one(
             campaign.brand, Channel.CALL, campaign.purpose, campaign.id, f"+{int(cols.key[0])}", since, at
         )
-        dnc = _LISTED if listed else _NOT_LISTED
+        dnc = ONE_TRUE if listed else ONE_FALSE
     else:
         if facts is None:  # a batch
             found, dnc, recent, last_uses = store.facts_for(
@@ -214,7 +215,7 @@ def _registers(
         )
         if snapshot is None:
             if n == 1:  # a single check: the shared, read-only columns of "not listed"
-                out[name] = RegisterColumns(name, None, _NOT_LISTED, _NO_LISTING_DATE)
+                out[name] = RegisterColumns(name, None, ONE_FALSE, _NO_LISTING_DATE)
             else:
                 out[name] = RegisterColumns(name, None, np.zeros(n, bool), np.full(n, NO_DATE, np.int32))
             continue

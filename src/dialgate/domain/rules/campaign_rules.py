@@ -16,7 +16,7 @@ from dialgate.domain.decision import ReasonCode as R
 from dialgate.domain.registry import KNOWN_REGISTERS
 from dialgate.domain.rules.base import EVERY_PARTY, EVERY_PURPOSE, NOTHING, Finding, OneOutcome, Outcome, Rule
 from dialgate.domain.rules.common import DAY, attempt_cap, cooling_off, register_rule, window_rule
-from dialgate.domain.rules.frame import Frame, Group
+from dialgate.domain.rules.frame import Frame
 
 INVALID_NUMBER = Rule("number", "ITU-T E.164 and the destination's national numbering plan", (R.INVALID_NUMBER,),
                       "The number must be a valid, dialable number.", check=lambda _f: Outcome(), purposes=EVERY_PURPOSE)  # fmt: skip
@@ -112,7 +112,7 @@ def campaign_rules(campaign: Campaign) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def register_applies(name: str, group: Group) -> bool:
+def register_applies(name: str, jurisdiction: str) -> bool:
     """A national register only concerns numbers of its country; a private list concerns every number."""
     known = KNOWN_REGISTERS.get(name)
-    return known is None or known.country == group.jurisdiction
+    return known is None or known.country == jurisdiction

@@ -22,10 +22,9 @@ from dialgate.domain.calendar import NO_TIME, Calendar, WindowRule, calendar_for
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import TIME_BASED, Decision, Reason, ReasonCode, Verdict
 from dialgate.domain.distinct import distinct_masks
-from dialgate.domain.registry import KNOWN_REGISTERS
 from dialgate.domain.rules.base import Check, Finding, OneOutcome, Outcome, Pack, Rule
 from dialgate.domain.rules.campaign_rules import INVALID_NUMBER, UNSUPPORTED, campaign_rules, register_applies
-from dialgate.domain.rules.frame import NEVER, Bools, Frame, Group, Ints
+from dialgate.domain.rules.frame import NEVER, Bools, Frame, Group, Ints, shared
 
 _MONOTONIC = (ReasonCode.FREQUENCY_CAP, ReasonCode.COOLING_OFF)
 
@@ -91,8 +90,8 @@ class _Collector:
         self.frame = frame
         self.block = np.zeros(n, dtype=bool)
         self.not_time = np.zeros(n, dtype=bool)
-        self.wait_until = _filled(n, frame.at_s)
-        self.stable_until = _filled(n, NEVER)
+        self.wait_until = np.full(n, frame.at_s, dtype=np.int64)
+        self.stable_until = np.full(n, NEVER, dtype=np.int64)
         self.reasons: list[Reason] = []
         self.index: dict[Reason, int] = {}
         self.hits: list[tuple[int, npt.NDArray[np.intp]]] = []
@@ -145,7 +144,9 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         if edge is not None:
             c.stable_until[idx] = np.minimum(c.stable_until[idx], edge)  # idx holds each row once
         for prefix, rule in plan.checks:
-            if rule.id.startswith("register-") and _leaves_out(pack, rule, sub.groups):
+            if rule.id.startswith("register-") and _leaves_out(
+                pack, rule, [g.jurisdiction for g in sub.groups]
+            ):
                 continue
             outcome = _run(rule, sub, prefix)
             for finding in outcome.findings:
@@ -156,8 +157,7 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     return Evaluation(frame, c.block, _next_allowed(c, calendars), c.reasons, c.hits, pack_version)
 
 
-_ROW0 = np.zeros(1, dtype=np.intp)
-_ROW0.flags.writeable = False  # shared by every single check's reasons
+_ROW0 = shared(np.zeros(1, dtype=np.intp))  # every single check's reasons hit its one row
 
 
 def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
@@ -198,7 +198,7 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         if edge is not None:
             stable_until = min(stable_until, edge)
         for prefix, rule in plan.checks:
-            if rule.id.startswith("register-") and _leaves_out(pack, rule, (group,)):
+            if rule.id.startswith("register-") and _leaves_out(pack, rule, (group.jurisdiction,)):
                 continue  # the row's own group: as _run masks a campaign's register off other rows
             hits, valid_until = rule.one(frame) if rule.one is not None else _one_of(rule.check, frame)
             for code, message, clears_at in hits:
@@ -238,11 +238,11 @@ def _one_of(check: Check | None, frame: Frame) -> OneOutcome:
     return hits, int(outcome.valid_until[0]) if outcome.valid_until is not None else None
 
 
-def _leaves_out(pack: Pack, rule: Rule, groups: Sequence[Group]) -> bool:
+def _leaves_out(pack: Pack, rule: Rule, jurisdictions: Sequence[str]) -> bool:
     """A campaign's register the pack already reads is the pack's to apply, with the law's delays; a
-    national one of another country concerns none of these rows."""
+    national one of another country concerns none of these destinations."""
     name = rule.id[len("register-") :]
-    return name in pack.registers or not any(register_applies(name, g) for g in groups)
+    return name in pack.registers or not any(register_applies(name, j) for j in jurisdictions)
 
 
 def _by_country(c: _Collector, packs: Mapping[str, Pack]) -> list[tuple[str, npt.NDArray[np.intp]]]:
@@ -346,11 +346,11 @@ def rules_in_force(campaign: Campaign, pack: Pack, at: datetime) -> tuple[tuple[
     plan = _plan_of(campaign, pack, pack.legal_day(at))
 
     def applies(prefix: str, rule: Rule) -> bool:
-        if prefix != "campaign" or not rule.id.startswith("register-"):
-            return True
-        name = rule.id.removeprefix("register-")
-        known = KNOWN_REGISTERS.get(name)
-        return name not in pack.registers and (known is None or known.country == pack.country)
+        return (
+            prefix != "campaign"
+            or not rule.id.startswith("register-")
+            or not _leaves_out(pack, rule, (pack.country,))
+        )
 
     return tuple((prefix, rule) for prefix, rule in plan.checks + plan.windows if applies(prefix, rule))
 
@@ -359,7 +359,7 @@ def _run(rule: Rule, f: Frame, prefix: str) -> Outcome:
     assert rule.check is not None
     if prefix == "campaign" and rule.id.startswith("register-"):
         name = rule.id[len("register-") :]
-        keep = np.array([register_applies(name, g) for g in f.groups], dtype=bool)[f.group]
+        keep = np.array([register_applies(name, g.jurisdiction) for g in f.groups], dtype=bool)[f.group]
         out = rule.check(f)
         for finding in out.findings:
             finding.rows &= keep
@@ -404,7 +404,7 @@ def _shut(wr: WindowRule, zones: tuple[str, ...], minute: int) -> tuple[ReasonCo
 
 def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
     f = c.frame
-    out = _filled(f.n, NO_TIME)
+    out = np.full(f.n, NO_TIME, dtype=np.int64)
     if not np.count_nonzero(c.block):
         return out
     waiting = c.block & ~c.not_time
@@ -413,12 +413,6 @@ def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
         if rows.size:
             out[rows] = cal.next_open(c.wait_until[rows])
     return np.where(waiting & (out < c.stable_until), out, NO_TIME)
-
-
-def _filled(n: int, value: int) -> Ints:
-    out = np.empty(n, dtype=np.int64)
-    out.fill(value)  # np.full costs several times more on the one-row frame of a single check
-    return out
 
 
 def decide_instant(at: datetime) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,17 @@ from dialgate.domain.registry import SnapshotInfo
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 Small = npt.NDArray[np.int8]
+_Item = TypeVar("_Item", bound=np.generic)
+
+
+def shared(values: npt.NDArray[_Item]) -> npt.NDArray[_Item]:
+    """A column that single checks' frames share (what every number without consent, never called, ...
+    has in common): read-only, so that a write raises instead of reaching every other check."""
+    values.flags.writeable = False
+    return values
+
+
+ONE_TRUE, ONE_FALSE = shared(np.ones(1, bool)), shared(np.zeros(1, bool))
 
 NEVER = np.iinfo(np.int64).max
 # consent status / basis codes in ConsentColumns

@@ -7,7 +7,7 @@ captured_at, then seq) among the campaign's purpose and `all`. A test holds the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import numpy as np
@@ -17,11 +17,19 @@ from dialgate.domain.bulk_numbers import BulkNumbers
 from dialgate.domain.distinct import distinct_rows
 from dialgate.domain.number_tables import JURISDICTIONS, KINDS, ZONE_SOURCES
 from dialgate.domain.numbers import NumberKind, PhoneNumber, e164_key
-from dialgate.domain.rules.frame import NONE, AttemptColumns, ConsentColumns, Group, e164_texts
+from dialgate.domain.rules.frame import (
+    NONE,
+    ONE_FALSE,
+    ONE_TRUE,
+    AttemptColumns,
+    ConsentColumns,
+    Group,
+    e164_texts,
+    shared,
+)
 
 Ints = npt.NDArray[np.int64]
 _Columns = TypeVar("_Columns", ConsentColumns, AttemptColumns)
-_Any = TypeVar("_Any", bound=np.generic)
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ def _latest(rows: ConsentRows, keep: npt.NDArray[np.bool_], n: int) -> npt.NDArr
 
 def _read_only(cols: _Columns) -> _Columns:
     for name in cols.__dataclass_fields__:
-        getattr(cols, name).flags.writeable = False
+        shared(getattr(cols, name))
     return cols
 
 
@@ -155,18 +163,14 @@ def attempt_columns(n: int, rows: AttemptRows, last_use: Ints | None = None) -> 
 
 # One attempt of one number in the look-back window: at (epoch seconds), same campaign, same purpose, refused.
 AttemptFact = tuple[int, bool, bool, bool]
-_NO_ATTEMPTS = _read_only(AttemptColumns.empty(1))
-_ONE_LAST = _NO_ATTEMPTS.last_use  # a number never called: 0
+_NO_ATTEMPTS = _read_only(AttemptColumns.empty(1))  # a number never called: the common case, shared
 
 
 def one_attempts(tried: Sequence[AttemptFact], last_use: int) -> AttemptColumns:
     """attempt_columns of one number from its attempts as Python rows (the single check's read)."""
-    if not tried and last_use == 0:  # a number never called: the common case, shared
-        return _NO_ATTEMPTS
-    last = _ONE_LAST if last_use == 0 else np.array([last_use], np.int64)
+    last = _NO_ATTEMPTS.last_use if last_use == 0 else np.array([last_use], np.int64)
     if not tried:
-        return AttemptColumns(_NO_ATTEMPTS.offsets, _NO_ATTEMPTS.at, _NO_ATTEMPTS.same_campaign,
-                              _NO_ATTEMPTS.same_purpose, _NO_ATTEMPTS.refused, last)  # fmt: skip
+        return _NO_ATTEMPTS if last_use == 0 else replace(_NO_ATTEMPTS, last_use=last)
     at, campaign, purpose, refused = zip(
         *sorted(tried, key=lambda t: t[0]), strict=True
     )  # stable, as lexsort
@@ -230,14 +234,8 @@ def number_columns(parsed: Sequence[PhoneNumber | None], raw: Sequence[str]) -> 
 _MOBILE = frozenset({NumberKind.MOBILE, NumberKind.FIXED_OR_MOBILE})
 
 
-def _shared(values: npt.NDArray[_Any]) -> npt.NDArray[_Any]:
-    values.flags.writeable = False  # shared by every single check: never written
-    return values
-
-
-_YES, _NO = _shared(np.ones(1, bool)), _shared(np.zeros(1, bool))
-_GROUP_OF_INVALID, _GROUP_OF_VALID = _shared(np.zeros(1, np.int32)), _shared(np.ones(1, np.int32))
-_NO_KEY = _shared(np.zeros(1, np.uint64))
+_GROUP_OF_INVALID, _GROUP_OF_VALID = shared(np.zeros(1, np.int32)), shared(np.ones(1, np.int32))
+_NO_KEY = shared(np.zeros(1, np.uint64))
 
 
 def _one_number_columns(number: PhoneNumber | None, raw: str) -> NumberColumns:
@@ -245,13 +243,13 @@ def _one_number_columns(number: PhoneNumber | None, raw: str) -> NumberColumns:
     text = np.empty(1, dtype=object)
     if number is None:
         text[0] = raw
-        return NumberColumns(text, _NO_KEY, _NO, _NO, _GROUP_OF_INVALID, [INVALID_GROUP])
+        return NumberColumns(text, _NO_KEY, ONE_FALSE, ONE_FALSE, _GROUP_OF_INVALID, [INVALID_GROUP])
     text[0] = number.e164
     group = Group(
         number.region, number.jurisdiction, number.zones, str(number.zone_source), number.subdivision
     )
-    return NumberColumns(text, np.array([e164_key(number.e164)], np.uint64), _YES,
-                         _YES if number.kind in _MOBILE else _NO, _GROUP_OF_VALID, [INVALID_GROUP, group])  # fmt: skip
+    return NumberColumns(text, np.array([e164_key(number.e164)], np.uint64), ONE_TRUE,
+                         ONE_TRUE if number.kind in _MOBILE else ONE_FALSE, _GROUP_OF_VALID, [INVALID_GROUP, group])  # fmt: skip
 
 
 def number_columns_from_bulk(bulk: BulkNumbers, *, texts: bool = True) -> NumberColumns:
