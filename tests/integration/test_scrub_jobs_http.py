@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
@@ -18,6 +19,7 @@ from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
 from dialgate.services.apikeys import create_api_key
 from dialgate.services.brands import add_brand
 from dialgate.services.campaigns import apply_campaign
+from dialgate.services.scrub_jobs import resume_scrub_jobs, run_scrub_job
 from tests.fakes import InMemoryRegisterStore, InMemorySnapshot
 
 CAMPAIGN = """
@@ -32,8 +34,9 @@ AT = "2026-11-23T15:00:00Z"  # 10:00 in New York, a Monday
 LIST = b"id,phone,name\n1,+1 212 555 0101,Ada\n2,(212) 555-0102,Bea\n3,,Cal\n4,+44 7700 900123,Dora\n"
 
 
-@pytest.fixture
-def server(settings, clock, number_tables_dir) -> Iterator[tuple[str, object]]:
+@contextmanager
+def _serving(settings, clock, number_tables_dir) -> Iterator[tuple[str, object]]:
+    """One server worker on loopback over the store `settings` name (several may share one store)."""
     settings = settings.model_copy(update={"cache_dir": number_tables_dir})
     container = build(settings, clock=clock)
     container.runtime.registers = InMemoryRegisterStore(InMemorySnapshot("US-DNC", ["+12125550101"]))
@@ -47,10 +50,18 @@ def server(settings, clock, number_tables_dir) -> Iterator[tuple[str, object]]:
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(timeout=10)
-    container.close()
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        container.close()
+
+
+@pytest.fixture
+def server(settings, clock, number_tables_dir) -> Iterator[tuple[str, object]]:
+    with _serving(settings, clock, number_tables_dir) as served:
+        yield served
 
 
 def _brand_with_key(rt, brand: str) -> dict[str, str]:
@@ -156,23 +167,97 @@ def test_bad_requests_fail_at_once_and_bad_files_fail_the_job(server):
         assert conflict.status_code == 409
 
 
-def test_a_job_whose_worker_died_reads_as_failed(server, clock):
-    base, app = server
-    rt = app.state.runtime
-    headers = _brand_with_key(rt, "acme")
-    app.state.jobs.submit = lambda work: None  # this worker dies before running anything
+def _submit_to_a_dying_worker(base: str, app, headers: dict[str, str]) -> str:
+    """Upload a list to a worker that stops before it runs anything: the job stays queued."""
+    app.state.jobs.submit = lambda key, work: None
     with httpx.Client(base_url=base, timeout=30) as client:
         created = client.post(
             "/v1/scrubs", headers=headers, files={"file": ("l.csv", LIST)}, data={"campaign": "acme-list"}
         )
-        job_id = created.json()["id"]
-        with rt.uow(write=True) as uow:
-            uow.scrub_jobs.start(job_id, clock.now())
-            uow.commit()
-        assert client.get(f"/v1/scrubs/{job_id}", headers=headers).json()["status"] == "running"
-        clock.advance(minutes=5)
-        stalled = client.get(f"/v1/scrubs/{job_id}", headers=headers).json()
-        assert stalled["status"] == "failed" and stalled["error"]["code"] == "stalled"
+    assert created.status_code == 202, created.text
+    return str(created.json()["id"])
+
+
+def test_a_job_queued_by_a_worker_that_stopped_is_run_by_the_next_one_to_start(
+    server, settings, clock, number_tables_dir
+):
+    base, app = server
+    headers = _brand_with_key(app.state.runtime, "acme")
+    job_id = _submit_to_a_dying_worker(base, app, headers)
+    time.sleep(0.3)
+    with httpx.Client(base_url=base, timeout=30) as client:
+        assert client.get(f"/v1/scrubs/{job_id}", headers=headers).json()["status"] == "queued"
+    # another worker (or this one, restarted) sweeps the store as it starts
+    with _serving(settings, clock, number_tables_dir) as (other, _), httpx.Client(base_url=other) as client:
+        done = _wait_done(client, f"/v1/scrubs/{job_id}", headers)
+        assert done["status"] == "done" and done["progress"]["rows"] == 4, done
+        assert client.get(done["links"]["result"], headers=headers).content.startswith(b"id,phone,name,")
+
+
+def test_a_job_whose_worker_died_mid_run_is_run_again_then_given_up(server, clock):
+    base, app = server
+    rt = app.state.runtime
+    headers = _brand_with_key(rt, "acme")
+    job_id = _submit_to_a_dying_worker(base, app, headers)
+    files = rt.job_files
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for attempt in (1, 2, 3):
+            with rt.uow(write=True) as uow:  # a worker claims it, writes half a result, and dies
+                assert uow.scrub_jobs.claim(job_id, clock.now())
+                uow.commit()
+            (files.result_path(job_id).parent / ".result.csv.0badf00d.partial").write_bytes(b"id,ph")
+            assert client.get(f"/v1/scrubs/{job_id}", headers=headers).json()["status"] == "running"
+            clock.advance(minutes=1)
+            assert resume_scrub_jobs(rt) == []  # silent for a minute: not yet given up for dead
+            clock.advance(minutes=2)
+            body = client.get(f"/v1/scrubs/{job_id}", headers=headers).json()
+            if attempt < 3:
+                assert body["status"] == "queued", body  # it will be run again
+                assert resume_scrub_jobs(rt) == [job_id]
+                with rt.uow() as uow:
+                    assert uow.scrub_jobs.get(job_id).status == JobStatus.QUEUED
+            else:
+                assert body["status"] == "failed" and body["error"]["code"] == "stalled", body
+                assert "3 times" in body["error"]["message"]
+                assert resume_scrub_jobs(rt) == []
+                with rt.uow() as uow:
+                    assert uow.scrub_jobs.get(job_id).status == JobStatus.FAILED
+                assert not files.input_path(job_id).exists()
+
+
+def test_a_resumed_job_runs_once_and_leaves_no_half_written_file(server, clock):
+    base, app = server
+    rt = app.state.runtime
+    headers = _brand_with_key(rt, "acme")
+    job_id = _submit_to_a_dying_worker(base, app, headers)
+    with rt.uow(write=True) as uow:
+        assert uow.scrub_jobs.claim(job_id, clock.now())
+        assert not uow.scrub_jobs.claim(job_id, clock.now())  # a second worker claiming it loses
+        uow.commit()
+    leftover = rt.job_files.result_path(job_id).parent / ".result.csv.0badf00d.partial"
+    leftover.write_bytes(b"id,ph")
+    clock.advance(minutes=3)
+    assert resume_scrub_jobs(rt) == [job_id]
+    run_scrub_job(rt, job_id)
+    run_scrub_job(rt, job_id)  # a duplicate in some worker's queue: the job is over, nothing happens
+    with httpx.Client(base_url=base, timeout=30) as client:
+        done = client.get(f"/v1/scrubs/{job_id}", headers=headers).json()
+    assert done["status"] == "done" and done["progress"]["rows"] == 4, done
+    assert not leftover.exists() and rt.job_files.result_path(job_id).is_file()
+    with rt.uow() as uow:
+        assert uow.scrub_jobs.get(job_id).attempts == 2
+
+
+def test_a_job_whose_upload_is_gone_fails_with_a_reason(server):
+    base, app = server
+    rt = app.state.runtime
+    headers = _brand_with_key(rt, "acme")
+    job_id = _submit_to_a_dying_worker(base, app, headers)
+    rt.job_files.discard_input(job_id)
+    run_scrub_job(rt, job_id)
+    with httpx.Client(base_url=base, timeout=30) as client:
+        body = client.get(f"/v1/scrubs/{job_id}", headers=headers).json()
+    assert body["status"] == "failed" and body["error"]["code"] == "lost", body
 
 
 def test_jobs_record_their_progress_for_other_workers(rt):
@@ -191,7 +276,7 @@ def test_jobs_record_their_progress_for_other_workers(rt):
         )
         uow.commit()
     with rt.uow(write=True) as uow:
-        uow.scrub_jobs.start("01JTESTJOB0000000000000000", rt.clock.now())
+        assert uow.scrub_jobs.claim("01JTESTJOB0000000000000000", rt.clock.now())
         uow.scrub_jobs.progress("01JTESTJOB0000000000000000", 40, {"rows": 7, "blocked": 2}, rt.clock.now())
         uow.commit()
     with rt.uow() as uow:

@@ -21,7 +21,7 @@ from dialgate.api import (
     routes_scrubs,
 )
 from dialgate.api.auth import KeyCache
-from dialgate.api.jobs import BackgroundJobs
+from dialgate.api.jobs import BackgroundJobs, Sweeper
 from dialgate.api.schemas import Health
 from dialgate.bootstrap import Container, build, build_dispatcher, tune_for_latency
 from dialgate.config import load_settings
@@ -30,22 +30,31 @@ from dialgate.services.dispatch import BackgroundDispatcher
 from dialgate.web import app as web
 
 
-def create_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI:
+def create_app(container: Container, *, run_dispatcher: bool = False, sweep_jobs: bool = True) -> FastAPI:
     """The ASGI app: the FastAPI application behind the hot path's bare layer (routes_checks.HotPath),
     which answers the two check routes itself. Typed as FastAPI: it delegates every attribute."""
-    return routes_checks.HotPath(_fastapi_app(container, run_dispatcher=run_dispatcher))  # type: ignore[return-value]
+    app = _fastapi_app(container, run_dispatcher=run_dispatcher, sweep_jobs=sweep_jobs)
+    return routes_checks.HotPath(app)  # type: ignore[return-value]
 
 
-def _fastapi_app(container: Container, *, run_dispatcher: bool = False) -> FastAPI:
+def _fastapi_app(container: Container, *, run_dispatcher: bool, sweep_jobs: bool) -> FastAPI:
+    jobs = BackgroundJobs()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Every worker starts a dispatcher; the store's lease lets exactly one of them deliver.
         background = BackgroundDispatcher(build_dispatcher(container)) if run_dispatcher else None
         if background is not None:
             background.start()
+        # Every worker sweeps too: the scrubs a stopped worker left are run by whichever claims them first.
+        sweeper = Sweeper(lambda: routes_scrubs.resume(container.runtime, jobs)) if sweep_jobs else None
+        if sweeper is not None:
+            sweeper.start()
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.stop()
             if background is not None:
                 background.stop()
             container.runtime.decision_log.flush()  # the audit trail's last rows, before the process ends
@@ -64,7 +73,7 @@ def _fastapi_app(container: Container, *, run_dispatcher: bool = False) -> FastA
     app.state.key_cache = KeyCache()
     app.state.check_coalescer = routes_checks.Coalescer(container.runtime)
     app.state.consent_writer = routes_ledger.GroupCommit(container.runtime)
-    app.state.jobs = BackgroundJobs()
+    app.state.jobs = jobs
     problems.install(app)
     app.include_router(routes_ledger.router)
     app.include_router(routes_registry.router)

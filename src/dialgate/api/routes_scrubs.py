@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -55,7 +56,7 @@ def create_scrub(
         rt, brand=who.brand, campaign=campaign, chunks=_chunks(file.file), options=options
     )
     jobs: BackgroundJobs = request.app.state.jobs
-    jobs.submit(lambda: scrub_jobs.run_scrub_job(rt, job.id))
+    jobs.submit(job.id, lambda: scrub_jobs.run_scrub_job(rt, job.id))
     body = public(job)
     return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
 
@@ -71,6 +72,12 @@ def get_scrub_result(job_id: str, rt: Rt, who: Checker) -> FileResponse:
     """The scrubbed CSV: every uploaded row with dialgate_e164, _verdict, _reasons, _next_allowed_at."""
     path = scrub_jobs.scrub_result(rt, who.brand, job_id)
     return FileResponse(path, media_type="text/csv", filename=f"scrub-{job_id}.csv")
+
+
+def resume(rt: Runtime, jobs: BackgroundJobs) -> None:
+    """Queue here the scrubs no worker is running (a worker's sweep; see api/jobs.py)."""
+    for job_id in scrub_jobs.resume_scrub_jobs(rt):
+        jobs.submit(job_id, partial(scrub_jobs.run_scrub_job, rt, job_id))
 
 
 def public(job: ScrubJob) -> dict[str, Any]:

@@ -16,6 +16,9 @@ class JobStatus(StrEnum):
 
 
 STALLED_AFTER = timedelta(minutes=2)  # a running job whose worker has been silent this long has died
+# A job is run again when its worker dies (a restart, a crash), but not for ever: after this many starts
+# the list itself may be what kills the worker, and the job fails.
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +37,13 @@ class ScrubJob:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
+    attempts: int = 0  # how many times a worker has started it
 
     def stalled(self, now: datetime) -> bool:
-        """Running, but its worker stopped reporting (a crash or a restart): it will never finish."""
+        """Running, but its worker stopped reporting (a crash or a restart): that worker will not finish it."""
         beat = self.heartbeat_at or self.started_at
         return self.status is JobStatus.RUNNING and beat is not None and now - beat > STALLED_AFTER
+
+    def abandoned(self, now: datetime) -> bool:
+        """Stalled, and started too often to be run again."""
+        return self.stalled(now) and self.attempts >= MAX_ATTEMPTS

@@ -481,9 +481,7 @@ def scrub_list(rt: Runtime, viewer: Viewer, limit: int = 50) -> list[ScrubView]:
     with rt.uow() as uow:
         found = uow.scrub_jobs.recent(viewer.brand, limit)
     now = rt.clock.now()
-    return [
-        ScrubView(scrub_jobs.get_scrub_job(rt, viewer.brand, j.id) if j.stalled(now) else j) for j in found
-    ]
+    return [ScrubView(scrub_jobs.as_reported(j, now)) for j in found]
 
 
 def scrub_job(rt: Runtime, viewer: Viewer, job_id: str) -> ScrubView:

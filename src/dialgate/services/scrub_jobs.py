@@ -1,7 +1,11 @@
 """Scrubs as background jobs: submitted over HTTP, run by a worker thread, answered by any worker.
 
 The job's state lives in the store (so every server worker can report on it); its files (the upload,
-then the result) in the data directory. A job whose worker dies shows as failed ("stalled").
+then the result) in the data directory. A job outlives the worker that queued it: every worker sweeps
+the store now and then (resume_scrub_jobs) and runs the jobs nobody runs, those queued by a worker that
+stopped and those whose worker died mid-run (from the start again, the upload is kept until the job
+ends). Claiming is atomic, so each run of a job has one worker; a job that stopped its worker
+MAX_ATTEMPTS times fails ("stalled").
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from dialgate.domain.numbers import clean_region
-from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
+from dialgate.domain.scrub_jobs import MAX_ATTEMPTS, STALLED_AFTER, JobStatus, ScrubJob
 from dialgate.domain.timeutil import parse_instant
 from dialgate.errors import ConflictError, DialgateError, NotFoundError
 from dialgate.services.campaigns import get_campaign
@@ -57,14 +62,20 @@ def submit_scrub(
 
 
 def run_scrub_job(rt: Runtime, job_id: str) -> None:
-    """Run a queued job to its end. Every outcome is recorded on the job; nothing is raised."""
+    """Run a queued job to its end. Every outcome is recorded on the job; nothing is raised. A job that
+    another worker claimed first, or that is over, is left alone."""
     files = _files(rt)
     with rt.uow(write=True) as uow:
         job = uow.scrub_jobs.get(job_id)
-        if job is None or job.status is not JobStatus.QUEUED:
+        if job is None or not uow.scrub_jobs.claim(job_id, rt.clock.now()):
             return
-        uow.scrub_jobs.start(job_id, rt.clock.now())
         uow.commit()
+    files.discard_partial(job_id)  # what a run that died before this one left half written
+    if not files.input_path(job_id).is_file():
+        _finish(
+            rt, job_id, error={"code": "lost", "message": "the upload is no longer kept; submit it again"}
+        )
+        return
     request = ScrubRequest(
         source=files.input_path(job_id),
         target=files.result_path(job_id),
@@ -96,6 +107,12 @@ def run_scrub_job(rt: Runtime, job_id: str) -> None:
         error = {"code": "internal", "message": f"{type(exc).__name__}: {exc}"}
     finally:
         files.discard_input(job_id)
+    _finish(rt, job_id, summary=summary, error=error)
+
+
+def _finish(
+    rt: Runtime, job_id: str, *, summary: dict[str, Any] | None = None, error: dict[str, str] | None = None
+) -> None:
     with rt.uow(write=True) as uow:
         uow.scrub_jobs.finish(
             job_id,
@@ -107,21 +124,46 @@ def run_scrub_job(rt: Runtime, job_id: str) -> None:
         uow.commit()
 
 
+def resume_scrub_jobs(rt: Runtime) -> list[str]:
+    """The jobs that wait for a worker, oldest first: queued ones, and running ones whose worker died
+    (put back in the queue). A job that has stopped its worker MAX_ATTEMPTS times is failed instead."""
+    now = rt.clock.now()
+    cutoff = now - STALLED_AFTER
+    ready: list[str] = []
+    failed: list[str] = []
+    with rt.uow(write=True) as uow:
+        for job in uow.scrub_jobs.waiting(cutoff):
+            if job.status is JobStatus.QUEUED:
+                ready.append(job.id)
+            elif job.attempts >= MAX_ATTEMPTS:
+                log.warning("scrub job %s stopped its worker %d times; failing it", job.id, job.attempts)
+                uow.scrub_jobs.finish(job.id, JobStatus.FAILED, now, error=_abandoned(job))
+                failed.append(job.id)
+            elif uow.scrub_jobs.requeue(job.id, cutoff):
+                log.info("scrub job %s lost its worker; queued again", job.id)
+                ready.append(job.id)
+        uow.commit()
+    for job_id in failed:
+        _files(rt).discard_input(job_id)
+    return ready
+
+
 def get_scrub_job(rt: Runtime, brand: str, job_id: str) -> ScrubJob:
-    """The job as its brand may see it; a job whose worker died reads as failed."""
+    """The job as its brand may see it (as_reported)."""
     with rt.uow() as uow:
         job = uow.scrub_jobs.get(job_id)
     if job is None or job.brand != brand:
         raise NotFoundError(f"no scrub job '{job_id}'")
-    if job.stalled(rt.clock.now()):
-        job = replace(
-            job,
-            status=JobStatus.FAILED,
-            error={
-                "code": "stalled",
-                "message": "the server worker running this scrub stopped; submit it again",
-            },
-        )
+    return as_reported(job, rt.clock.now())
+
+
+def as_reported(job: ScrubJob, now: datetime) -> ScrubJob:
+    """A job whose worker died reads as queued (the next sweep runs it again), or as failed once it has
+    stopped its worker MAX_ATTEMPTS times, before any sweep has written so."""
+    if job.abandoned(now):
+        return replace(job, status=JobStatus.FAILED, error=_abandoned(job))
+    if job.stalled(now):
+        return replace(job, status=JobStatus.QUEUED)
     return job
 
 
@@ -133,6 +175,13 @@ def scrub_result(rt: Runtime, brand: str, job_id: str) -> Path:
     if not path.is_file():
         raise NotFoundError(f"the result of scrub job '{job_id}' is no longer kept")
     return path
+
+
+def _abandoned(job: ScrubJob) -> dict[str, str]:
+    return {
+        "code": "stalled",
+        "message": f"the server worker running this scrub stopped, {job.attempts} times; submit it again",
+    }
 
 
 def _files(rt: Runtime) -> JobFiles:

@@ -307,7 +307,9 @@ def submit_scrub(
         field = exc.location.field if exc.location and exc.location.field else "file"
         context = _scrubs_page(rt, who, form=form, error=exc.message, error_field=field)
         return page(request, "scrubs.html", context, status=422)
-    request.app.state.jobs.submit(lambda: scrub_jobs.run_scrub_job(rt, job.id))  # api/jobs.BackgroundJobs
+    request.app.state.jobs.submit(
+        job.id, lambda: scrub_jobs.run_scrub_job(rt, job.id)
+    )  # api/jobs.BackgroundJobs
     return redirect(request, f"/scrubs/{job.id}")
 
 

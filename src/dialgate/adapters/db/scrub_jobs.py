@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
 from dialgate.adapters.db.tables import ScrubJobRow, table
 from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
@@ -43,12 +43,34 @@ class SqlScrubJobs:
         rows = self._c.execute(query.order_by(_jobs.c.created_at.desc(), _jobs.c.id.desc()).limit(limit))
         return [_job(r) for r in rows]
 
-    def start(self, job_id: str, at: datetime) -> None:
-        self._c.execute(
+    def claim(self, job_id: str, at: datetime) -> bool:
+        done = self._c.execute(
             update(_jobs)
-            .where(_jobs.c.id == job_id)
-            .values(status=str(JobStatus.RUNNING), started_at=at, heartbeat_at=at)
+            .where(_jobs.c.id == job_id, _jobs.c.status == str(JobStatus.QUEUED))
+            .values(
+                status=str(JobStatus.RUNNING), started_at=at, heartbeat_at=at, attempts=_jobs.c.attempts + 1
+            )
         )
+        return done.rowcount == 1
+
+    def waiting(self, stalled_before: datetime) -> list[ScrubJob]:
+        query = select(_jobs).where(
+            or_(
+                _jobs.c.status == str(JobStatus.QUEUED),
+                and_(_jobs.c.status == str(JobStatus.RUNNING), _silent_since(stalled_before)),
+            )
+        )
+        return [_job(r) for r in self._c.execute(query.order_by(_jobs.c.created_at, _jobs.c.id))]
+
+    def requeue(self, job_id: str, stalled_before: datetime) -> bool:
+        done = self._c.execute(
+            update(_jobs)
+            .where(
+                _jobs.c.id == job_id, _jobs.c.status == str(JobStatus.RUNNING), _silent_since(stalled_before)
+            )
+            .values(status=str(JobStatus.QUEUED), bytes_done=0, rows=0, summary=None)
+        )
+        return done.rowcount == 1
 
     def progress(self, job_id: str, bytes_done: int, counts: dict[str, Any], at: datetime) -> None:
         self._c.execute(
@@ -77,6 +99,10 @@ class SqlScrubJobs:
         self._c.execute(update(_jobs).where(_jobs.c.id == job_id).values(**values))
 
 
+def _silent_since(before: datetime) -> ColumnElement[bool]:
+    return func.coalesce(_jobs.c.heartbeat_at, _jobs.c.started_at, _jobs.c.created_at) < before
+
+
 def _job(row: Any) -> ScrubJob:
     return ScrubJob(
         id=row.id,
@@ -93,4 +119,5 @@ def _job(row: Any) -> ScrubJob:
         started_at=row.started_at,
         finished_at=row.finished_at,
         heartbeat_at=row.heartbeat_at,
+        attempts=row.attempts,
     )

@@ -408,6 +408,7 @@ class ScrubJobRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")  # starts by a worker
 
 
 # --- the web: staff users, their sessions, rate buckets (issue 7) --------------------------------------

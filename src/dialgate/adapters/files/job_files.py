@@ -44,3 +44,7 @@ class DirectoryJobFiles:
 
     def discard_input(self, job_id: str) -> None:
         self.input_path(job_id).unlink(missing_ok=True)
+
+    def discard_partial(self, job_id: str) -> None:
+        for leftover in self._dir(job_id).glob(".*.partial"):  # scrub_csv's temporary output
+            leftover.unlink(missing_ok=True)
