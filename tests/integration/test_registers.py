@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,9 +13,10 @@ import pytest
 from dialgate.adapters.registers.files import RegisterFiles
 from dialgate.adapters.registers.formats import iys_rows
 from dialgate.adapters.registers.store import FileRegisterStore
+from dialgate.domain.consent import ConsentDraft
 from dialgate.domain.iys import IYS_COLUMNS
 from dialgate.domain.registry import NO_DATE, day_number
-from dialgate.domain.vocabulary import Source
+from dialgate.domain.vocabulary import ALL_PURPOSES, Basis, Channel, ConsentStatus, Party, Source
 from dialgate.errors import InputError, StoreError
 from dialgate.services import brands, consent, iys, registry
 from tests.unit.test_register_formats import FullDisk
@@ -247,3 +249,87 @@ def test_staleness_counts_from_the_as_of_date(rt, tmp_path, clock):
     assert status["IT-RPO"].stale and status["IT-RPO"].days_left == -1
     assert status["IT-RPO-TEST"].days_left is None and not status["IT-RPO-TEST"].stale
     assert status["IT-RPO"].record.info.as_of == clock.now().date() - timedelta(days=16)
+
+
+def _movement(number: str, status: str = "ONAY", consent: str = "2026-11-20 09:00:00") -> str:
+    """One İYS record with a transactionId of its own (a repeated one is skipped as already imported)."""
+    return f"2026-11-20 09:05:00,T{next(_TRANSACTIONS)},{number},BIREYSEL,ARAMA,{status},{consent},HS_WEB"
+
+
+_TRANSACTIONS = itertools.count(1000)
+
+
+def _mobile(i: int) -> str:
+    return f"+90510{i:07d}"
+
+
+def test_a_long_iys_file_is_checked_row_by_row_against_the_ledger_whatever_its_length(
+    rt, tmp_path, number_tables_dir
+):
+    """Past the rows read ahead at once (iys.LOOKUP_ROWS) and with bulk parsing on: the ledger's earlier
+    records and the file's own earlier rows bind each row, and the first bad row is the one reported."""
+    from dialgate.adapters.files.number_tables_cache import CachedNumberTables
+
+    rt.number_tables = CachedNumberTables(number_tables_dir)
+    brands.add_brand(rt, "enercom")
+    rows = iys.LOOKUP_ROWS + 200
+    first = [_movement(_mobile(i)) for i in range(rows)]
+    assert import_iys(rt, iys_file(tmp_path, *first)).accepted == rows
+
+    # Each number's consent is in the ledger; its refusal may follow it, anywhere in the file.
+    later = [_movement(_mobile(i), "RET", "2026-11-21 09:00:00") for i in range(rows)]
+    broken = list(later)
+    past = iys.LOOKUP_ROWS
+    broken[past + 10] = _movement(_mobile(7), "ONAY", "2026-11-21 09:30:00")  # fine: after row 7's RET
+    broken[past + 20] = _movement("+90 510 abc", "ONAY", "2026-11-21 09:40:00")  # no phone number
+    broken[past + 30] = _movement(_mobile(8), "ONAY", "2026-11-20 08:00:00")  # older than row 8's RET
+    with pytest.raises(InputError) as info:
+        import_iys(rt, iys_file(tmp_path, *broken))
+    assert info.value.location.line == past + 22  # the header is line 1
+    broken[past + 20] = later[past + 20]
+    with pytest.raises(InputError, match="not later") as info:
+        import_iys(rt, iys_file(tmp_path, *broken))
+    assert info.value.location.line == past + 32
+    # Nothing of a refused file was appended.
+    assert [e.status for e in consent.show_consent(rt, "enercom", _mobile(7)).history] == ["granted"]
+    # A refusal repeated later in the file (after the ledger's own history was read) changes nothing: refused.
+    double = [*later, _movement(_mobile(3), "RET", "2026-11-21 10:00:00")]
+    with pytest.raises(InputError, match="RET after RET") as info:
+        import_iys(rt, iys_file(tmp_path, *double))
+    assert info.value.location.line == rows + 2
+    assert import_iys(rt, iys_file(tmp_path, *later)).accepted == rows
+
+
+def test_a_numbers_consent_events_are_read_for_many_numbers_at_once(rt):
+    brands.add_brand(rt, "enercom")
+    numbers = [_mobile(i) for i in range(1200)]  # past one IN (...) list
+    drafts = [
+        ConsentDraft(
+            brand="enercom",
+            number=n,
+            channel=Channel.CALL,
+            purpose=ALL_PURPOSES,
+            status=status,
+            basis=Basis.CONSENT,
+            party=Party.CONSUMER,
+            source=source,
+            captured_at=rt.clock.now(),
+        )
+        for n in numbers[::3]
+        for status, source in (
+            (ConsentStatus.GRANTED, Source.REGISTRY),
+            (ConsentStatus.REVOKED, Source.API),
+            (ConsentStatus.REVOKED, Source.REGISTRY),
+        )
+    ]
+    consent.record_consents(rt, drafts)
+    with rt.uow() as uow:
+        every = uow.consents.for_numbers("enercom", numbers)
+        registry_only = uow.consents.for_numbers("enercom", numbers, source=Source.REGISTRY)
+        one = uow.consents.for_number("enercom", numbers[3])
+    assert sorted(every) == sorted(numbers[::3])
+    assert every[numbers[3]] == one  # the same events, in ledger order
+    assert [(e.status, e.source) for e in registry_only[numbers[1194]]] == [
+        ("granted", Source.REGISTRY),
+        ("revoked", Source.REGISTRY),
+    ]

@@ -9,18 +9,18 @@ skipped too: they are not phone consents.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from dialgate.domain.consent import ConsentDraft, ConsentEvent
+from dialgate.domain.consent import ConsentDraft
 from dialgate.domain.iys import IysMovement, IysState, check_movement, parse_movement
 from dialgate.domain.numbers import parse_number
 from dialgate.domain.vocabulary import ALL_PURPOSES, Basis, Channel, Party, Source
 from dialgate.errors import DialgateError, InputError
 from dialgate.services.brands import require_brand
 from dialgate.services.consent import append_drafts
-from dialgate.services.imports import InputRow
+from dialgate.services.imports import InputRow, bulk_e164, chunks
 from dialgate.services.ports import UnitOfWork
 from dialgate.services.runtime import Runtime
 
@@ -44,6 +44,9 @@ class IysReport:
         }
 
 
+LOOKUP_ROWS = 1000  # rows read ahead so that their numbers' İYS history comes in one query
+
+
 class _Ledger:
     """What the brand's ledger already holds from İYS, read once per recipient."""
 
@@ -54,44 +57,71 @@ class _Ledger:
         self.transactions: set[str] = set()
         self._seen: set[str] = set()
 
-    def load(self, number: str) -> None:
-        if number in self._seen:
+    def load(self, numbers: Iterable[str]) -> None:
+        new = [n for n in dict.fromkeys(numbers) if n not in self._seen]
+        if not new:
             return
-        self._seen.add(number)
-        events: list[ConsentEvent] = [
-            e for e in self._uow.consents.for_number(self._brand, number) if e.source is Source.REGISTRY
-        ]
-        for event in sorted(events, key=lambda e: e.order_key):
-            self.state[(number, event.party, event.channel)] = IysState(event.status, event.captured_at)
-            if event.evidence_uri and event.evidence_uri.startswith(EVIDENCE_PREFIX):
-                self.transactions.add(event.evidence_uri[len(EVIDENCE_PREFIX) :])
+        self._seen.update(new)
+        found = self._uow.consents.for_numbers(self._brand, new, source=Source.REGISTRY)
+        for events in found.values():
+            for event in sorted(events, key=lambda e: e.order_key):  # the latest of each key is its state
+                self.state[(event.number, event.party, event.channel)] = IysState(
+                    event.status, event.captured_at
+                )
+                if event.evidence_uri and event.evidence_uri.startswith(EVIDENCE_PREFIX):
+                    self.transactions.add(event.evidence_uri[len(EVIDENCE_PREFIX) :])
+
+
+def _read(row: InputRow, e164: str | None) -> tuple[IysMovement, str | None]:
+    """The row's movement and its number in E.164 (None for an e-mail record); `e164` when bulk parsing
+    already found it."""
+    if row.problem is not None:
+        raise InputError(row.problem)
+    movement = parse_movement(row.fields)
+    if not movement.is_phone:
+        return movement, None
+    return movement, e164 or parse_number(movement.recipient).e164
 
 
 def _walk(
-    rows: Iterator[InputRow], ledger: _Ledger, *, brand: str, file: str, now: datetime, report: IysReport
+    rt: Runtime,
+    rows: Iterator[InputRow],
+    ledger: _Ledger,
+    *,
+    brand: str,
+    file: str,
+    now: datetime,
+    report: IysReport,
 ) -> Iterator[ConsentDraft]:
-    for row in rows:
-        report.rows += 1
-        try:
-            if row.problem is not None:
-                raise InputError(row.problem)
-            movement = parse_movement(row.fields)
-            if not movement.is_phone:
-                report.skipped_email += 1
-                continue
-            number = parse_number(movement.recipient).e164
-            ledger.load(number)
-            if movement.transaction_id and movement.transaction_id in ledger.transactions:
-                report.skipped_duplicate += 1
-                continue
-            key = (number, movement.party, movement.channel)
-            check_movement(movement, ledger.state.get(key), now)
-        except DialgateError as exc:
-            raise exc.at(file=file, line=row.line) from None
-        ledger.state[key] = IysState(movement.status, movement.consent_at)
-        if movement.transaction_id:
-            ledger.transactions.add(movement.transaction_id)
-        yield _draft(movement, brand, number)
+    for chunk in chunks(rows, LOOKUP_ROWS):
+        # Read ahead, then check in file order: the first bad row is the one reported.
+        read: list[tuple[IysMovement, str | None] | DialgateError] = []
+        for row, e164 in zip(chunk, bulk_e164(rt, chunk, field="recipient"), strict=True):
+            try:
+                read.append(_read(row, e164))
+            except DialgateError as exc:
+                read.append(exc)
+        ledger.load(got[1] for got in read if not isinstance(got, DialgateError) and got[1] is not None)
+        for row, got in zip(chunk, read, strict=True):
+            report.rows += 1
+            try:
+                if isinstance(got, DialgateError):
+                    raise got
+                movement, number = got
+                if number is None:
+                    report.skipped_email += 1
+                    continue
+                if movement.transaction_id and movement.transaction_id in ledger.transactions:
+                    report.skipped_duplicate += 1
+                    continue
+                key = (number, movement.party, movement.channel)
+                check_movement(movement, ledger.state.get(key), now)
+            except DialgateError as exc:
+                raise exc.at(file=file, line=row.line) from None
+            ledger.state[key] = IysState(movement.status, movement.consent_at)
+            if movement.transaction_id:
+                ledger.transactions.add(movement.transaction_id)
+            yield _draft(movement, brand, number)
 
 
 def _draft(movement: IysMovement, brand: str, number: str) -> ConsentDraft:
@@ -117,13 +147,15 @@ def import_iys(
     now = rt.clock.now()
     with rt.uow() as uow:
         require_brand(uow, brand)
-        for _ in _walk(open_rows(), _Ledger(uow, brand), brand=brand, file=file, now=now, report=IysReport()):
+        for _ in _walk(
+            rt, open_rows(), _Ledger(uow, brand), brand=brand, file=file, now=now, report=IysReport()
+        ):
             pass
     report = IysReport()
     with rt.uow(write=True) as uow:
         ledger = _Ledger(uow, brand)
         batch: list[ConsentDraft] = []
-        for draft in _walk(open_rows(), ledger, brand=brand, file=file, now=now, report=report):
+        for draft in _walk(rt, open_rows(), ledger, brand=brand, file=file, now=now, report=report):
             batch.append(draft)
             if len(batch) >= rt.import_batch_size:
                 append_drafts(uow, batch, rt.clock.now())

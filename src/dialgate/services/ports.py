@@ -31,6 +31,7 @@ from dialgate.domain.roaming import HlrResult, RoamingStatus
 from dialgate.domain.rules.inputs import BrandFacts, OneFacts, RowFacts
 from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
 from dialgate.domain.staff import Bucket, StaffUser
+from dialgate.domain.vocabulary import Source
 from dialgate.domain.webhooks import DeliveryAttempt, WebhookEndpoint
 
 
@@ -75,6 +76,12 @@ class ConsentRepository(Protocol):
         ...
 
     def for_number(self, brand: str, number: str) -> list[ConsentEvent]: ...
+    def for_numbers(
+        self, brand: str, numbers: Sequence[str], *, source: Source | None = None
+    ) -> dict[str, list[ConsentEvent]]:
+        """The events of each number that has any (of `source` only, when given), in ledger order."""
+        ...
+
     def iter_brand(self, brand: str) -> Iterator[ConsentEvent]: ...
     def heads(self) -> dict[str, tuple[int, str]]: ...
 

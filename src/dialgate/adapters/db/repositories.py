@@ -207,6 +207,20 @@ class SqlConsents:
         )
         return [_event(r) for r in rows]
 
+    def for_numbers(
+        self, brand: str, numbers: Sequence[str], *, source: Source | None = None
+    ) -> dict[str, list[ConsentEvent]]:
+        found: dict[str, list[ConsentEvent]] = {}
+        for start in range(0, len(numbers), _IN_LIST):
+            query = select(_events).where(
+                (_events.c.brand_id == brand) & _events.c.number.in_(numbers[start : start + _IN_LIST])
+            )
+            if source is not None:
+                query = query.where(_events.c.source == str(source))
+            for row in self._c.execute(query.order_by(_events.c.number, _events.c.seq)):
+                found.setdefault(row.number, []).append(_event(row))
+        return found
+
     def iter_brand(self, brand: str) -> Iterator[ConsentEvent]:
         result = self._c.execution_options(yield_per=5000).execute(
             select(_events).where(_events.c.brand_id == brand).order_by(_events.c.seq)
@@ -220,6 +234,7 @@ class SqlConsents:
         }
 
 
+_IN_LIST = 500  # numbers per IN (...): well under every driver's limit on parameters
 _EVENT_COLUMNS = (
     "brand_id", "seq", "number", "channel", "purpose", "status", "basis", "party", "source", "captured_at",
     "recorded_at", "expires_at", "actor_agent", "actor_vendor", "evidence_sha256", "evidence_uri",

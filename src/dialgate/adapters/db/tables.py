@@ -77,7 +77,9 @@ class ConsentEventRow(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_consent_events_brand_number", "brand_id", "number"),)
+    # A number's events in ledger order straight from the index: without seq in it, SQLite walked the
+    # brand's whole chain by its primary key to spare a sort (an İYS import took 7 ms a row at 50 K).
+    __table_args__ = (Index("ix_consent_events_brand_number_seq", "brand_id", "number", "seq"),)
 
 
 class VendorRow(Base):
@@ -184,7 +186,7 @@ class DecisionRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (
-        Index("ix_decisions_brand_number", "brand_id", "number"),
+        Index("ix_decisions_brand_number_evaluated", "brand_id", "number", "evaluated_at"),  # newest first
         Index("ix_decisions_brand_evaluated", "brand_id", "evaluated_at"),
     )
 
