@@ -103,6 +103,7 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
         decision_log=BackgroundDecisionLog(engine),
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
         import_batch_size=settings.import_batch_size,
+        scrub_result_keep=timedelta(days=settings.scrub_result_days),
         exports=FileExportStore(settings.data_dir),
         registers=FileRegisterStore(
             uow, register_files.open_index, refresh_seconds=settings.register_refresh_ms / 1000

@@ -289,6 +289,13 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(
         default=5000, description="Rows per transaction in bulk imports (consents, attempts)."
     )
+    scrub_result_days: int = Field(
+        default=31,
+        ge=1,
+        description="Days the result of a scrub uploaded over HTTP or the dashboard can be downloaded; then "
+        "the file is deleted (a cleaned list is stale by then for most registers: US 31 days, France 30, UK "
+        "28, Italy 15). The job, its counts and the snapshots it used are kept.",
+    )
     register_import_memory_mb: int = Field(
         default=1024,
         description="Memory a register import may use to sort numbers (8 bytes a number); larger files are "

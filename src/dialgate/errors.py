@@ -72,6 +72,15 @@ class NotFoundError(DialgateError):
     title = "Not found"
 
 
+class GoneError(DialgateError):
+    """What was asked for existed and was deleted on purpose (a retention period ended)."""
+
+    code = "gone"
+    http_status = 410
+    exit_code = 2
+    title = "Gone"
+
+
 class ConflictError(DialgateError):
     code = "conflict"
     http_status = 409

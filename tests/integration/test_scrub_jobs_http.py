@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -16,10 +16,11 @@ import uvicorn
 from dialgate.api.app import create_app
 from dialgate.bootstrap import build
 from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
+from dialgate.domain.timeutil import format_instant
 from dialgate.services.apikeys import create_api_key
 from dialgate.services.brands import add_brand
 from dialgate.services.campaigns import apply_campaign
-from dialgate.services.scrub_jobs import resume_scrub_jobs, run_scrub_job
+from dialgate.services.scrub_jobs import remove_expired_results, resume_scrub_jobs, run_scrub_job
 from tests.fakes import InMemoryRegisterStore, InMemorySnapshot
 
 CAMPAIGN = """
@@ -289,3 +290,43 @@ def test_jobs_record_their_progress_for_other_workers(rt):
         {"rows": 7, "blocked": 2},
     )
     assert found.heartbeat_at is not None and not found.stalled(rt.clock.now() + timedelta(seconds=30))
+
+
+def test_a_result_is_kept_for_its_retention_then_deleted_and_the_job_remains(server, clock):
+    base, app = server
+    rt = app.state.runtime
+    headers = _brand_with_key(rt, "acme")
+    with httpx.Client(base_url=base, timeout=30) as client:
+        created = client.post(
+            "/v1/scrubs", headers=headers, files={"file": ("l.csv", LIST)}, data={"campaign": "acme-list"}
+        )
+        url = created.headers["location"]
+        done = _wait_done(client, url, headers)
+        job_id = done["id"]
+        finished = datetime.fromisoformat(done["finished_at"].replace("Z", "+00:00"))
+        assert done["result_until"] == format_instant(finished + timedelta(days=31))
+        result = rt.job_files.result_path(job_id)
+
+        clock.advance(days=30)
+        assert resume_and_expire(rt) == []
+        assert client.get(url + "/result", headers=headers).status_code == 200
+
+        clock.advance(days=2)  # past the 31 days: no longer offered, even before a sweep deletes it
+        late = client.get(url, headers=headers).json()
+        assert late["links"]["result"] is None and late["counts"] == done["counts"]
+        gone = client.get(url + "/result", headers=headers)
+        assert gone.status_code == 410 and gone.headers["content-type"] == "application/problem+json"
+        assert "kept 31 days" in gone.json()["detail"]
+        assert result.is_file()
+
+        assert remove_expired_results(rt) == [job_id]  # a worker's sweep
+        assert not result.exists() and not result.parent.exists()
+        assert remove_expired_results(rt) == []
+        after = client.get(url, headers=headers).json()
+        assert after["status"] == "done" and after["snapshots"] == done["snapshots"]
+        assert after["result_until"] == format_instant(clock.now())  # when it was deleted
+        assert client.get(url + "/result", headers=headers).status_code == 410
+
+
+def resume_and_expire(rt) -> list[str]:
+    return remove_expired_results(rt) + resume_scrub_jobs(rt)

@@ -305,7 +305,7 @@ def test_the_consumer_page_is_rate_limited_per_address(site):
     assert "try again in 10 minutes" in limited.text
 
 
-def test_scrub_jobs_are_the_brands_and_their_upload_form_needs_its_token(site):
+def test_scrub_jobs_are_the_brands_and_their_upload_form_needs_its_token(site, clock):
     server, rt = site
     officer = Viewer("u", "alice", "enercom", Role.OFFICER, None)
     job = dashboard.submit_scrub(rt, officer, "fr-fibre", [b"phone\n+33639980012\n"], {"filename": "a.csv"})
@@ -331,6 +331,14 @@ def test_scrub_jobs_are_the_brands_and_their_upload_form_needs_its_token(site):
     vendor = Visitor(server.url)
     vendor.sign_in("cc")
     assert vendor.get("/scrubs").status_code == 403 and "Scrub jobs" not in vendor.get("/").text
+
+    clock.advance(days=32)  # past the result's retention
+    assert scrub_jobs.remove_expired_results(rt) == [job.id]
+    alice = Visitor(server.url)
+    alice.sign_in("alice")
+    page = alice.get(f"/scrubs/{job.id}")
+    assert "Download the scrubbed list" not in page.text and "deleted on" in page.text, page.text
+    assert alice.get(f"/scrubs/{job.id}/result").status_code == 410
 
 
 def test_a_number_page_says_when_the_brands_chain_is_broken(site, settings):

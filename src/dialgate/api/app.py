@@ -47,7 +47,7 @@ def _fastapi_app(container: Container, *, run_dispatcher: bool, sweep_jobs: bool
         if background is not None:
             background.start()
         # Every worker sweeps too: the scrubs a stopped worker left are run by whichever claims them first.
-        sweeper = Sweeper(lambda: routes_scrubs.resume(container.runtime, jobs)) if sweep_jobs else None
+        sweeper = Sweeper(lambda: routes_scrubs.sweep(container.runtime, jobs)) if sweep_jobs else None
         if sweeper is not None:
             sweeper.start()
         try:

@@ -57,14 +57,14 @@ def create_scrub(
     )
     jobs: BackgroundJobs = request.app.state.jobs
     jobs.submit(job.id, lambda: scrub_jobs.run_scrub_job(rt, job.id))
-    body = public(job)
+    body = public(job, rt)
     return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
 
 
 @router.get("/scrubs/{job_id}", response_model=ScrubJobPublic)
 def get_scrub(job_id: str, rt: Rt, who: Checker) -> dict[str, Any]:
     """Status, progress and counts per reason (so far, then final)."""
-    return public(scrub_jobs.get_scrub_job(rt, who.brand, job_id))
+    return public(scrub_jobs.get_scrub_job(rt, who.brand, job_id), rt)
 
 
 @router.get("/scrubs/{job_id}/result", response_class=FileResponse)
@@ -74,15 +74,16 @@ def get_scrub_result(job_id: str, rt: Rt, who: Checker) -> FileResponse:
     return FileResponse(path, media_type="text/csv", filename=f"scrub-{job_id}.csv")
 
 
-def resume(rt: Runtime, jobs: BackgroundJobs) -> None:
-    """Queue here the scrubs no worker is running (a worker's sweep; see api/jobs.py)."""
-    for job_id in scrub_jobs.resume_scrub_jobs(rt):
+def sweep(rt: Runtime, jobs: BackgroundJobs) -> None:
+    """A worker's sweep (see api/jobs.py): expired results deleted, the scrubs no worker runs queued here."""
+    for job_id in scrub_jobs.sweep_scrub_jobs(rt):
         jobs.submit(job_id, partial(scrub_jobs.run_scrub_job, rt, job_id))
 
 
-def public(job: ScrubJob) -> dict[str, Any]:
+def public(job: ScrubJob, rt: Runtime) -> dict[str, Any]:
     counts = job.summary or {}
     done = job.status is JobStatus.DONE
+    downloadable = job.result_available(rt.clock.now(), rt.scrub_result_keep)
     return {
         "id": job.id,
         "status": str(job.status),
@@ -110,9 +111,10 @@ def public(job: ScrubJob) -> dict[str, Any]:
         "number_column": counts.get("number_column"),
         "snapshots": counts.get("snapshots", []),
         "error": job.error,
+        "result_until": _instant(job.result_removed_at or job.result_until(rt.scrub_result_keep)),
         "links": {
             "self": f"/v1/scrubs/{job.id}",
-            "result": f"/v1/scrubs/{job.id}/result" if done else None,
+            "result": f"/v1/scrubs/{job.id}/result" if downloadable else None,
         },
     }
 

@@ -125,7 +125,9 @@ class ScrubCountsPublic(BaseModel):
 
 class ScrubLinksPublic(BaseModel):
     self: str
-    result: str | None
+    result: str | None = Field(
+        description="The scrubbed CSV; null until the job is done and after its retention"
+    )
 
 
 class ScrubJobPublic(BaseModel):
@@ -141,4 +143,8 @@ class ScrubJobPublic(BaseModel):
     number_column: str | None
     snapshots: list[dict[str, Any]]
     error: dict[str, str] | None
+    result_until: str | None = Field(
+        description="When the result stops (or stopped) being downloadable: DIALGATE_SCRUB_RESULT_DAYS after "
+        "the scrub finished; null until it is done"
+    )
     links: ScrubLinksPublic

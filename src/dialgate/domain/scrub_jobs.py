@@ -38,6 +38,7 @@ class ScrubJob:
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
     attempts: int = 0  # how many times a worker has started it
+    result_removed_at: datetime | None = None  # when its result was deleted, its retention over
 
     def stalled(self, now: datetime) -> bool:
         """Running, but its worker stopped reporting (a crash or a restart): that worker will not finish it."""
@@ -47,3 +48,13 @@ class ScrubJob:
     def abandoned(self, now: datetime) -> bool:
         """Stalled, and started too often to be run again."""
         return self.stalled(now) and self.attempts >= MAX_ATTEMPTS
+
+    def result_until(self, keep: timedelta) -> datetime | None:
+        """Until when the result may be downloaded (None: the job has none)."""
+        if self.status is not JobStatus.DONE or self.finished_at is None:
+            return None
+        return self.finished_at + keep
+
+    def result_available(self, now: datetime, keep: timedelta) -> bool:
+        until = self.result_until(keep)
+        return until is not None and self.result_removed_at is None and now < until

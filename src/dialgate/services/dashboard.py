@@ -429,6 +429,14 @@ class ScrubView:
     """A scrub job as the page shows it: progress, counts so far (or final), reasons by frequency."""
 
     job: ScrubJob
+    result_until: datetime | None  # when the result stops (or stopped) being downloadable
+    result_available: bool
+
+    @classmethod
+    def of(cls, rt: Runtime, job: ScrubJob, now: datetime) -> ScrubView:
+        job = scrub_jobs.as_reported(job, now)
+        keep = rt.scrub_result_keep
+        return cls(job, job.result_removed_at or job.result_until(keep), job.result_available(now, keep))
 
     @property
     def done(self) -> bool:
@@ -481,12 +489,12 @@ def scrub_list(rt: Runtime, viewer: Viewer, limit: int = 50) -> list[ScrubView]:
     with rt.uow() as uow:
         found = uow.scrub_jobs.recent(viewer.brand, limit)
     now = rt.clock.now()
-    return [ScrubView(scrub_jobs.as_reported(j, now)) for j in found]
+    return [ScrubView.of(rt, j, now) for j in found]
 
 
 def scrub_job(rt: Runtime, viewer: Viewer, job_id: str) -> ScrubView:
     _scrubs_allowed(viewer)
-    return ScrubView(scrub_jobs.get_scrub_job(rt, viewer.brand, job_id))
+    return ScrubView.of(rt, scrub_jobs.get_scrub_job(rt, viewer.brand, job_id), rt.clock.now())
 
 
 def submit_scrub(

@@ -54,6 +54,7 @@ class Runtime:
     roaming: RoamingService = field(default_factory=lambda: RoamingService(UnconfiguredHlr()))
     clock_skew: timedelta = timedelta(minutes=5)
     import_batch_size: int = 5000
+    scrub_result_keep: timedelta = timedelta(days=31)  # how long a scrub job's result is downloadable
     exports: ExportStore | None = None  # where access-request exports are written
     register_files: RegisterCompiler | None = None  # None: this runtime cannot import register files
     number_tables: NumberTablesSource | None = None

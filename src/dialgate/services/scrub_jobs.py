@@ -21,7 +21,7 @@ from typing import Any
 from dialgate.domain.numbers import clean_region
 from dialgate.domain.scrub_jobs import MAX_ATTEMPTS, STALLED_AFTER, JobStatus, ScrubJob
 from dialgate.domain.timeutil import parse_instant
-from dialgate.errors import ConflictError, DialgateError, NotFoundError
+from dialgate.errors import ConflictError, DialgateError, GoneError, NotFoundError
 from dialgate.services.campaigns import get_campaign
 from dialgate.services.ports import JobFiles
 from dialgate.services.runtime import Runtime
@@ -30,6 +30,7 @@ from dialgate.services.scrub import ScrubProgress, ScrubRequest, scrub_file
 log = logging.getLogger("dialgate.scrub_jobs")
 OPTIONS = ("column", "region", "at", "caller_id", "encoding", "delimiter")
 _PROGRESS_EVERY = 0.5  # seconds between progress writes
+_REMOVE_AT_ONCE = 500  # expired results deleted per sweep (the next sweep takes the rest)
 
 
 def submit_scrub(
@@ -124,6 +125,30 @@ def _finish(
         uow.commit()
 
 
+def sweep_scrub_jobs(rt: Runtime) -> list[str]:
+    """A server worker's periodic turn: delete the results whose retention is over, then return the
+    jobs that wait for a worker (resume_scrub_jobs)."""
+    remove_expired_results(rt)
+    return resume_scrub_jobs(rt)
+
+
+def remove_expired_results(rt: Runtime) -> list[str]:
+    """Delete the results of jobs that finished more than rt.scrub_result_keep ago (the job, its counts
+    and its snapshots stay). The file goes first: a crash in between leaves the mark for the next turn."""
+    now = rt.clock.now()
+    with rt.uow() as uow:
+        due = uow.scrub_jobs.results_due(now - rt.scrub_result_keep, _REMOVE_AT_ONCE)
+    for job_id in due:
+        _files(rt).discard_result(job_id)
+    if due:
+        with rt.uow(write=True) as uow:
+            for job_id in due:
+                uow.scrub_jobs.result_removed(job_id, now)
+            uow.commit()
+        log.info("deleted the results of %d scrub jobs at the end of their retention", len(due))
+    return due
+
+
 def resume_scrub_jobs(rt: Runtime) -> list[str]:
     """The jobs that wait for a worker, oldest first: queued ones, and running ones whose worker died
     (put back in the queue). A job that has stopped its worker MAX_ATTEMPTS times is failed instead."""
@@ -171,6 +196,12 @@ def scrub_result(rt: Runtime, brand: str, job_id: str) -> Path:
     job = get_scrub_job(rt, brand, job_id)
     if job.status is not JobStatus.DONE:
         raise ConflictError(f"scrub job '{job_id}' is {job.status}; its result is ready when it is done")
+    if not job.result_available(rt.clock.now(), rt.scrub_result_keep):
+        gone = job.result_removed_at or job.result_until(rt.scrub_result_keep)
+        raise GoneError(
+            f"the result of scrub job '{job_id}' was deleted on {gone:%Y-%m-%d}: results are kept "
+            f"{rt.scrub_result_keep.days} days after the scrub; its counts and the snapshots it used remain"
+        )
     path = _files(rt).result_path(job_id)
     if not path.is_file():
         raise NotFoundError(f"the result of scrub job '{job_id}' is no longer kept")

@@ -98,6 +98,22 @@ class SqlScrubJobs:
             values.update(summary=summary, rows=summary.get("rows", 0), bytes_done=_jobs.c.bytes_total)
         self._c.execute(update(_jobs).where(_jobs.c.id == job_id).values(**values))
 
+    def results_due(self, finished_before: datetime, limit: int) -> list[str]:
+        query = (
+            select(_jobs.c.id)
+            .where(
+                _jobs.c.status == str(JobStatus.DONE),
+                _jobs.c.result_removed_at.is_(None),
+                _jobs.c.finished_at < finished_before,
+            )
+            .order_by(_jobs.c.finished_at, _jobs.c.id)
+            .limit(limit)
+        )
+        return [row.id for row in self._c.execute(query)]
+
+    def result_removed(self, job_id: str, at: datetime) -> None:
+        self._c.execute(update(_jobs).where(_jobs.c.id == job_id).values(result_removed_at=at))
+
 
 def _silent_since(before: datetime) -> ColumnElement[bool]:
     return func.coalesce(_jobs.c.heartbeat_at, _jobs.c.started_at, _jobs.c.created_at) < before
@@ -120,4 +136,5 @@ def _job(row: Any) -> ScrubJob:
         finished_at=row.finished_at,
         heartbeat_at=row.heartbeat_at,
         attempts=row.attempts,
+        result_removed_at=row.result_removed_at,
     )

@@ -411,6 +411,7 @@ class ScrubJobRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")  # starts by a worker
+    result_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retention over, file deleted
 
 
 # --- the web: staff users, their sessions, rate buckets (issue 7) --------------------------------------
