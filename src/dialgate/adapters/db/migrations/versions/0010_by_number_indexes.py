@@ -3,6 +3,10 @@
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-23 09:50:00
+
+On PostgreSQL the new indexes are built CONCURRENTLY, outside the migration's transaction: the
+decisions table of a busy store holds millions of rows, and a plain CREATE INDEX would hold off the
+decision log's writes (and every import's consent appends) until it finished.
 """
 
 from collections.abc import Sequence
@@ -14,18 +18,25 @@ down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_SWAPS = (
+    ("consent_events", "ix_consent_events_brand_number", "ix_consent_events_brand_number_seq", "seq"),
+    ("decisions", "ix_decisions_brand_number", "ix_decisions_brand_number_evaluated", "evaluated_at"),
+)
+
 
 def upgrade() -> None:
-    op.create_index("ix_consent_events_brand_number_seq", "consent_events", ["brand_id", "number", "seq"])
-    op.drop_index("ix_consent_events_brand_number", table_name="consent_events")
-    op.create_index(
-        "ix_decisions_brand_number_evaluated", "decisions", ["brand_id", "number", "evaluated_at"]
-    )
-    op.drop_index("ix_decisions_brand_number", table_name="decisions")
+    with op.get_context().autocommit_block():
+        for table, old, new, last in _SWAPS:
+            op.create_index(
+                new, table, ["brand_id", "number", last], postgresql_concurrently=True, if_not_exists=True
+            )
+            op.drop_index(old, table_name=table, postgresql_concurrently=True, if_exists=True)
 
 
 def downgrade() -> None:
-    op.create_index("ix_decisions_brand_number", "decisions", ["brand_id", "number"])
-    op.drop_index("ix_decisions_brand_number_evaluated", table_name="decisions")
-    op.create_index("ix_consent_events_brand_number", "consent_events", ["brand_id", "number"])
-    op.drop_index("ix_consent_events_brand_number_seq", table_name="consent_events")
+    with op.get_context().autocommit_block():
+        for table, old, new, _ in _SWAPS:
+            op.create_index(
+                old, table, ["brand_id", "number"], postgresql_concurrently=True, if_not_exists=True
+            )
+            op.drop_index(new, table_name=table, postgresql_concurrently=True, if_exists=True)
