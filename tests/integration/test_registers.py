@@ -333,3 +333,24 @@ def test_a_numbers_consent_events_are_read_for_many_numbers_at_once(rt):
         ("granted", Source.REGISTRY),
         ("revoked", Source.REGISTRY),
     ]
+
+
+def test_a_rule_broken_before_the_file_itself_breaks_is_the_error_reported(rt, tmp_path):
+    """The rows are read ahead; a line that cannot be read (another encoding) further on does not hide
+    an earlier row's error, and is itself reported when every row before it is fine."""
+    brands.add_brand(rt, "enercom")
+    good = [_movement(_mobile(i)) for i in range(40)]
+    repeated = _movement(_mobile(3), "ONAY", "2026-11-20 10:00:00")  # ONAY after ONAY
+    path = tmp_path / "iys.csv"
+    broken = "2026-11-20 09:05:00,T9,+905100000999,BIREYSEL,ARAMA,ONAY,2026-11-20 09:00:00,Zoë\n"
+    path.write_bytes(
+        (IYS_HEADER + "".join(r + "\n" for r in [*good, repeated])).encode() + broken.encode("latin-1")
+    )
+    with pytest.raises(InputError, match="ONAY after ONAY") as info:
+        import_iys(rt, path)
+    assert info.value.location.line == 42
+    path.write_bytes((IYS_HEADER + "".join(r + "\n" for r in good)).encode() + broken.encode("latin-1"))
+    with pytest.raises(InputError, match=r"encoding|byte") as info:
+        import_iys(rt, path)
+    assert info.value.location.line == 42
+    assert consent.show_consent(rt, "enercom", _mobile(3)).history == []

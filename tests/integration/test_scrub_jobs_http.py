@@ -17,9 +17,11 @@ from dialgate.api.app import create_app
 from dialgate.bootstrap import build
 from dialgate.domain.scrub_jobs import JobStatus, ScrubJob
 from dialgate.domain.timeutil import format_instant
+from dialgate.services import scrub_jobs
 from dialgate.services.apikeys import create_api_key
 from dialgate.services.brands import add_brand
 from dialgate.services.campaigns import apply_campaign
+from dialgate.services.scrub import ScrubProgress, ScrubReport
 from dialgate.services.scrub_jobs import remove_expired_results, resume_scrub_jobs, run_scrub_job
 from tests.fakes import InMemoryRegisterStore, InMemorySnapshot
 
@@ -36,12 +38,13 @@ LIST = b"id,phone,name\n1,+1 212 555 0101,Ada\n2,(212) 555-0102,Bea\n3,,Cal\n4,+
 
 
 @contextmanager
-def _serving(settings, clock, number_tables_dir) -> Iterator[tuple[str, object]]:
-    """One server worker on loopback over the store `settings` name (several may share one store)."""
+def _serving(settings, clock, number_tables_dir, *, sweep: bool = False) -> Iterator[tuple[str, object]]:
+    """One server worker on loopback over the store `settings` name (several may share one store). Its
+    sweeper runs only with `sweep`: the other tests sweep themselves, at the clock's moments."""
     settings = settings.model_copy(update={"cache_dir": number_tables_dir})
     container = build(settings, clock=clock)
     container.runtime.registers = InMemoryRegisterStore(InMemorySnapshot("US-DNC", ["+12125550101"]))
-    app = create_app(container)
+    app = create_app(container, sweep_jobs=sweep)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -189,7 +192,10 @@ def test_a_job_queued_by_a_worker_that_stopped_is_run_by_the_next_one_to_start(
     with httpx.Client(base_url=base, timeout=30) as client:
         assert client.get(f"/v1/scrubs/{job_id}", headers=headers).json()["status"] == "queued"
     # another worker (or this one, restarted) sweeps the store as it starts
-    with _serving(settings, clock, number_tables_dir) as (other, _), httpx.Client(base_url=other) as client:
+    with (
+        _serving(settings, clock, number_tables_dir, sweep=True) as (other, _),
+        httpx.Client(base_url=other) as client,
+    ):
         done = _wait_done(client, f"/v1/scrubs/{job_id}", headers)
         assert done["status"] == "done" and done["progress"]["rows"] == 4, done
         assert client.get(done["links"]["result"], headers=headers).content.startswith(b"id,phone,name,")
@@ -223,7 +229,7 @@ def test_a_job_whose_worker_died_mid_run_is_run_again_then_given_up(server, cloc
                 assert resume_scrub_jobs(rt) == []
                 with rt.uow() as uow:
                     assert uow.scrub_jobs.get(job_id).status == JobStatus.FAILED
-                assert not files.input_path(job_id).exists()
+                assert not files.result_path(job_id).parent.exists()  # the upload and the half result
 
 
 def test_a_resumed_job_runs_once_and_leaves_no_half_written_file(server, clock):
@@ -231,10 +237,7 @@ def test_a_resumed_job_runs_once_and_leaves_no_half_written_file(server, clock):
     rt = app.state.runtime
     headers = _brand_with_key(rt, "acme")
     job_id = _submit_to_a_dying_worker(base, app, headers)
-    with rt.uow(write=True) as uow:
-        assert uow.scrub_jobs.claim(job_id, clock.now())
-        assert not uow.scrub_jobs.claim(job_id, clock.now())  # a second worker claiming it loses
-        uow.commit()
+    assert _claims_at_once(rt, job_id, clock.now()) == [1]  # of two workers claiming at once, one wins
     leftover = rt.job_files.result_path(job_id).parent / ".result.csv.0badf00d.partial"
     leftover.write_bytes(b"id,ph")
     clock.advance(minutes=3)
@@ -247,6 +250,61 @@ def test_a_resumed_job_runs_once_and_leaves_no_half_written_file(server, clock):
     assert not leftover.exists() and rt.job_files.result_path(job_id).is_file()
     with rt.uow() as uow:
         assert uow.scrub_jobs.get(job_id).attempts == 2
+
+
+def _claims_at_once(rt, job_id: str, at) -> list[int]:
+    """Two workers claim the job at the same moment, each in its own transaction: the attempts won."""
+    start = threading.Barrier(2)
+    won: list[int] = []
+
+    def claim() -> None:
+        start.wait()
+        with rt.uow(write=True) as uow:
+            attempt = uow.scrub_jobs.claim(job_id, at)
+            uow.commit()
+        if attempt is not None:
+            won.append(attempt)
+
+    workers = [threading.Thread(target=claim) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return won
+
+
+def test_a_run_given_up_for_dead_stops_when_it_wakes_and_leaves_the_job_to_the_new_run(
+    server, clock, monkeypatch
+):
+    base, app = server
+    rt = app.state.runtime
+    headers = _brand_with_key(rt, "acme")
+    job_id = _submit_to_a_dying_worker(base, app, headers)
+    seen: list[str] = []
+
+    def stalls_then_reports(rt_, request, *, progress):
+        # This worker stalls past STALLED_AFTER; another worker's sweep queues the job again and claims it.
+        clock.advance(minutes=3)
+        assert resume_scrub_jobs(rt) == [job_id]
+        with rt.uow(write=True) as uow:
+            assert uow.scrub_jobs.claim(job_id, clock.now()) == 2
+            uow.commit()
+        try:
+            progress(ScrubProgress(10, 100, 1, ScrubReport("in", "out", "acme-list")))
+        except Exception as exc:
+            seen.append(type(exc).__name__)
+            raise
+        raise AssertionError("a superseded run went on")
+
+    monkeypatch.setattr(scrub_jobs, "scrub_file", stalls_then_reports)
+    run_scrub_job(rt, job_id)
+    assert seen == ["_SupersededError"]
+    with rt.uow() as uow:
+        job = uow.scrub_jobs.get(job_id)
+        assert (job.status, job.attempts, job.error) == (JobStatus.RUNNING, 2, None)  # the new run's
+        assert not uow.scrub_jobs.finish(job_id, 1, JobStatus.FAILED, clock.now(), error={"code": "x"})
+        assert not uow.scrub_jobs.progress(job_id, 1, clock.now())
+    assert rt.job_files.input_path(job_id).is_file()  # kept for the new run
 
 
 def test_a_job_whose_upload_is_gone_fails_with_a_reason(server):
@@ -277,8 +335,11 @@ def test_jobs_record_their_progress_for_other_workers(rt):
         )
         uow.commit()
     with rt.uow(write=True) as uow:
-        assert uow.scrub_jobs.claim("01JTESTJOB0000000000000000", rt.clock.now())
-        uow.scrub_jobs.progress("01JTESTJOB0000000000000000", 40, {"rows": 7, "blocked": 2}, rt.clock.now())
+        attempt = uow.scrub_jobs.claim("01JTESTJOB0000000000000000", rt.clock.now())
+        assert attempt == 1
+        assert uow.scrub_jobs.progress(
+            "01JTESTJOB0000000000000000", 1, rt.clock.now(), 40, {"rows": 7, "blocked": 2}
+        )
         uow.commit()
     with rt.uow() as uow:
         found = uow.scrub_jobs.get("01JTESTJOB0000000000000000")
@@ -324,7 +385,8 @@ def test_a_result_is_kept_for_its_retention_then_deleted_and_the_job_remains(ser
         assert remove_expired_results(rt) == []
         after = client.get(url, headers=headers).json()
         assert after["status"] == "done" and after["snapshots"] == done["snapshots"]
-        assert after["result_until"] == format_instant(clock.now())  # when it was deleted
+        assert after["result_until"] == done["result_until"]
+        assert after["result_removed_at"] == format_instant(clock.now())
         assert client.get(url + "/result", headers=headers).status_code == 410
 
 

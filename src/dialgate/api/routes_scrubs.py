@@ -111,7 +111,8 @@ def public(job: ScrubJob, rt: Runtime) -> dict[str, Any]:
         "number_column": counts.get("number_column"),
         "snapshots": counts.get("snapshots", []),
         "error": job.error,
-        "result_until": _instant(job.result_removed_at or job.result_until(rt.scrub_result_keep)),
+        "result_until": _instant(job.result_until(rt.scrub_result_keep)),
+        "result_removed_at": _instant(job.result_removed_at),
         "links": {
             "self": f"/v1/scrubs/{job.id}",
             "result": f"/v1/scrubs/{job.id}/result" if downloadable else None,

@@ -147,4 +147,7 @@ class ScrubJobPublic(BaseModel):
         description="When the result stops (or stopped) being downloadable: DIALGATE_SCRUB_RESULT_DAYS after "
         "the scrub finished; null until it is done"
     )
+    result_removed_at: str | None = Field(
+        description="When the result's file was deleted, its retention over"
+    )
     links: ScrubLinksPublic

@@ -436,7 +436,7 @@ class ScrubView:
     def of(cls, rt: Runtime, job: ScrubJob, now: datetime) -> ScrubView:
         job = scrub_jobs.as_reported(job, now)
         keep = rt.scrub_result_keep
-        return cls(job, job.result_removed_at or job.result_until(keep), job.result_available(now, keep))
+        return cls(job, job.result_until(keep), job.result_available(now, keep))
 
     @property
     def done(self) -> bool:

@@ -20,7 +20,7 @@ from dialgate.domain.vocabulary import ALL_PURPOSES, Basis, Channel, Party, Sour
 from dialgate.errors import DialgateError, InputError
 from dialgate.services.brands import require_brand
 from dialgate.services.consent import append_drafts
-from dialgate.services.imports import InputRow, bulk_e164, chunks
+from dialgate.services.imports import InputRow, bulk_e164
 from dialgate.services.ports import UnitOfWork
 from dialgate.services.runtime import Runtime
 
@@ -93,7 +93,7 @@ def _walk(
     now: datetime,
     report: IysReport,
 ) -> Iterator[ConsentDraft]:
-    for chunk in chunks(rows, LOOKUP_ROWS):
+    for chunk, unreadable in _ahead(rows, LOOKUP_ROWS):
         # Read ahead, then check in file order: the first bad row is the one reported.
         read: list[tuple[IysMovement, str | None] | DialgateError] = []
         for row, e164 in zip(chunk, bulk_e164(rt, chunk, field="recipient"), strict=True):
@@ -122,6 +122,25 @@ def _walk(
             if movement.transaction_id:
                 ledger.transactions.add(movement.transaction_id)
             yield _draft(movement, brand, number)
+        if unreadable is not None:  # the file itself broke after the rows above: reported after them
+            raise unreadable
+
+
+def _ahead(rows: Iterator[InputRow], size: int) -> Iterator[tuple[list[InputRow], DialgateError | None]]:
+    """Rows in lists of `size`. When reading the file fails (a broken line, another encoding), the rows
+    read before it come first, with the error to raise once they are checked."""
+    chunk: list[InputRow] = []
+    try:
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == size:
+                yield chunk, None
+                chunk = []
+    except DialgateError as exc:
+        yield chunk, exc
+        return
+    if chunk:
+        yield chunk, None
 
 
 def _draft(movement: IysMovement, brand: str, number: str) -> ConsentDraft:

@@ -234,9 +234,9 @@ class ScrubJobRepository(Protocol):
         """The brand's latest jobs, newest first (the dashboard's list)."""
         ...
 
-    def claim(self, job_id: str, at: datetime) -> bool:
-        """Mark a queued job running (one more attempt); False when it was not queued (another worker
-        took it, or it is over). Atomic: of workers claiming at once, one wins."""
+    def claim(self, job_id: str, at: datetime) -> int | None:
+        """Mark a queued job running as its next attempt and return that attempt's number; None when it was
+        not queued (another worker took it, or it is over). Atomic: of workers claiming at once, one wins."""
         ...
 
     def waiting(self, stalled_before: datetime) -> list[ScrubJob]:
@@ -254,19 +254,36 @@ class ScrubJobRepository(Protocol):
 
     def result_removed(self, job_id: str, at: datetime) -> None: ...
 
-    def progress(self, job_id: str, bytes_done: int, counts: dict[str, Any], at: datetime) -> None:
-        """Counts so far (ScrubReport.counts) and a heartbeat."""
+    def progress(
+        self,
+        job_id: str,
+        attempt: int,
+        at: datetime,
+        bytes_done: int | None = None,
+        counts: dict[str, Any] | None = None,
+    ) -> bool:
+        """A heartbeat, with the counts so far (ScrubReport.counts) when given. False, and nothing written,
+        when the job is no longer this attempt's (given up for dead, run by another worker since)."""
         ...
 
     def finish(
         self,
         job_id: str,
+        attempt: int,
         status: JobStatus,
         at: datetime,
         *,
         summary: dict[str, Any] | None = None,
         error: dict[str, str] | None = None,
-    ) -> None: ...
+    ) -> bool:
+        """The outcome of this attempt; False, and nothing written, when the job is no longer its own."""
+        ...
+
+    def fail_stalled(
+        self, job_id: str, stalled_before: datetime, at: datetime, error: dict[str, str]
+    ) -> bool:
+        """Fail a job whose worker stopped, unless it reported since `stalled_before` (atomic)."""
+        ...
 
 
 class UserRepository(Protocol):
@@ -656,8 +673,8 @@ class JobFiles(Protocol):
     def input_path(self, job_id: str) -> Path: ...
     def result_path(self, job_id: str) -> Path: ...
     def discard_input(self, job_id: str) -> None: ...
-    def discard_result(self, job_id: str) -> None:
-        """Delete the result (its retention is over), and the job's directory once empty."""
+    def discard(self, job_id: str) -> None:
+        """Delete every file of the job (its retention is over, or it failed for good)."""
         ...
 
     def discard_partial(self, job_id: str) -> None:

@@ -43,7 +43,7 @@ class SqlScrubJobs:
         rows = self._c.execute(query.order_by(_jobs.c.created_at.desc(), _jobs.c.id.desc()).limit(limit))
         return [_job(r) for r in rows]
 
-    def claim(self, job_id: str, at: datetime) -> bool:
+    def claim(self, job_id: str, at: datetime) -> int | None:
         done = self._c.execute(
             update(_jobs)
             .where(_jobs.c.id == job_id, _jobs.c.status == str(JobStatus.QUEUED))
@@ -51,7 +51,9 @@ class SqlScrubJobs:
                 status=str(JobStatus.RUNNING), started_at=at, heartbeat_at=at, attempts=_jobs.c.attempts + 1
             )
         )
-        return done.rowcount == 1
+        if done.rowcount != 1:
+            return None
+        return int(self._c.execute(select(_jobs.c.attempts).where(_jobs.c.id == job_id)).scalar_one())
 
     def waiting(self, stalled_before: datetime) -> list[ScrubJob]:
         query = select(_jobs).where(
@@ -72,22 +74,31 @@ class SqlScrubJobs:
         )
         return done.rowcount == 1
 
-    def progress(self, job_id: str, bytes_done: int, counts: dict[str, Any], at: datetime) -> None:
-        self._c.execute(
-            update(_jobs)
-            .where(_jobs.c.id == job_id)
-            .values(bytes_done=bytes_done, rows=counts.get("rows", 0), summary=counts, heartbeat_at=at)
-        )
+    def progress(
+        self,
+        job_id: str,
+        attempt: int,
+        at: datetime,
+        bytes_done: int | None = None,
+        counts: dict[str, Any] | None = None,
+    ) -> bool:
+        values: dict[str, Any] = {"heartbeat_at": at}
+        if bytes_done is not None:
+            values["bytes_done"] = bytes_done
+        if counts is not None:
+            values.update(rows=counts.get("rows", 0), summary=counts)
+        return self._c.execute(update(_jobs).where(*_owned(job_id, attempt)).values(**values)).rowcount == 1
 
     def finish(
         self,
         job_id: str,
+        attempt: int,
         status: JobStatus,
         at: datetime,
         *,
         summary: dict[str, Any] | None = None,
         error: dict[str, str] | None = None,
-    ) -> None:
+    ) -> bool:
         values: dict[str, Any] = {
             "status": str(status),
             "finished_at": at,
@@ -96,7 +107,19 @@ class SqlScrubJobs:
         }
         if summary is not None:
             values.update(summary=summary, rows=summary.get("rows", 0), bytes_done=_jobs.c.bytes_total)
-        self._c.execute(update(_jobs).where(_jobs.c.id == job_id).values(**values))
+        return self._c.execute(update(_jobs).where(*_owned(job_id, attempt)).values(**values)).rowcount == 1
+
+    def fail_stalled(
+        self, job_id: str, stalled_before: datetime, at: datetime, error: dict[str, str]
+    ) -> bool:
+        done = self._c.execute(
+            update(_jobs)
+            .where(
+                _jobs.c.id == job_id, _jobs.c.status == str(JobStatus.RUNNING), _silent_since(stalled_before)
+            )
+            .values(status=str(JobStatus.FAILED), finished_at=at, error=error)
+        )
+        return done.rowcount == 1
 
     def results_due(self, finished_before: datetime, limit: int) -> list[str]:
         query = (
@@ -113,6 +136,11 @@ class SqlScrubJobs:
 
     def result_removed(self, job_id: str, at: datetime) -> None:
         self._c.execute(update(_jobs).where(_jobs.c.id == job_id).values(result_removed_at=at))
+
+
+def _owned(job_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
+    """The job as the run that claimed it as `attempt` may still write it: running, and not claimed since."""
+    return (_jobs.c.id == job_id, _jobs.c.status == str(JobStatus.RUNNING), _jobs.c.attempts == attempt)
 
 
 def _silent_since(before: datetime) -> ColumnElement[bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -46,11 +47,9 @@ class DirectoryJobFiles:
     def discard_input(self, job_id: str) -> None:
         self.input_path(job_id).unlink(missing_ok=True)
 
-    def discard_result(self, job_id: str) -> None:
-        directory = self._dir(job_id)
-        self.result_path(job_id).unlink(missing_ok=True)
-        with contextlib.suppress(OSError):  # not empty (an upload still there): kept
-            directory.rmdir()
+    def discard(self, job_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):  # already deleted (another worker's sweep): done
+            shutil.rmtree(self._dir(job_id))
 
     def discard_partial(self, job_id: str) -> None:
         for leftover in self._dir(job_id).glob(".*.partial"):  # scrub_csv's temporary output

@@ -27,16 +27,16 @@ _SWAPS = (
 def upgrade() -> None:
     with op.get_context().autocommit_block():
         for table, old, new, last in _SWAPS:
-            op.create_index(
-                new, table, ["brand_id", "number", last], postgresql_concurrently=True, if_not_exists=True
-            )
+            # A CONCURRENTLY build that failed leaves an invalid index under its name: built afresh, never
+            # taken for done, and the old index goes only once the new one stands.
+            op.drop_index(new, table_name=table, postgresql_concurrently=True, if_exists=True)
+            op.create_index(new, table, ["brand_id", "number", last], postgresql_concurrently=True)
             op.drop_index(old, table_name=table, postgresql_concurrently=True, if_exists=True)
 
 
 def downgrade() -> None:
     with op.get_context().autocommit_block():
         for table, old, new, _ in _SWAPS:
-            op.create_index(
-                old, table, ["brand_id", "number"], postgresql_concurrently=True, if_not_exists=True
-            )
+            op.drop_index(old, table_name=table, postgresql_concurrently=True, if_exists=True)
+            op.create_index(old, table, ["brand_id", "number"], postgresql_concurrently=True)
             op.drop_index(new, table_name=table, postgresql_concurrently=True, if_exists=True)
