@@ -392,3 +392,38 @@ def test_a_result_is_kept_for_its_retention_then_deleted_and_the_job_remains(ser
 
 def resume_and_expire(rt) -> list[str]:
     return remove_expired_results(rt) + resume_scrub_jobs(rt)
+
+
+def test_a_run_beats_while_it_makes_no_progress_and_stops_beating_when_done(server, clock, monkeypatch):
+    """Loading a big brand's facts or the final fsync can outlast STALLED_AFTER without a chunk's progress:
+    the heartbeat thread keeps the job from reading as dead meanwhile."""
+    base, app = server
+    rt = app.state.runtime
+    headers = _brand_with_key(rt, "acme")
+    job_id = _submit_to_a_dying_worker(base, app, headers)
+    monkeypatch.setattr(scrub_jobs, "HEARTBEAT_EVERY", 0.02)
+    real_scrub = scrub_jobs.scrub_file
+    beats: list[object] = []
+
+    def slow_start(rt_, request, *, progress):
+        started = clock.now()
+        for _ in range(3):  # no progress for 3 x 2 minutes, a beat each time
+            clock.advance(minutes=2)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                with rt.uow() as uow:
+                    job = uow.scrub_jobs.get(job_id)
+                if job.heartbeat_at is not None and job.heartbeat_at > started:
+                    break
+                time.sleep(0.01)
+            beats.append(job.heartbeat_at)
+            started = clock.now()
+            assert not job.stalled(clock.now())
+            assert resume_scrub_jobs(rt) == []  # alive: not queued again
+        return real_scrub(rt_, request, progress=progress)
+
+    monkeypatch.setattr(scrub_jobs, "scrub_file", slow_start)
+    run_scrub_job(rt, job_id)
+    with rt.uow() as uow:
+        job = uow.scrub_jobs.get(job_id)
+    assert job.status == JobStatus.DONE and job.attempts == 1 and len(set(beats)) == 3
