@@ -5,14 +5,13 @@ one pass (tests/integration/test_batch_answer.py holds it to the per-row assembl
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import orjson
 
 from dialgate.domain.calendar import NO_TIME
 from dialgate.domain.rules.frame import Group
+from dialgate.domain.timeutil import zone_info
 from dialgate.services.check import ROW_SUFFIX, Checked
 
 _SUFFIXES = [s.encode() for s in ROW_SUFFIX]
@@ -75,19 +74,13 @@ def _pieces(checked: Checked) -> list[bytes]:
 
 
 def _tail(group: Group, at: datetime, evaluated: bytes) -> bytes:
-    zone = _zone(group.zones[0]) if group.zones else None
+    zone = zone_info(group.zones[0]) if group.zones else None
     tail = {
         "jurisdiction": group.jurisdiction or None,
         "local_time": at.astimezone(zone).isoformat() if zone else None,
         "timezone": {"zones": list(group.zones), "source": group.zone_source} if group.zones else None,
     }
     return b"," + orjson.dumps(tail)[1:-1] + b',"evaluated_at":' + evaluated + b"}"
-
-
-@lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo:
-    """Held here: ZoneInfo's own cache lets a zone go (and be read from disk again) once unused."""
-    return ZoneInfo(name)
 
 
 def _contents(texts: list[str]) -> list[bytes]:
@@ -111,7 +104,7 @@ def _next_texts(checked: Checked) -> list[bytes]:
         distinct, inverse = np.unique(pairs, return_inverse=True)
         texts = np.empty(distinct.size, dtype=object)
         for i, pair in enumerate(distinct.tolist()):
-            zone = _zone(f.groups[pair >> _SHIFT].zones[0])
+            zone = zone_info(f.groups[pair >> _SHIFT].zones[0])
             moment = datetime.fromtimestamp(pair & (1 << _SHIFT) - 1, zone)
             texts[i] = b'"' + moment.isoformat().encode() + b'"'
         out[rows] = texts[inverse.ravel()]

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain import deadlines
+from dialgate.domain.timeutil import zone_info
 from dialgate.domain.windows import Span, WeeklyWindows
 
 NO_TIME = np.iinfo(np.int64).max  # "never", in int64 epoch seconds
@@ -82,7 +83,7 @@ class Closure:
 def closure(rule: WindowRule, zones: tuple[str, ...], at: datetime) -> Closure | None:
     """The first zone in which the rule forbids a call at `at`, or None when every zone allows it."""
     for zone in zones:
-        local = at.astimezone(ZoneInfo(zone))
+        local = at.astimezone(zone_info(zone))
         day = local.date()
         spans = rule.spans(day)
         name = (
@@ -97,7 +98,7 @@ def closure(rule: WindowRule, zones: tuple[str, ...], at: datetime) -> Closure |
 
 
 def _local_intervals(rule: WindowRule, zone: str, first: date, days: int) -> list[tuple[int, int]]:
-    tz = ZoneInfo(zone)
+    tz = zone_info(zone)
     out: list[tuple[int, int]] = []
     for offset in range(days):
         day = first + timedelta(days=offset)

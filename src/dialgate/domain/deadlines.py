@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
 from dialgate.domain.requests import RequestKind
+from dialgate.domain.timeutil import zone_info
 
 
 class Counting(StrEnum):
@@ -210,7 +210,7 @@ def due_instant(rule: DeadlineRule, received_at: datetime, zones: Iterable[str])
         return received_at.astimezone(UTC)
     ends = []
     for name in zones:
-        zone = ZoneInfo(name)
+        zone = zone_info(name)
         last_day = due_date(rule, received_at.astimezone(zone).date())
         ends.append(datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC))
     return min(ends)

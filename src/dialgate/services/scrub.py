@@ -11,10 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +32,7 @@ from dialgate.domain.number_tables import NumberTables, build_tables
 from dialgate.domain.numbers import clean_region
 from dialgate.domain.reasons import REASON_CODES, bit, joined
 from dialgate.domain.registry import SnapshotInfo
-from dialgate.domain.timeutil import parse_instant
+from dialgate.domain.timeutil import parse_instant, zone_info
 from dialgate.errors import InputError, NotFoundError
 from dialgate.read_ahead import ReadAhead
 from dialgate.services.batch import EngineDecider
@@ -244,12 +242,7 @@ def _next_allowed(
 def format_local(epoch: int, zones: tuple[str, ...]) -> str:
     """An instant in the callee's local offset (their first zone): 2026-11-23T14:00:00+01:00."""
     moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.astimezone(_zone(zones[0]) if zones else UTC).isoformat(timespec="seconds")
-
-
-@lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
+    return moment.astimezone(zone_info(zones[0]) if zones else UTC).isoformat(timespec="seconds")
 
 
 def _count(

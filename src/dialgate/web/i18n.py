@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+
+from dialgate.domain.timeutil import zone_info
 
 DEFAULT = "en"
 LANGUAGES = ("en", "it", "de", "tr", "pl", "pt", "fr", "es", "ro")
@@ -621,7 +622,7 @@ class Text:
     def instant(self, moment: datetime, zone: str) -> str:
         """A date and time a person reads: in the zone of their number. A deadline at local midnight
         reads as 23:59 of the day before ("by the end of that day")."""
-        local = moment.astimezone(ZoneInfo(zone))
+        local = moment.astimezone(zone_info(zone))
         if (local.hour, local.minute, local.second) == (0, 0, 0):
             local = local - timedelta(minutes=1)
         months = self._m["months"].split()

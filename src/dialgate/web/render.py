@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dialgate import __version__
+from dialgate.domain.timeutil import zone_info
 from dialgate.web import charts, security
 
 HTMX = "vendor/htmx-2.0.11.min.js"
@@ -83,7 +83,7 @@ def local(moment: datetime | None, zone: str | None) -> str:
         return "—"
     if not zone:
         return when(moment)
-    there = moment.astimezone(ZoneInfo(zone))
+    there = moment.astimezone(zone_info(zone))
     offset = there.strftime("%z")
     return f"{there:%Y-%m-%d %H:%M} ({zone}, {offset[:3]}:{offset[3:]})"
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from dialgate.domain.calendar import WindowRule
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import ReasonCode
 from dialgate.domain.rules.frame import Bools, Frame, Group, Ints
+from dialgate.domain.timeutil import zone_info
 from dialgate.domain.vocabulary import Party, Purpose
 from dialgate.errors import DialgateError
 
@@ -106,7 +106,7 @@ class Pack:
         return tuple(dict.fromkeys(name for rule in self.rules for name in rule.registers))
 
     def legal_day(self, at: datetime) -> date:
-        return at.astimezone(ZoneInfo(self.legal_zone)).date()
+        return at.astimezone(zone_info(self.legal_zone)).date()
 
     def next_change_after(self, at: datetime) -> int | None:
         """The next instant a rule of this pack enters or leaves force, as epoch seconds."""
@@ -115,7 +115,7 @@ class Pack:
 
     @functools.cached_property
     def _edges(self) -> tuple[int, ...]:
-        tz = ZoneInfo(self.legal_zone)
+        tz = zone_info(self.legal_zone)
         days = [r.effective_from for r in self.rules if r.effective_from is not None]
         days += [
             date.fromordinal(r.effective_until.toordinal() + 1)

@@ -11,7 +11,6 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -46,6 +45,7 @@ from dialgate.domain.rules.frame import (
     Ints,
     RegisterColumns,
 )
+from dialgate.domain.timeutil import zone_info
 from dialgate.domain.vocabulary import Party, Purpose
 from dialgate.domain.windows import Span, WeeklyWindows
 
@@ -54,7 +54,7 @@ BASIS_NAMES = {0: "express consent", 1: "a contract", 2: "an inquiry"}
 
 
 def _day_start(day: date) -> int:
-    return int(datetime.combine(day, time(), tzinfo=ZoneInfo("UTC")).timestamp())
+    return int(datetime.combine(day, time(), tzinfo=zone_info("UTC")).timestamp())
 
 
 _EPOCH = date(1970, 1, 1)
@@ -67,7 +67,7 @@ def _callee_days(f: Frame) -> Ints:
     utc = (f.today - _EPOCH).days
     per_group = np.array(
         [
-            max([utc, *((f.at.astimezone(ZoneInfo(z)).date() - _EPOCH).days for z in g.zones)])
+            max([utc, *((f.at.astimezone(zone_info(z)).date() - _EPOCH).days for z in g.zones)])
             for g in f.groups
         ],
         dtype=np.int64,
@@ -78,7 +78,10 @@ def _callee_days(f: Frame) -> Ints:
 def _callee_day(f: Frame, group: Group) -> int:
     """_callee_days of one row."""
     return max(
-        [(f.today - _EPOCH).days, *((f.at.astimezone(ZoneInfo(z)).date() - _EPOCH).days for z in group.zones)]
+        [
+            (f.today - _EPOCH).days,
+            *((f.at.astimezone(zone_info(z)).date() - _EPOCH).days for z in group.zones),
+        ]
     )
 
 
@@ -87,7 +90,7 @@ def _first_instant_of(day: int, zones: tuple[str, ...]) -> int:
     """The first instant at which the UTC date or the date in one of `zones` is `day` or later."""
     d = _EPOCH + timedelta(days=day)
     return min(
-        [_day_start(d), *(int(datetime.combine(d, time(), tzinfo=ZoneInfo(z)).timestamp()) for z in zones)]
+        [_day_start(d), *(int(datetime.combine(d, time(), tzinfo=zone_info(z)).timestamp()) for z in zones)]
     )
 
 
@@ -568,7 +571,7 @@ def cooling_off(
 
 
 def _midnight_after(instant: int, zone: str, days: int) -> int:
-    tz = ZoneInfo(zone)
+    tz = zone_info(zone)
     day = datetime.fromtimestamp(instant, tz).date() + timedelta(days=days + 1)
     return int(datetime.combine(day, time(), tzinfo=tz).timestamp())
 

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +24,7 @@ from dialgate.domain.distinct import distinct_masks
 from dialgate.domain.rules.base import Check, Finding, OneOutcome, Outcome, Pack, Rule
 from dialgate.domain.rules.campaign_rules import INVALID_NUMBER, UNSUPPORTED, campaign_rules, register_applies
 from dialgate.domain.rules.frame import NEVER, Bools, Frame, Group, Ints, shared
+from dialgate.domain.timeutil import zone_info
 
 _MONOTONIC = (ReasonCode.FREQUENCY_CAP, ReasonCode.COOLING_OFF)
 
@@ -66,7 +66,7 @@ class Evaluation:
     def decision(self, row: int, check_id: str, evaluated_at: datetime) -> Decision:
         f = self.frame
         group = f.groups[int(f.group[row])]
-        zone = ZoneInfo(group.zones[0]) if group.zones else None
+        zone = zone_info(group.zones[0]) if group.zones else None
         nxt = int(self.next_allowed[row])
         return Decision(
             check_id=check_id,
