@@ -56,7 +56,7 @@ def create_scrub(
         rt, brand=who.brand, campaign=campaign, chunks=_chunks(file.file), options=options
     )
     jobs: BackgroundJobs = request.app.state.jobs
-    jobs.submit(job.id, lambda: scrub_jobs.run_scrub_job(rt, job.id))
+    _queue(rt, jobs, job.id)
     body = public(job, rt)
     return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
 
@@ -77,7 +77,12 @@ def get_scrub_result(job_id: str, rt: Rt, who: Checker) -> FileResponse:
 def sweep(rt: Runtime, jobs: BackgroundJobs) -> None:
     """A worker's sweep (see api/jobs.py): expired results deleted, the scrubs no worker runs queued here."""
     for job_id in scrub_jobs.sweep_scrub_jobs(rt):
-        jobs.submit(job_id, partial(scrub_jobs.run_scrub_job, rt, job_id))
+        _queue(rt, jobs, job_id)
+
+
+def _queue(rt: Runtime, jobs: BackgroundJobs, job_id: str) -> None:
+    """Run the job on this worker's job thread (keyed by its id: queued here once at most)."""
+    jobs.submit(job_id, partial(scrub_jobs.run_scrub_job, rt, job_id))
 
 
 def public(job: ScrubJob, rt: Runtime) -> dict[str, Any]:

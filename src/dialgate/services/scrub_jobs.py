@@ -202,14 +202,7 @@ def remove_expired_results(rt: Runtime) -> list[str]:
     now = rt.clock.now()
     with rt.uow() as uow:
         due = uow.scrub_jobs.results_due(now - rt.scrub_result_keep, _REMOVE_AT_ONCE)
-    removed = []
-    for job_id in due:
-        try:
-            _files(rt).discard(job_id)
-        except OSError:
-            log.exception("the files of scrub job %s could not be deleted", job_id)
-            continue
-        removed.append(job_id)
+    removed = [job_id for job_id in due if _discard(rt, job_id)]
     if removed:
         with rt.uow(write=True) as uow:
             for job_id in removed:
@@ -240,11 +233,18 @@ def resume_scrub_jobs(rt: Runtime) -> list[str]:
                 ready.append(job.id)
         uow.commit()
     for job_id in failed:
-        try:
-            _files(rt).discard(job_id)
-        except OSError:
-            log.exception("the files of scrub job %s could not be deleted", job_id)
+        _discard(rt, job_id)
     return ready
+
+
+def _discard(rt: Runtime, job_id: str) -> bool:
+    """Delete the job's files; a failure is logged (the caller leaves the job for the next turn)."""
+    try:
+        _files(rt).discard(job_id)
+    except OSError:
+        log.exception("the files of scrub job %s could not be deleted", job_id)
+        return False
+    return True
 
 
 def get_scrub_job(rt: Runtime, brand: str, job_id: str) -> ScrubJob:

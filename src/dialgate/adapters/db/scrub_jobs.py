@@ -67,9 +67,7 @@ class SqlScrubJobs:
     def requeue(self, job_id: str, stalled_before: datetime) -> bool:
         done = self._c.execute(
             update(_jobs)
-            .where(
-                _jobs.c.id == job_id, _jobs.c.status == str(JobStatus.RUNNING), _silent_since(stalled_before)
-            )
+            .where(*_stalled(job_id, stalled_before))
             .values(status=str(JobStatus.QUEUED), bytes_done=0, rows=0, summary=None)
         )
         return done.rowcount == 1
@@ -114,9 +112,7 @@ class SqlScrubJobs:
     ) -> bool:
         done = self._c.execute(
             update(_jobs)
-            .where(
-                _jobs.c.id == job_id, _jobs.c.status == str(JobStatus.RUNNING), _silent_since(stalled_before)
-            )
+            .where(*_stalled(job_id, stalled_before))
             .values(status=str(JobStatus.FAILED), finished_at=at, error=error)
         )
         return done.rowcount == 1
@@ -141,6 +137,11 @@ class SqlScrubJobs:
 def _owned(job_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
     """The job as the run that claimed it as `attempt` may still write it: running, and not claimed since."""
     return (_jobs.c.id == job_id, _jobs.c.status == str(JobStatus.RUNNING), _jobs.c.attempts == attempt)
+
+
+def _stalled(job_id: str, before: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The job, if it is still running with its worker silent since `before`."""
+    return (_jobs.c.id == job_id, _jobs.c.status == str(JobStatus.RUNNING), _silent_since(before))
 
 
 def _silent_since(before: datetime) -> ColumnElement[bool]:
