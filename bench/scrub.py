@@ -117,7 +117,9 @@ def phase_scrub(csv: Path, register: Path, kind: str) -> dict[str, float]:
     sampler = RssSampler()
     cpu = time.process_time()
     started = time.perf_counter()
-    report = run_scrub(CsvScrubFiles(), lambda: tables, EngineDecider(rt), context, request)
+    report = run_scrub(
+        CsvScrubFiles(), lambda: tables, EngineDecider(rt), context, request, steps=rt.parse_steps
+    )
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
     peak_mb = sampler.stop()
@@ -139,14 +141,17 @@ def phase_scrub(csv: Path, register: Path, kind: str) -> dict[str, float]:
 
 
 def phase_parse(count: int) -> dict[str, float]:
-    """Bulk parsing alone on `count` mixed inputs (US national, +1, foreign, garbage), region US."""
+    """Bulk parsing alone on `count` mixed inputs (US national, +1, foreign, garbage), region US: the
+    compiled steps the scrub uses, and numpy's for comparison."""
+    from dialgate.adapters.compiled_parse import CompiledSteps
     from dialgate.adapters.files.number_tables_cache import CachedNumberTables
     from dialgate.domain.bulk_numbers import SHAPE_NATIONAL, SHAPE_OTHER, SHAPE_PLUS, NumberDigits, parse_bulk
 
     tables = CachedNumberTables(DATA / "cache").load()
     rng = np.random.default_rng(3)
     chunk = 1_000_000
-    total, singly = 0.0, 0
+    compiled = CompiledSteps()
+    total, numpy_total, singly = 0.0, 0.0, 0
     for start in range(0, count, chunk):
         n = min(chunk, count - start)
         npa = rng.choice(np.array([201, 212, 305, 312, 415, 512, 617, 702, 808, 917]), n).astype(np.uint64)
@@ -170,10 +175,13 @@ def phase_parse(count: int) -> dict[str, float]:
         shape[kind == 4] = SHAPE_OTHER  # garbage: left to phonenumbers, once per distinct text
         digits = NumberDigits(shape, value, count_, lambda rows: [GARBAGE[int(r) % 4] for r in rows])
         started = time.perf_counter()
-        result = parse_bulk(digits, "US", tables)
+        result = parse_bulk(digits, "US", tables, compiled)
         total += time.perf_counter() - started
         singly += result.parsed_singly
-    return {"seconds": total, "numbers": count, "singly": singly}
+        started = time.perf_counter()
+        parse_bulk(digits, "US", tables)
+        numpy_total += time.perf_counter() - started
+    return {"seconds": total, "numpy_seconds": numpy_total, "numbers": count, "singly": singly}
 
 
 def _child(phase: str, *args: str) -> dict[str, float]:
@@ -276,7 +284,8 @@ def main() -> None:
     )
     print(
         f"bulk parsing alone: {parse['numbers']:,.0f} mixed numbers in {parse['seconds']:.2f} s = "
-        f"{parse['numbers'] / parse['seconds']:,.0f} numbers/s ({parse['singly']:,.0f} distinct inputs left to phonenumbers)"
+        f"{parse['numbers'] / parse['seconds']:,.0f} numbers/s ({parse['singly']:,.0f} distinct inputs left to phonenumbers); "
+        f"numpy's steps {parse['numbers'] / parse['numpy_seconds']:,.0f} numbers/s"
     )
 
 

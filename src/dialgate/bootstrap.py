@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from dialgate.adapters.clock import SystemClock, UlidGenerator
+from dialgate.adapters.compiled_parse import CompiledSteps
 from dialgate.adapters.db import engine as db
 from dialgate.adapters.db.decision_log import BackgroundDecisionLog
 from dialgate.adapters.db.decision_store import SqlDecisionStore
@@ -35,6 +36,7 @@ from dialgate.adapters.number_digits import digits_of
 from dialgate.adapters.registers.files import RegisterFiles
 from dialgate.adapters.registers.store import FileRegisterStore
 from dialgate.config import HlrSettings, Settings
+from dialgate.domain.bulk_numbers import parse_bulk
 from dialgate.errors import InputError, StoreError
 from dialgate.services.dispatch import DispatchConfig, Dispatcher
 from dialgate.services.ports import Clock, HlrProvider, Lease, Wakeup
@@ -59,7 +61,7 @@ class Container:
 def tune_for_latency(runtime: Runtime) -> None:
     """Once a long-running process has started and is about to answer checks.
 
-    What a batch would load on first use (bulk parsing's tables, the compiled digit kernel: half a
+    What a batch would load on first use (bulk parsing's tables, its compiled kernels: half a
     second) is loaded now, before the first caller waits for it.
 
     What exists now (number tables, packs, metadata, the app) lives as long as the process, so it is
@@ -69,8 +71,9 @@ def tune_for_latency(runtime: Runtime) -> None:
     waiting for it, not Python's default five.
     """
     if runtime.number_tables is not None:
-        runtime.number_tables.load()
-    runtime.digits(["+33639980000"])
+        parse_bulk(runtime.digits(["+33639980000"]), None, runtime.number_tables.load(), runtime.parse_steps)
+    else:
+        runtime.digits(["+33639980000"])
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 50)
@@ -112,6 +115,7 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
         roaming=build_roaming(settings.hlr, clock=clock, engine=engine, metrics=metrics),
         number_tables=CachedNumberTables(settings.resolved_cache_dir),
         digits=digits_of,
+        parse_steps=CompiledSteps(),
         scrub_files=CsvScrubFiles(),
         job_files=DirectoryJobFiles(settings.data_dir / "scrubs"),
     )

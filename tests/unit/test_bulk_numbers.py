@@ -1,4 +1,5 @@
-"""Bulk parsing answers exactly what parse_number answers, for every input, and rarely needs it."""
+"""Bulk parsing answers exactly what parse_number answers, for every input, and rarely needs it: with
+numpy's steps and with the compiled ones the services use."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import random
 import re
 from collections.abc import Iterator
 
+import numpy as np
 import phonenumbers
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumberFormat, PhoneNumberType
 
+from dialgate.adapters.compiled_parse import CompiledSteps
 from dialgate.domain import numbering_data
-from dialgate.domain.bulk_numbers import NumberDigits, parse_bulk
+from dialgate.domain.bulk_numbers import NumberDigits, ParsedColumns, ParseSteps, numpy_steps, parse_bulk
 from dialgate.domain.numbers import parse_number
 from dialgate.errors import InputError
 
@@ -29,8 +32,13 @@ def single(text: str, region: str | None):
         return None
 
 
-def assert_bulk_equals_single(tables, texts: list[str], region: str | None) -> int:
-    bulk = parse_bulk(NumberDigits.from_strings(texts), region, tables)
+@pytest.fixture(params=["numpy", "compiled"])
+def steps(request: pytest.FixtureRequest) -> ParseSteps:
+    return numpy_steps if request.param == "numpy" else CompiledSteps()
+
+
+def assert_bulk_equals_single(tables, texts: list[str], region: str | None, steps: ParseSteps) -> int:
+    bulk = parse_bulk(NumberDigits.from_strings(texts), region, tables, steps)
     for row, text in enumerate(texts):
         assert bulk.number(row) == single(text, region), (text, region)
     return bulk.parsed_singly
@@ -113,14 +121,14 @@ def _overlay_prefixes() -> list[str]:
     return sorted(found)
 
 
-def test_bulk_parsing_equals_single_parsing_on_many_thousands_of_inputs(number_tables):
+def test_bulk_parsing_equals_single_parsing_on_many_thousands_of_inputs(number_tables, steps):
     inputs = generated_inputs()
     assert len(inputs) > 10_000
     by_region: dict[str | None, list[str]] = {}
     for text, region in inputs:
         by_region.setdefault(region, []).append(text)
     for region, texts in by_region.items():
-        assert_bulk_equals_single(number_tables, texts, region)
+        assert_bulk_equals_single(number_tables, texts, region, steps)
 
 
 COMMON = {
@@ -136,23 +144,73 @@ COMMON = {
 
 
 @pytest.mark.parametrize("region", list(COMMON))
-def test_common_layouts_are_parsed_without_calling_phonenumbers(number_tables, region):
-    assert assert_bulk_equals_single(number_tables, COMMON[region], region) == 0
+def test_common_layouts_are_parsed_without_calling_phonenumbers(number_tables, region, steps):
+    assert assert_bulk_equals_single(number_tables, COMMON[region], region, steps) == 0
 
 
-def test_repeated_inputs_left_to_phonenumbers_are_parsed_once(number_tables):
+def test_repeated_inputs_left_to_phonenumbers_are_parsed_once(number_tables, steps):
     texts = ["tel: +44 7700 900123"] * 50 + ["call me"] * 50
-    assert assert_bulk_equals_single(number_tables, texts, None) == 2
+    assert assert_bulk_equals_single(number_tables, texts, None, steps) == 2
 
 
-def test_empty_and_blank_inputs_are_invalid_without_parsing(number_tables):
-    bulk = parse_bulk(NumberDigits.from_strings(["", "   ", "\t"]), "US", number_tables)
+def test_empty_and_blank_inputs_are_invalid_without_parsing(number_tables, steps):
+    bulk = parse_bulk(NumberDigits.from_strings(["", "   ", "\t"]), "US", number_tables, steps)
     assert not bulk.valid.any() and bulk.parsed_singly == 0
 
 
-def test_a_region_that_is_not_iso_fails_the_whole_column(number_tables):
+def test_unreadable_rows_are_invalid_whatever_their_digits(number_tables, steps):
+    texts = ["+1 212 555 0123", "+44 7700 900123", "(212) 555-0199", "call me"]
+    raw = NumberDigits.from_strings(texts)
+    unreadable = np.array([False, True, True, True])
+    bulk = parse_bulk(
+        NumberDigits(raw.shape, raw.value, raw.count, raw.text_of, unreadable), "US", number_tables, steps
+    )
+    assert bulk.valid.tolist() == [True, False, False, False] and bulk.parsed_singly == 0
+
+
+# Inputs that take the steps' rarer turns: national numbers longer than any country's, and the country
+# code written without '+' in a region that is not its code's main one (read with the main's rules).
+RARE_PATHS = {
+    None: ["+" + "3" * 19, "+49" + "1" * 16, "+1" + "2" * 17],
+    "US": ["1" * 19, "+" + "4" * 19, "1212" + "5" * 15],
+    "CA": ["1 416 555 0123", "14165550123", "1 800 555 0123", "1" + "4" * 17],
+    "GG": ["44 1481 200000", "441481200000", "44 7781 123456", "44 20 7946 0000", "0044 1481 200000"],
+    "JE": ["44 1534 700000", "44 7797 700000", "44 020 7946 0000"],
+    "RE": ["262 262 123456", "262 692 123456", "33 6 39 98 00 12"],
+}
+
+
+def test_the_compiled_steps_fill_every_column_as_numpys_do(number_tables):
+    """Not only the answers parse_number can be compared with: each column, and which rows go to it."""
+    compiled = CompiledSteps()
+    by_region: dict[str | None, list[str]] = {}
+    for text, region in generated_inputs(seed=7):
+        by_region.setdefault(region, []).append(text)
+    for region, texts in RARE_PATHS.items():
+        by_region.setdefault(region, []).extend(texts)
+    for region, texts in by_region.items():
+        raw = NumberDigits.from_strings(texts)
+        expected = ParsedColumns.empty(len(texts), number_tables)
+        got = ParsedColumns.empty(len(texts), number_tables)
+        left = numpy_steps(raw, region, number_tables, expected)
+        assert compiled(raw, region, number_tables, got).tolist() == left.tolist(), region
+        for name in (
+            "valid",
+            "key",
+            "country_code",
+            "region",
+            "jurisdiction",
+            "kind",
+            "zone_set",
+            "zone_source",
+            "subdivision",
+        ):
+            assert getattr(got, name).tolist() == getattr(expected, name).tolist(), (region, name)
+
+
+def test_a_region_that_is_not_iso_fails_the_whole_column(number_tables, steps):
     with pytest.raises(InputError, match="ISO 3166"):
-        parse_bulk(NumberDigits.from_strings(["0612345678"]), "France", number_tables)
+        parse_bulk(NumberDigits.from_strings(["0612345678"]), "France", number_tables, steps)
 
 
 def test_facts_come_with_their_tables(number_tables):
@@ -181,5 +239,5 @@ _number = st.builds(lambda lead, cc, rest, noise: lead + cc + noise + rest, _lea
     ),
     region=st.sampled_from([None, *PACK_REGIONS, "CA", "AU", "GG", "JP"]),
 )
-def test_bulk_parsing_equals_single_parsing_for_any_text(number_tables, texts, region):
-    assert_bulk_equals_single(number_tables, texts, region)
+def test_bulk_parsing_equals_single_parsing_for_any_text(number_tables, steps, texts, region):
+    assert_bulk_equals_single(number_tables, texts, region, steps)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +40,10 @@ from dialgate.domain.number_tables import (
 from dialgate.domain.numbers import PhoneNumber, clean_region, parse_number
 from dialgate.errors import InputError
 
-__all__ = ["JURISDICTIONS", "KINDS", "ZONE_SOURCES", "BulkNumbers", "NumberDigits", "parse_bulk"]
+__all__ = [
+    "JURISDICTIONS", "KINDS", "ZONE_SOURCES", "BulkNumbers", "NumberDigits", "ParseSteps", "ParsedColumns",
+    "numpy_steps", "parse_bulk",
+]  # fmt: skip
 
 U8 = npt.NDArray[np.uint8]
 I64 = npt.NDArray[np.int64]
@@ -138,9 +142,30 @@ class BulkNumbers:
         )
 
 
-def parse_bulk(numbers: NumberDigits, region: str | None, tables: NumberTables) -> BulkNumbers:
-    """Parse every row as `parse_number(text, region)` would. A bad `region` fails the whole call."""
+def parse_bulk(
+    numbers: NumberDigits, region: str | None, tables: NumberTables, steps: ParseSteps | None = None
+) -> BulkNumbers:
+    """Parse every row as `parse_number(text, region)` would. A bad `region` fails the whole call.
+    `steps` parse what they can in bulk (default: numpy_steps); the rest goes to parse_number."""
     default_region = clean_region(region)
+    out = ParsedColumns.empty(len(numbers), tables)
+    fallback = (steps or numpy_steps)(numbers, default_region, tables, out)
+    rows = np.flatnonzero(fallback)
+    texts = numbers.text_of(rows) if rows.size else []
+    return out.result(out.fill_singly(rows, texts, default_region))
+
+
+class ParseSteps(Protocol):
+    """phonenumbers' parse steps replayed on every row (`region` already checked): fills `out` for the
+    rows they parse (valid or not) and returns the rows left to parse_number. Other engines (a compiled
+    kernel) may compute the same; tests hold them to numpy_steps."""
+
+    def __call__(
+        self, numbers: NumberDigits, region: str | None, tables: NumberTables, out: ParsedColumns
+    ) -> Bools: ...
+
+
+def numpy_steps(numbers: NumberDigits, region: str | None, tables: NumberTables, out: ParsedColumns) -> Bools:
     count = numbers.count
     p = _Parse(tables, numbers.value, count)
     blank = numbers.shape == SHAPE_BLANK
@@ -151,14 +176,15 @@ def parse_bulk(numbers: NumberDigits, region: str | None, tables: NumberTables) 
     plus = np.flatnonzero(sized & (numbers.shape == SHAPE_PLUS))
     national = np.flatnonzero(sized & (numbers.shape == SHAPE_NATIONAL))
     if plus.size:
-        p.international(plus, start=None, retry=default_region is not None)
+        p.international(plus, start=None, retry=region is not None)
     if national.size:
-        if default_region is None:
+        if region is None:
             p.invalid(national)  # parse_number wants a leading "+" (or a region)
         else:
-            p.national(national, default_region)
+            p.national(national, region)
     p.fallback(np.flatnonzero(~p.decided))
-    return p.finish(numbers, default_region)
+    p.finish(out)
+    return p.needs_fallback
 
 
 _BAD_LENGTH = np.array([LEN_TOO_SHORT, LEN_LOCAL_ONLY, LEN_INVALID])
@@ -396,25 +422,23 @@ class _Parse:
         self.accept(rows[~too_long], cc, skip[~too_long], leaf[~too_long])
 
     # --- result ------------------------------------------------------------------------------------
-    def finish(self, raw: NumberDigits, region: str | None) -> BulkNumbers:
+    def finish(self, out: ParsedColumns) -> None:
         t = self.t
         have = np.flatnonzero(self.leaf >= 0)
         leaf = self.leaf[have]
         ok = t.leaf_valid[leaf]
         rows, leaf = have[ok], leaf[ok]
-        out = _Columns.empty(len(self.digits), t)
         out.valid[rows] = True
         national_len = self.count[rows] - self.skip[rows]
         national = self.digits[rows] % _POW10[national_len]
         out.key[rows] = self.cc[rows].astype(np.uint64) * _POW10[national_len] + national
         out.fill(rows, leaf)
-        fallback_rows = np.flatnonzero(self.needs_fallback)
-        texts = raw.text_of(fallback_rows) if fallback_rows.size else []
-        return out.result(out.fill_singly(fallback_rows, texts, region))
 
 
 @dataclass
-class _Columns:
+class ParsedColumns:
+    """BulkNumbers being filled: zeros (invalid) until a parse step finds a row's number."""
+
     valid: Bools
     key: U64
     country_code: npt.NDArray[np.uint16]
@@ -430,7 +454,7 @@ class _Columns:
     tables: NumberTables
 
     @classmethod
-    def empty(cls, rows: int, t: NumberTables) -> _Columns:
+    def empty(cls, rows: int, t: NumberTables) -> ParsedColumns:
         return cls(
             valid=np.zeros(rows, dtype=bool),
             key=np.zeros(rows, dtype=np.uint64),

@@ -94,7 +94,7 @@ def caller_facts(raw: str) -> CallerFacts:
 def _parse_all(numbers: Sequence[str], region: str | None, rt: Runtime | None = None) -> NumberColumns:
     """Numbers as frame columns: bulk parsing (prefix tables) for batches, phonenumbers for a few."""
     if rt is not None and rt.number_tables is not None and len(numbers) >= BULK_PARSING_FROM:
-        bulk = parse_bulk(rt.digits(numbers), region, rt.number_tables.load())
+        bulk = parse_bulk(rt.digits(numbers), region, rt.number_tables.load(), rt.parse_steps)
         cols = number_columns_from_bulk(bulk)
         assert cols.e164 is not None  # built with its texts
         invalid = np.flatnonzero(~cols.valid)

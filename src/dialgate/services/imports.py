@@ -76,7 +76,8 @@ def bulk_e164(rt: Runtime, rows: Sequence[InputRow], *, field: str = "number") -
     tables = rt.number_tables.load()
     for region, where in by_region.items():
         try:
-            bulk = parse_bulk(rt.digits([rows[i].fields.get(field) or "" for i in where]), region, tables)
+            digits = rt.digits([rows[i].fields.get(field) or "" for i in where])
+            bulk = parse_bulk(digits, region, tables, rt.parse_steps)
         except InputError:
             continue  # an unknown region: every row of it says so on its own
         for i, key, valid in zip(where, bulk.key.tolist(), bulk.valid.tolist(), strict=True):

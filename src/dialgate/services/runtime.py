@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from dialgate.domain.bulk_numbers import NumberDigits
+from dialgate.domain.bulk_numbers import NumberDigits, ParseSteps, numpy_steps
 from dialgate.services.ports import (
     BatchDecider,
     Clock,
@@ -60,6 +60,8 @@ class Runtime:
     number_tables: NumberTablesSource | None = None
     # How a batch's raw numbers are reduced to digits for bulk parsing; bootstrap wires a compiled kernel.
     digits: Callable[[Sequence[str]], NumberDigits] = NumberDigits.from_strings
+    # How bulk parsing replays phonenumbers' steps on the digits; bootstrap wires a compiled kernel.
+    parse_steps: ParseSteps = numpy_steps
     batch_decider: BatchDecider | None = None  # None: scrub uses the provisional decider
     scrub_files: ScrubFiles | None = None
     job_files: JobFiles | None = None

@@ -25,7 +25,7 @@ from dialgate.domain.batch import (
     BatchVerdicts,
     ScrubColumns,
 )
-from dialgate.domain.bulk_numbers import SHAPE_NATIONAL, BulkNumbers, parse_bulk
+from dialgate.domain.bulk_numbers import SHAPE_NATIONAL, BulkNumbers, ParseSteps, parse_bulk
 from dialgate.domain.decision import ReasonCode
 from dialgate.domain.distinct import distinct_masks
 from dialgate.domain.number_tables import NumberTables, build_tables
@@ -129,7 +129,15 @@ def scrub_file(rt: Runtime, request: ScrubRequest, *, progress: Progress | None 
         caller_id=campaign.caller_id if request.caller_id is None else request.caller_id.strip(),
     )
     decider: BatchDecider = rt.batch_decider or EngineDecider(rt)
-    report = run_scrub(_files(rt), lambda: load_tables(rt), decider, context, request, progress=progress)
+    report = run_scrub(
+        _files(rt),
+        lambda: load_tables(rt),
+        decider,
+        context,
+        request,
+        progress=progress,
+        steps=rt.parse_steps,
+    )
     report.seconds = time.perf_counter() - started
     return report
 
@@ -143,9 +151,11 @@ def run_scrub(
     *,
     progress: Progress | None = None,
     ahead: int = PARSE_AHEAD,
+    steps: ParseSteps | None = None,
 ) -> ScrubReport:
     """The scrub itself, given its collaborators: read a chunk, parse, decide, write, until the end.
-    `ahead`: chunks parsed ahead in a background thread; 0 parses in the caller's thread."""
+    `ahead`: chunks parsed ahead in a background thread; 0 parses in the caller's thread. `steps`:
+    bulk parsing's engine (default numpy's)."""
     started = time.perf_counter()
     region = clean_region(request.region)
     _check_paths(request.source, request.target)
@@ -157,7 +167,9 @@ def run_scrub(
     ) as source:
         report.number_column = source.number_column
         prefix_tables = tables()
-        parsed = ((chunk, parse_bulk(chunk.numbers, region, prefix_tables)) for chunk in source.chunks())
+        parsed = (
+            (chunk, parse_bulk(chunk.numbers, region, prefix_tables, steps)) for chunk in source.chunks()
+        )
         # From here reading and parsing run ahead on the other core: while the decider loads its
         # snapshots and facts, then while each chunk is decided and written.
         chunks = ReadAhead(parsed, ahead, name="scrub-parse") if ahead > 0 else parsed
