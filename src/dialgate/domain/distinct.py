@@ -49,8 +49,12 @@ def distinct_rows(columns: Sequence[npt.NDArray[np.integer]]) -> tuple[Intp, Int
     count, code = 1, np.zeros(n, dtype=np.intp)
     for column in columns:
         k, rank = dense(column)
-        # ranks are order-preserving, so the mixed-radix code keeps the lexicographic order
-        count, code = dense(code * k + rank, count * k)
+        # ranks are order-preserving, so the mixed-radix code keeps the lexicographic order; it is
+        # made dense again only when it would outgrow counting (a pass over the rows each time)
+        if count * k > COUNTING_LIMIT:
+            count, code = dense(code, count)
+        count, code = count * k, code * k + rank
+    count, code = dense(code, count)
     first = np.zeros(count, dtype=np.intp)
     first[code] = np.arange(n)  # any row of a group stands for it: they all hold the same values
     return first, code
