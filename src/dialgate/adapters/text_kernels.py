@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numba.core import cgutils, types
 from numba.cpython.unsafe.numbers import trailing_zeros
+from numba.extending import intrinsic
 
 from dialgate.adapters.jit import jit, jit_inline
 from dialgate.domain.batch import ROW_FIELD_COUNT, ROW_OK
@@ -29,6 +31,7 @@ _ONES = np.uint64(0x0101010101010101)
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 _THREE, _SEVEN, _EIGHT, _TOP, _FULL = np.uint64(3), np.uint64(7), np.uint64(8), np.uint64(56), ~np.uint64(0)
 _trailing_zeros: Any = trailing_zeros  # an intrinsic: typed by numba, not by its Python signature
+_raw_memcpy: Any = cgutils.raw_memcpy
 
 
 @jit
@@ -326,6 +329,25 @@ def is_ascii(data: Any) -> bool:
     return seen < 128
 
 
+def _copy_bytes(typingctx: Any, dst: Any, dst_at: Any, src: Any, src_at: Any, n: Any) -> Any:  # noqa: ARG001
+    """dst[dst_at : dst_at + n] = src[src_at : src_at + n] for uint8 arrays that do not overlap, as one
+    memcpy: numba's slice assignment copies byte by byte after checking for overlap, five times slower
+    for a record of a campaign list."""
+    sig = types.void(dst, types.intp, src, types.intp, types.intp)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        to = context.make_array(signature.args[0])(context, builder, args[0])
+        source = context.make_array(signature.args[2])(context, builder, args[2])
+        at, start = builder.gep(to.data, [args[1]]), builder.gep(source.data, [args[3]])
+        _raw_memcpy(builder, at, start, args[4], 1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+copy_bytes: Any = intrinsic(_copy_bytes)  # typed by numba, not by its Python signature
+
+
 @jit
 def append_columns(
     data: Any,  # uint8[:] the chunk as read
@@ -345,9 +367,9 @@ def append_columns(
     p = 0
     for i in range(starts.shape[0]):
         n = ends[i] - starts[i]
-        out[p : p + n] = data[starts[i] : ends[i]]
+        copy_bytes(out, p, data, starts[i], n)
         p += n
-        out[p : p + sep.shape[0]] = sep
+        copy_bytes(out, p, sep, 0, sep.shape[0])
         p += sep.shape[0]
         if valid[i]:
             out[p] = 43  # '+'
@@ -367,13 +389,13 @@ def append_columns(
             else:  # at least one digit, as str() writes 0
                 m -= 1
                 digits[m] = 48 + np.uint8(k)
-            out[p : p + 20 - m] = digits[m:]
+            copy_bytes(out, p, digits, m, 20 - m)
             p += 20 - m
         for c in range(3):
             e = picks[i, c]
             n = bounds[e + 1] - bounds[e]
-            out[p : p + n] = entries[bounds[e] : bounds[e + 1]]
+            copy_bytes(out, p, entries, bounds[e], n)
             p += n
-        out[p : p + term.shape[0]] = term
+        copy_bytes(out, p, term, 0, term.shape[0])
         p += term.shape[0]
     return p
