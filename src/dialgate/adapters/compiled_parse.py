@@ -30,7 +30,8 @@ CODES = 1000  # country codes have at most three digits
 Kernel = namedtuple(
     "Kernel",
     "children roots starts leaf_cc leaf_known leaf_gd main_of code_len "
-    "r_cc r_main r_gd r_npp length_class idd_first idd_value idd_len npp_first npp_value npp_len npp_need",
+    "r_cc r_main r_gd r_npp length_class idd_first idd_value idd_len npp_first npp_value npp_len npp_need "
+    "leaf_valid leaf_region leaf_jurisdiction leaf_kind leaf_zone_set leaf_zone_source leaf_subdivision",
 )
 
 
@@ -59,8 +60,7 @@ class CompiledSteps:
         parse_rows(
             numbers.shape, numbers.value, numbers.count, unreadable, mode, r, region is not None, kernel,
             out.valid, out.key, out.country_code, out.region, out.jurisdiction, out.kind, out.zone_set,
-            out.zone_source, out.subdivision, tables.leaf_valid, tables.leaf_region, tables.leaf_jurisdiction,
-            tables.leaf_kind, tables.leaf_zone_set, tables.leaf_zone_source, tables.leaf_subdivision, fallback,
+            out.zone_source, out.subdivision, fallback,
         )  # fmt: skip
         return fallback
 
@@ -83,8 +83,7 @@ def flatten(t: NumberTables) -> tuple[Any, dict[str, int]]:
     code_len = np.zeros(CODES, dtype=np.int64)
     starts = np.full((CODES, MAX_DIGITS + 1), -1, dtype=np.int64)  # ~0: leaf 0, as _Parse._start_nodes
     for cc in {rp.country_code for rp in regions}:
-        main = t.parsing.get(main_region_key(cc))
-        main_of[cc] = index[main_region_key(cc)] if main is not None else -1
+        main_of[cc] = index.get(main_region_key(cc), -1)
         code = str(cc)
         code_len[cc] = len(code)
         for total in range(len(code), MAX_DIGITS + 1):
@@ -122,5 +121,12 @@ def flatten(t: NumberTables) -> tuple[Any, dict[str, int]]:
         npp_value=npp_value,
         npp_len=npp_len,
         npp_need=npp_need,
+        leaf_valid=t.leaf_valid,
+        leaf_region=t.leaf_region,
+        leaf_jurisdiction=t.leaf_jurisdiction,
+        leaf_kind=t.leaf_kind,
+        leaf_zone_set=t.leaf_zone_set,
+        leaf_zone_source=t.leaf_zone_source,
+        leaf_subdivision=t.leaf_subdivision,
     )
     return kernel, index

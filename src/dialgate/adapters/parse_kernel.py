@@ -35,29 +35,14 @@ def parse_rows(
     k: Any,  # the Kernel
     valid: Any, key: Any, country_code: Any, region: Any, jurisdiction: Any, kind: Any, zone_set: Any,
     zone_source: Any, subdivision: Any,  # ParsedColumns' arrays, filled for valid rows
-    leaf_valid: Any, leaf_region: Any, leaf_jurisdiction: Any, leaf_kind: Any, leaf_zone_set: Any,
-    leaf_zone_source: Any, leaf_subdivision: Any,  # the tables' facts per leaf
     fallback: Any,  # out: the rows left to parse_number
 ) -> None:  # fmt: skip
     """Every row through _Parse's steps. The steps are closures over the tables' arrays (numba inlines
     them): helpers taking the Kernel tuple as an argument cost 100 ns a call to pass it."""
-    children, roots, starts, leaf_cc, leaf_known, leaf_gd = (
-        k.children,
-        k.roots,
-        k.starts,
-        k.leaf_cc,
-        k.leaf_known,
-        k.leaf_gd,
-    )
-    main_of, code_len, r_cc, r_main, r_gd, r_npp, length_class = (
-        k.main_of,
-        k.code_len,
-        k.r_cc,
-        k.r_main,
-        k.r_gd,
-        k.r_npp,
-        k.length_class,
-    )
+    children, roots, starts = k.children, k.roots, k.starts
+    leaf_cc, leaf_known, leaf_gd = k.leaf_cc, k.leaf_known, k.leaf_gd
+    main_of, code_len, r_cc, r_main, r_gd, r_npp = k.main_of, k.code_len, k.r_cc, k.r_main, k.r_gd, k.r_npp
+    length_class = k.length_class
     idd_first, idd_value, idd_len = k.idd_first, k.idd_value, k.idd_len
     npp_first, npp_value, npp_len, npp_need = k.npp_first, k.npp_value, k.npp_len, k.npp_need
     digits = np.zeros(MAX_DIGITS + 1, dtype=np.int64)  # the row's digits, most significant first
@@ -186,14 +171,14 @@ def parse_rows(
             continue
         if outcome == FALLBACK:
             fallback[i] = True
-        elif outcome == ACCEPT and leaf_valid[leaf]:
+        elif outcome == ACCEPT and k.leaf_valid[leaf]:
             size = n - skip
             valid[i] = True
             key[i] = np.uint64(cc) * _POW10[size] + v % _POW10[size]
             country_code[i] = leaf_cc[leaf]
-            region[i] = leaf_region[leaf]
-            jurisdiction[i] = leaf_jurisdiction[leaf]
-            kind[i] = leaf_kind[leaf]
-            zone_set[i] = leaf_zone_set[leaf]
-            zone_source[i] = leaf_zone_source[leaf]
-            subdivision[i] = leaf_subdivision[leaf]
+            region[i] = k.leaf_region[leaf]
+            jurisdiction[i] = k.leaf_jurisdiction[leaf]
+            kind[i] = k.leaf_kind[leaf]
+            zone_set[i] = k.leaf_zone_set[leaf]
+            zone_source[i] = k.leaf_zone_source[leaf]
+            subdivision[i] = k.leaf_subdivision[leaf]
