@@ -10,7 +10,7 @@ Hypothesis runs derandomized, so every run draws the same examples.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -21,11 +21,14 @@ from dialgate.domain.campaign import WITHHELD, AttemptLimit, Campaign, Limits
 from dialgate.domain.model import Vendor
 from dialgate.domain.numbers import parse_number
 from dialgate.domain.registry import NO_DATE, SnapshotInfo
+from dialgate.domain.rules.alike import alike_rows
 from dialgate.domain.rules.engine import evaluate
 from dialgate.domain.rules.frame import (
     NEVER,
     REVOKED,
+    AttemptColumns,
     CallerFacts,
+    ConsentColumns,
     Frame,
     RegisterColumns,
     VendorFacts,
@@ -480,3 +483,113 @@ def test_a_single_check_decides_as_a_batch_where_the_random_facts_seldom_go():
         _alike(f, late)
         promised = evaluate(frame_of(f, late), PACKS).next_allowed[0]
         assert promised == (NO_TIME if ends == opens else opens)
+
+
+def _varied(f: Facts, variants: list[int], at: datetime) -> tuple[Facts, list[int]]:
+    """Four copies of each number, each with every register's answer about the first number; then one
+    input of row r changed as variants[r % len(variants)] says (0: none, 1: the do-not-call answer,
+    2: no consent, 3: no consent and every register's other answer, 4: no consent and listed yesterday
+    everywhere, 5: the roaming state, 6: a last use long ago, 7: no attempts): rows in the same place,
+    and in different places, with inputs alike and unlike."""
+    g = _twice(_twice(f))
+    n = len(g.numbers)
+    v = [variants[r % len(variants)] for r in range(n)]
+    yesterday = (at.date() - date(1970, 1, 1)).days - 1
+    registers = tuple(
+        (name, as_of, tuple(v[r] == 4 or (member[0] != (v[r] == 3)) for r in range(n)),
+         tuple(yesterday if v[r] == 4 else listed[0] for r in range(n)))
+        for name, as_of, member, listed in g.registers
+    )  # fmt: skip
+    return replace(
+        g,
+        dnc=tuple(d != (v[r] == 1) for r, d in enumerate(g.dnc)),
+        consents=tuple(c for c in g.consents if v[c[0]] not in (2, 3, 4)),
+        attempts=tuple(a for a in g.attempts if v[a[0]] != 7),
+        registers=registers,
+        roaming=tuple(4 if v[r] == 5 else x for r, x in enumerate(g.roaming)),
+    ), v
+
+
+@_settings(200)
+@given(situations(), st.lists(st.integers(0, 7), min_size=1, max_size=8))
+def test_rows_with_the_same_inputs_share_one_evaluation(situation: tuple[Facts, datetime], variants) -> None:
+    """Scrub evaluates one row of each distinct input and gives its answer to the others: every row
+    must get what evaluating the whole frame gives it."""
+    f, at = situation
+    facts, v = _varied(f, variants, at)
+    frame = frame_of(facts, at)
+    long_ago = np.array([x == 6 for x in v]) & (frame.attempts.last_use == 0)
+    frame.attempts.last_use[long_ago] = int(at.timestamp()) - 3 * 365 * DAY
+    if not f.attempts and variants == [0]:  # four copies of each number alike
+        assert alike_rows(frame) is not None
+    alike = alike_rows(frame, worth=1)  # share whatever is alike
+    assert alike is not None
+    first, inverse = alike
+    whole = evaluate(frame, PACKS)
+    shared = evaluate(frame.take(first), PACKS)
+    for row in range(frame.n):
+        one = int(inverse[row])
+        assert bool(shared.block[one]) == bool(whole.block[row]), (facts.numbers[row], v[row])
+        assert shared.reasons_of(one) == whole.reasons_of(row), (facts.numbers[row], v[row])
+        assert int(shared.next_allowed[one]) == int(whole.next_allowed[row]), (facts.numbers[row], v[row])
+
+
+def test_every_input_of_a_row_is_compared_or_keeps_the_row_alone():
+    """A field added to the frame must be added to alike.input_columns (or keep its rows alone)."""
+    per_row = {f.name for f in fields(Frame)} - {"at", "at_s", "today", "campaign", "caller", "vendor",
+                                                  "groups", "roaming_fail_open"}  # fmt: skip
+    compared = {
+        "valid",
+        "mobile",
+        "group",
+        "dnc",
+        "roaming",
+        "consent",
+        "registers",
+        "attempts",
+        "roaming_errors",
+    }
+    assert per_row - {"key", "texts"} == compared  # the number itself is what sharing sets aside
+    assert {f.name for f in fields(RegisterColumns)} == {"name", "snapshot", "member", "listed_on"}
+    assert {f.name for f in fields(AttemptColumns)} == {"offsets", "at", "same_campaign", "same_purpose",
+                                                        "refused", "last_use"}  # fmt: skip
+
+
+def test_a_row_that_differs_in_any_input_is_not_shared():
+    """Four rows alike, then one input of the first changed: it must stand apart from the other three."""
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    base = frame_of(_twice(_twice(_tidy("+48451000100", at))), at)
+    assert alike_rows(base, worth=1)[1].tolist() == [0, 0, 0, 0]  # type: ignore[index]
+
+    def changed(change) -> Frame:
+        frame = base.take(np.arange(4))  # copies every column
+        change(frame)
+        return frame
+
+    def flip(column) -> None:
+        column[0] = not column[0] if column.dtype == bool else column[0] ^ 1
+
+    def attempt(f: Frame) -> None:
+        f.attempts = replace(f.attempts, offsets=np.array([0, 1, 1, 1, 1]), at=np.array([f.at_s - DAY]),
+                             same_campaign=np.ones(1, bool), same_purpose=np.ones(1, bool),
+                             refused=np.zeros(1, bool))  # fmt: skip
+
+    register = next(iter(base.registers))
+    changes = {
+        "valid": lambda f: flip(f.valid),
+        "mobile": lambda f: flip(f.mobile),
+        "group": lambda f: f.group.__setitem__(0, 0),
+        "dnc": lambda f: flip(f.dnc),
+        "roaming": lambda f: f.roaming.__setitem__(0, 3),
+        "member": lambda f: flip(f.registers[register].member),
+        "listed_on": lambda f: f.registers[register].listed_on.__setitem__(0, 20000),
+        "last_use": lambda f: f.attempts.last_use.__setitem__(0, f.at_s - 400 * DAY),
+        "attempts": attempt,
+        "roaming_errors": lambda f: setattr(f, "roaming_errors", ["timeout", None, None, None]),
+    }
+    for name in (f.name for f in fields(ConsentColumns)):
+        changes[f"consent.{name}"] = lambda f, name=name: flip(getattr(f.consent, name))
+    for name, change in changes.items():
+        alike = alike_rows(changed(change), worth=1)
+        assert alike is not None, name
+        assert alike[1][0] != alike[1][1] and len(set(alike[1][1:].tolist())) == 1, name

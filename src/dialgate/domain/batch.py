@@ -34,6 +34,9 @@ class BatchVerdicts:
     def __len__(self) -> int:
         return len(self.blocked)
 
+    def take(self, rows: npt.NDArray[np.intp]) -> BatchVerdicts:
+        return BatchVerdicts(self.blocked[rows], self.reasons[rows], self.next_allowed_at[rows])
+
     @classmethod
     def allow_all(cls, rows: int) -> BatchVerdicts:
         return cls(

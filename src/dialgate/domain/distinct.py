@@ -48,12 +48,16 @@ def distinct_rows(columns: Sequence[npt.NDArray[np.integer]]) -> tuple[Intp, Int
     n = len(columns[0])
     count, code = 1, np.zeros(n, dtype=np.intp)
     for column in columns:
-        k, rank = dense(column)
-        # ranks are order-preserving, so the mixed-radix code keeps the lexicographic order; it is
-        # made dense again only when it would outgrow counting (a pass over the rows each time)
+        column = column.view(np.uint8) if column.dtype == np.bool_ else column
+        k, digit = (int(column.max()) + 1, column) if n else (1, column)
+        # The values themselves are the digits of a mixed-radix code, which keeps the lexicographic
+        # order; code and column are made dense (a few passes over the rows each) only when their
+        # product would outgrow counting.
         if count * k > COUNTING_LIMIT:
             count, code = dense(code, count)
-        count, code = count * k, code * k + rank
+            if count * k > COUNTING_LIMIT:
+                k, digit = dense(column, k)
+        count, code = count * k, code * k + digit.astype(np.intp, copy=False)  # (below the limit)
     count, code = dense(code, count)
     first = np.zeros(count, dtype=np.intp)
     first[code] = np.arange(n)  # any row of a group stands for it: they all hold the same values

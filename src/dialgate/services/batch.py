@@ -17,6 +17,7 @@ from dialgate.domain.batch import NO_TIME, BatchContext, BatchVerdicts
 from dialgate.domain.bulk_numbers import BulkNumbers
 from dialgate.domain.reasons import bit
 from dialgate.domain.registry import SnapshotInfo
+from dialgate.domain.rules.alike import alike_rows
 from dialgate.domain.rules.engine import Evaluation, evaluate
 from dialgate.domain.rules.frame import CallerFacts, VendorFacts
 from dialgate.domain.rules.inputs import BrandFacts, number_columns_from_bulk
@@ -70,7 +71,11 @@ class EngineRun:
         ctx = self._context
         frame = frame_for(self._rt, ctx.campaign, ctx.at.astimezone(UTC), self._caller, self._vendor, cols,
                           snapshots=self._snapshots, facts=self._facts)  # fmt: skip
-        return verdicts(evaluate(frame, PACKS))
+        alike = alike_rows(frame)
+        if alike is None:
+            return verdicts(evaluate(frame, PACKS))
+        first, inverse = alike  # one row of each distinct input decides for all its rows
+        return verdicts(evaluate(frame.take(first), PACKS)).take(inverse)
 
 
 def verdicts(ev: Evaluation) -> BatchVerdicts:
