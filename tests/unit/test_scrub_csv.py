@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import random
 import threading
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dialgate.adapters.files import scrub_csv
+from dialgate.adapters.files import durable, scrub_csv
 from dialgate.adapters.files.scrub_csv import CsvScrubFiles
 from dialgate.domain.batch import BatchContext, BatchVerdicts
 from dialgate.domain.bulk_numbers import parse_bulk
@@ -509,6 +510,34 @@ def test_the_output_is_handed_to_the_disk_as_it_is_written_not_only_at_the_end(s
     assert len(handed) > 5
     assert [start for start, _ in handed[1:]] == [s + n for s, n in handed[:-1]]  # one range after another
     assert handed[0][0] == 0 and sum(n for _, n in handed) <= len(out)
+
+
+def test_the_output_is_synced_as_it_grows_not_only_at_the_end(scrub, monkeypatch):
+    synced: list[int] = []
+    monkeypatch.setattr(scrub_csv, "WRITEBACK_BYTES", 1000)
+    monkeypatch.setattr(durable, "SYNC_BYTES", 3000)
+    monkeypatch.setattr(durable.os, "fdatasync", lambda fd: synced.append(os.fstat(fd).st_size))
+    out, _ = scrub(_many_rows(random.Random(3), 300), files=CsvScrubFiles(chunk_bytes=256))
+    assert synced, "no sync before the final one"
+    assert synced == sorted(synced) and synced[-1] < len(out)
+
+
+def test_a_failed_sync_along_the_way_fails_the_scrub_though_the_final_one_succeeds(
+    scrub, tmp_path, monkeypatch
+):
+    """Linux reports a failed writeback to one fsync only: the one in the background must not swallow it."""
+    target = _previous_output(tmp_path)
+
+    def fails(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(scrub_csv, "WRITEBACK_BYTES", 1000)
+    monkeypatch.setattr(durable, "SYNC_BYTES", 3000)
+    monkeypatch.setattr(durable.os, "fdatasync", fails)
+    with pytest.raises(StoreError, match="Input/output error"):
+        scrub(_many_rows(random.Random(3), 300), files=CsvScrubFiles(chunk_bytes=256))
+    assert target.read_bytes() == b"a complete earlier result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
 
 
 _MESSY_FIELDS = [

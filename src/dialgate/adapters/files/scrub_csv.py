@@ -27,7 +27,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import io
 import os
 import queue
 import re
@@ -46,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from dialgate.adapters.files.durable import SyncAlong, start_writeback, sync_directory
 from dialgate.adapters.number_digits import digits_of, digits_of_series
 from dialgate.domain.batch import (
     OUTPUT_COLUMNS,
@@ -575,6 +575,7 @@ class CsvSink:
             layout.header + d + d.join(OUTPUT_COLUMNS) + term
         ).encode("utf-8", "surrogateescape")
         self._written = self._handed = 0
+        self._sync = SyncAlong(self._out)
         self._write(header)
         self.committed = False
         self._behind = WriteBehind(self._write_chunk, files.overlap) if files.overlap > 0 else None
@@ -604,11 +605,12 @@ class CsvSink:
             if self._encoder is not None:
                 out.write(self._encoder.encode("", final=True))
             out.flush()
+            self._sync.close()  # raises what a sync along the way raised
             os.fsync(out.fileno())
             out.close()
             self._out = None
             self._temp.replace(self.target)
-            _sync_directory(self.target.parent)
+            sync_directory(self.target.parent)
         except OSError as exc:
             raise _write_error(self.target, exc) from None
         self.committed = True
@@ -617,6 +619,8 @@ class CsvSink:
         """Remove the temporary file unless it was committed (a failed run never leaves a half file)."""
         if self._behind is not None:
             self._behind.abandon()
+        with contextlib.suppress(OSError):
+            self._sync.close()
         if self._out is not None:
             with contextlib.suppress(OSError):
                 self._out.close()
@@ -635,8 +639,9 @@ class CsvSink:
             raise _write_error(self.target, exc) from None
         self._written += len(data)
         if self._written - self._handed >= WRITEBACK_BYTES:
-            _start_writeback(self._out, self._handed, self._written)
+            start_writeback(self._out, self._handed, self._written)
             self._handed = self._written
+            self._sync.wrote(self._written)
 
     def _fast_bytes(self, chunk: FastChunk, columns: ScrubColumns) -> memoryview:
         from dialgate.adapters.text_kernels import append_columns  # numba: loaded when writing
@@ -979,25 +984,3 @@ def _write_error(target: Path, exc: OSError) -> StoreError:
     return StoreError(
         f"cannot write '{target}': {exc.strerror or exc}; the previous file (if any) is unchanged"
     )
-
-
-def _start_writeback(out: BinaryIO, start: int, end: int) -> None:
-    """Start writing bytes start..end to the disk without waiting. The kernel would hold a file smaller
-    than a tenth of memory dirty until the final fsync, which then wrote it all while the run waited;
-    POSIX_FADV_DONTNEED on dirty pages starts their writeback (Linux; pages already clean leave the cache).
-    Only a hint: where it is missing or refused, the final fsync does the work."""
-    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        os.posix_fadvise(out.fileno(), start, end - start, os.POSIX_FADV_DONTNEED)
-
-
-def _sync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
