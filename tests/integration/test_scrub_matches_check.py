@@ -70,15 +70,24 @@ def world(rt, tmp_path, number_tables_dir):
 
 
 @pytest.mark.parametrize("at", ["2026-11-23T12:30:00Z", "2026-11-24T15:00:00Z", "2026-11-28T09:00:00Z"])
-def test_every_row_of_a_scrub_matches_the_single_check(world, tmp_path, at):
+@pytest.mark.parametrize("copies", [1, 10])  # ten: rows alike enough that the engine decides one of each
+def test_every_row_of_a_scrub_matches_the_single_check(world, tmp_path, at, copies, monkeypatch):
+    from dialgate.domain.rules import alike
+
+    shared = []
+    spy = alike.alike_rows
+    monkeypatch.setattr(
+        "dialgate.services.batch.alike_rows", lambda frame: shared.append(spy(frame)) or shared[-1]
+    )
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     with source.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["id", "phone"])
-        writer.writerows([i, n] for i, n in enumerate(NUMBERS))
+        writer.writerows([i, n] for i, n in enumerate(NUMBERS * copies))
     scrub_file(world, ScrubRequest(source, target, "world", region="FR", at=at))
+    assert (shared[0] is not None) == (copies > 1)
     rows = list(csv.DictReader(target.open(newline="")))
-    assert len(rows) == len(NUMBERS)
+    assert len(rows) == len(NUMBERS) * copies
     for row in rows:
         raw = row["phone"]
         single = check_call(world, CheckRequest("world", [raw], at=at, region="FR"))

@@ -30,12 +30,22 @@ class BatchVerdicts:
     blocked: npt.NDArray[np.bool_]  # True: BLOCK, False: ALLOW
     reasons: npt.NDArray[np.uint64]  # bit masks over reasons.REASON_CODES; 0 exactly when allowed
     next_allowed_at: npt.NDArray[np.int64]  # epoch seconds (UTC), NO_TIME when none
+    # The same verdicts once per distinct input, when the decider evaluated one row of each: a scrub
+    # formats its columns from these few entries instead of every row.
+    distinct: SharedVerdicts | None = None
 
     def __len__(self) -> int:
         return len(self.blocked)
 
-    def take(self, rows: npt.NDArray[np.intp]) -> BatchVerdicts:
-        return BatchVerdicts(self.blocked[rows], self.reasons[rows], self.next_allowed_at[rows])
+    def spread(self, first: npt.NDArray[np.intp], rows: npt.NDArray[np.intp]) -> BatchVerdicts:
+        """These verdicts, one per distinct input (entry e decided row first[e]), given to every row
+        (row i's is entry rows[i])."""
+        return BatchVerdicts(
+            self.blocked[rows],
+            self.reasons[rows],
+            self.next_allowed_at[rows],
+            SharedVerdicts(self, first, rows),
+        )
 
     @classmethod
     def allow_all(cls, rows: int) -> BatchVerdicts:
@@ -44,6 +54,13 @@ class BatchVerdicts:
             reasons=np.zeros(rows, dtype=np.uint64),
             next_allowed_at=np.full(rows, NO_TIME, dtype=np.int64),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SharedVerdicts:
+    entries: BatchVerdicts  # one per distinct input
+    first: npt.NDArray[np.intp]  # a row each entry decided
+    rows: npt.NDArray[np.intp]  # each row's entry
 
 
 # Why a row of a file could not be read; such rows are kept and marked INVALID_NUMBER.

@@ -75,7 +75,7 @@ class EngineRun:
         if alike is None:
             return verdicts(evaluate(frame, PACKS))
         first, inverse = alike  # one row of each distinct input decides for all its rows
-        return verdicts(evaluate(frame.take(first), PACKS)).take(inverse)
+        return verdicts(evaluate(frame.take(first), PACKS)).spread(first, inverse)
 
 
 def verdicts(ev: Evaluation) -> BatchVerdicts:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -212,17 +212,26 @@ def _guard(verdicts: BatchVerdicts, numbers: BulkNumbers) -> BatchVerdicts:
     if len(verdicts) != len(numbers):
         raise RuntimeError(f"the decider answered {len(verdicts)} rows for {len(numbers)}")
     invalid = ~numbers.valid
-    if invalid.any():
-        verdicts.reasons[invalid] |= _INVALID
-        verdicts.blocked[invalid] = True
+    if invalid.any() and not (verdicts.reasons[invalid] & _INVALID).all():
+        reasons = verdicts.reasons.copy()
+        reasons[invalid] |= _INVALID
+        return BatchVerdicts(verdicts.blocked | invalid, reasons, verdicts.next_allowed_at)
     return verdicts
 
 
 def scrub_columns(numbers: BulkNumbers, verdicts: BatchVerdicts) -> ScrubColumns:
     """The appended columns as codes into small tables: each distinct reason set and instant is
-    formatted once per chunk."""
-    masks, reason_codes = distinct_masks(verdicts.reasons)
-    next_codes, next_texts = _next_allowed(numbers, verdicts.next_allowed_at)
+    formatted once per chunk (found among the decider's distinct entries when it shared them)."""
+    shared = verdicts.distinct
+    if shared is None:
+        masks, reason_codes = distinct_masks(verdicts.reasons)
+        next_codes, next_texts = _next_allowed(numbers.zone_set, numbers.zone_sets, verdicts.next_allowed_at)
+    else:  # rows with one entry share where they ring, so its first row's zones are theirs
+        masks, entry_codes = distinct_masks(shared.entries.reasons)
+        reason_codes = entry_codes[shared.rows]
+        zones = numbers.zone_set[shared.first]
+        entry_next, next_texts = _next_allowed(zones, numbers.zone_sets, shared.entries.next_allowed_at)
+        next_codes = entry_next[shared.rows]
     return ScrubColumns(
         valid=numbers.valid,
         key=numbers.key,
@@ -236,17 +245,15 @@ def scrub_columns(numbers: BulkNumbers, verdicts: BatchVerdicts) -> ScrubColumns
 
 
 def _next_allowed(
-    numbers: BulkNumbers, when: npt.NDArray[np.int64]
+    zone_set: npt.NDArray[np.integer], zone_sets: Sequence[tuple[str, ...]], when: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint32], tuple[str, ...]]:
     codes = np.zeros(len(when), dtype=np.uint32)
     rows = np.flatnonzero(when != NO_TIME)
     if not rows.size:
         return codes, ("",)
-    combined = when[rows] * 65536 + numbers.zone_set[rows].astype(np.int64)
+    combined = when[rows] * 65536 + zone_set[rows].astype(np.int64)
     distinct, inverse = np.unique(combined, return_inverse=True)
-    texts = [""] + [
-        format_local(int(c) // 65536, numbers.zone_sets[int(c) % 65536]) for c in distinct.tolist()
-    ]
+    texts = [""] + [format_local(int(c) // 65536, zone_sets[int(c) % 65536]) for c in distinct.tolist()]
     codes[rows] = inverse.astype(np.uint32).ravel() + 1
     return codes, tuple(texts)
 
