@@ -30,11 +30,14 @@ def alike_rows(frame: Frame, worth: int = WORTH_IT) -> tuple[Intp, Intp] | None:
     n = frame.n
     if n < worth:
         return None
-    columns = [code for c in input_columns(frame) if (code := _codes(c)) is not None]
     alone = np.diff(frame.attempts.offsets) > 0
     if frame.roaming_errors:
         alone |= np.array([e is not None for e in frame.roaming_errors], dtype=bool)
-    if alone.any():  # each its own code: 1, 2, ... in row order, 0 for the rows that may share
+    lonely = int(np.count_nonzero(alone))
+    if lonely * worth > n:  # as many sets at least: not worth it
+        return None
+    columns = [code for c in input_columns(frame) if (code := _codes(c)) is not None]
+    if lonely:  # each its own code: 1, 2, ... in row order, 0 for the rows that may share
         columns.append(np.where(alone, np.cumsum(alone, dtype=np.intp), 0))
     if not columns:
         return np.zeros(1, dtype=np.intp), np.zeros(n, dtype=np.intp)
