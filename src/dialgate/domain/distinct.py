@@ -46,10 +46,11 @@ def distinct_rows(columns: Sequence[npt.NDArray[np.integer]]) -> tuple[Intp, Int
     """Rows grouped by their tuple of values across `columns` (non-negative integers, equal length):
     (one row of each distinct tuple, in the tuples' lexicographic order; each row's group index)."""
     n = len(columns[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     count, code = 1, np.zeros(n, dtype=np.intp)
     for column in columns:
-        column = column.view(np.uint8) if column.dtype == np.bool_ else column
-        k, digit = (int(column.max()) + 1, column) if n else (1, column)
+        k, digit = int(column.max()) + 1, column
         # The values themselves are the digits of a mixed-radix code, which keeps the lexicographic
         # order; code and column are made dense (a few passes over the rows each) only when their
         # product would outgrow counting.
