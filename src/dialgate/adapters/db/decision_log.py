@@ -11,7 +11,7 @@ import sys
 import threading
 import zlib
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -37,20 +37,39 @@ class _RowBuilder:
         self._defaults = dict.fromkeys(names)
         self._sqlite = sqlite
 
-    def __call__(self, record: dict[str, object]) -> tuple[object, ...]:
+    def __call__(
+        self, record: dict[str, object], memo: dict[int, object] | None = None
+    ) -> tuple[object, ...]:
+        """`memo`: conversions already made in this call's batch, by object: rows of one request hand the
+        same instants and detail documents to every row, and each is converted once."""
         try:
             row = list(self._pick(record))  # a check's record names every column
         except KeyError:
             row = list(self._pick({**self._defaults, **record}))
         for i in self._instants:
             if row[i] is not None:
-                row[i] = raw_instant(row[i], self._sqlite)
+                row[i] = self._converted(row[i], memo, self._instant)
         for i in self._documents:
             if row[i] is not None:
-                row[i] = orjson.dumps(
-                    row[i], option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
-                ).decode()
+                row[i] = self._converted(row[i], memo, self._document)
         return tuple(row)
+
+    def _instant(self, value: Any) -> object:
+        return raw_instant(value, self._sqlite)
+
+    @staticmethod
+    def _document(value: Any) -> object:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+
+    @staticmethod
+    def _converted(value: object, memo: dict[int, object] | None, convert: Callable[[Any], object]) -> object:
+        if memo is None:
+            return convert(value)
+        # by identity: the caller keeps every record (so every id) alive until the batch is built
+        found = memo.get(id(value), memo)
+        if found is memo:
+            found = memo[id(value)] = convert(value)
+        return found
 
 
 class BackgroundDecisionLog:
@@ -88,10 +107,11 @@ class BackgroundDecisionLog:
 
     def record(self, records: Sequence[dict[str, object]]) -> None:
         build = self._decision_row
+        memo: dict[int, object] = {}
         if self._sqlite:
-            self._queue.extend(orjson.dumps(build(r)) for r in records)
+            self._queue.extend(orjson.dumps(build(r, memo)) for r in records)
         else:
-            self._queue.extend(build(r) for r in records)
+            self._queue.extend(build(r, memo) for r in records)
         self._start()
         if len(self._queue) >= self._max_batch:
             self._wake.set()

@@ -283,8 +283,9 @@ class SqlDecisionStore:
         since: datetime,
         until: datetime,
     ) -> RowFacts:
-        """The facts of each row (row i is keys[i]; invalid rows get none)."""
-        index = self._cache.current(brand)
+        """The facts of each row (row i is keys[i]; invalid rows get none). On SQLite the statement that
+        brings the cached facts up to date is skipped, as for `one`, while nothing was committed."""
+        index = self._cache.current(brand, token=self._data_version if self._sqlite else None)
         if index is not None:
             return index.for_rows(keys, valid, channel, purpose, campaign, _micros(since), _micros(until))
         lo, hi = self._param(since), self._param(until)

@@ -84,6 +84,8 @@ class Keyed:
         found = [ranges(r.keys, probe) for r in self.runs]
         if not found:
             return np.zeros(0, np.intp), np.zeros((0, self.width), np.int64)
+        if len(found) == 1:
+            return found[0][0], self.runs[0].table[found[0][1]]
         rows = np.concatenate([f[0] for f in found])
         table = np.concatenate([r.table[f[1]] for r, f in zip(self.runs, found, strict=True)])
         return rows, table
@@ -149,8 +151,9 @@ class BrandIndex:
         n = keys.size
         code = self.codes.of
         rows, t = self.consents.matches(probe)
-        keep = (t[:, _C["channel"]] == code(channel)) & np.isin(
-            t[:, _C["purpose"]], [code(purpose), code("all")]
+        purposes = t[:, _C["purpose"]]  # two comparisons: np.isin sorts, and cost more than the read
+        keep = (t[:, _C["channel"]] == code(channel)) & (
+            (purposes == code(purpose)) | (purposes == code("all"))
         )
         rows, t = rows[keep], t[keep]
         consents = ConsentRows(
@@ -162,7 +165,8 @@ class BrandIndex:
         at = at_us // _US  # whole seconds, floored like int(datetime.timestamp())
         last = np.zeros(n, dtype=np.int64)
         up_to = at_us <= until_us
-        np.maximum.at(last, rows[up_to], at[up_to])
+        if rows.size:  # ufunc.at costs microseconds even when empty
+            np.maximum.at(last, rows[up_to], at[up_to])
         win = up_to & (at_us >= since_us)
         t = t[win]
         attempts = AttemptRows(

@@ -54,17 +54,19 @@ class ConsentRows:
         )
 
 
-def _latest(rows: ConsentRows, keep: npt.NDArray[np.bool_], n: int) -> npt.NDArray[np.intp]:
-    """Per row, the index of its latest kept event (by captured, then seq), or -1."""
-    out = np.full(n, -1, dtype=np.intp)
-    sel = np.flatnonzero(keep)
-    if sel.size == 0:
-        return out
-    order = sel[np.lexsort((rows.seq[sel], rows.captured[sel], rows.row[sel]))]
+def _latest(
+    rows: ConsentRows, sel: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Among the events `sel`, the latest of each row that has one (by captured, then seq; on a full tie
+    the later event): (rows, events)."""
+    r = rows.row[sel]
+    if r.size < 2 or bool((r[1:] > r[:-1]).all()):  # one event per row, the common case: each is the latest
+        return r, sel
+    order = sel[np.lexsort((rows.seq[sel], rows.captured[sel], r))]
+    r = rows.row[order]
     last = np.ones(order.size, dtype=bool)
-    last[:-1] = rows.row[order][1:] != rows.row[order][:-1]
-    out[rows.row[order[last]]] = order[last]
-    return out
+    last[:-1] = r[1:] != r[:-1]
+    return r[last], order[last]
 
 
 def _read_only(cols: _Columns) -> _Columns:
@@ -82,20 +84,17 @@ def consent_columns(n: int, rows: ConsentRows) -> ConsentColumns:
     if n == 1:
         return _one_number(rows)
     cols = ConsentColumns.empty(n)
-    gov = _latest(rows, np.ones(rows.row.size, dtype=bool), n)
-    has = gov >= 0
-    g = gov[has]
-    cols.status[has] = rows.status[g]
-    cols.basis[has] = rows.basis[g]
-    cols.party[has] = rows.party[g]
-    cols.captured[has] = rows.captured[g]
-    cols.expires[has] = rows.expires[g]
-    cols.evidence[has] = rows.evidence[g]
-    cols.from_registry[has] = rows.registry[g]
-    reg = _latest(rows, rows.registry, n)
-    has_reg = reg >= 0
-    cols.registry_status[has_reg] = rows.status[reg[has_reg]]
-    cols.registry_party[has_reg] = rows.party[reg[has_reg]]
+    r, g = _latest(rows, np.arange(rows.row.size))
+    cols.status[r] = rows.status[g]
+    cols.basis[r] = rows.basis[g]
+    cols.party[r] = rows.party[g]
+    cols.captured[r] = rows.captured[g]
+    cols.expires[r] = rows.expires[g]
+    cols.evidence[r] = rows.evidence[g]
+    cols.from_registry[r] = rows.registry[g]
+    r, g = _latest(rows, np.flatnonzero(rows.registry))
+    cols.registry_status[r] = rows.status[g]
+    cols.registry_party[r] = rows.party[g]
     return cols
 
 
@@ -335,6 +334,9 @@ def ranges(
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     lo = np.searchsorted(sorted_keys, probe, side="left")
     counts = np.searchsorted(sorted_keys, probe, side="right") - lo
+    if probe.size and counts.max() <= 1:  # at most one key each, the common case: half the numpy calls
+        rows = np.flatnonzero(counts)
+        return rows, lo[rows]
     total = int(counts.sum())
     rows = np.repeat(np.arange(probe.size), counts)
     idx = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)

@@ -1,0 +1,80 @@
+"""Single checks answered by one server worker: which of them are decided together, and when.
+
+The engine is replaced by a recorder: what is tested here is the grouping and the timing on the event
+loop (tests/integration/test_batch_answer.py holds the answers of checks decided together)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from dialgate.api import routes_checks
+from dialgate.api.routes_checks import Coalescer
+from dialgate.services.check import CheckRequest
+
+
+@pytest.fixture
+def frames(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The numbers of every frame the coalescer hands to the engine, in order."""
+    seen: list[list[str]] = []
+
+    def evaluate(_rt: Any, req: CheckRequest, *, brand: str, separate: bool) -> list[str]:
+        assert separate and brand == "acme"
+        seen.append(list(req.numbers))
+        return list(req.numbers)
+
+    monkeypatch.setattr(routes_checks, "evaluate_request", evaluate)
+    monkeypatch.setattr(routes_checks, "decision_json", lambda checked: checked[0].encode())
+    monkeypatch.setattr(routes_checks, "answers_json", lambda checked: [n.encode() for n in checked])
+    return seen
+
+
+def _check(number: str, campaign: str = "fr") -> CheckRequest:
+    return CheckRequest(campaign, [number], None, None, None, None, via="api")
+
+
+def test_a_check_arriving_one_turn_later_joins_the_frame(frames):
+    """The next poll's requests (here: a task started one turn later) are decided with the first."""
+
+    async def main() -> list[bytes]:
+        co = Coalescer(rt=None)  # type: ignore[arg-type]
+        first = asyncio.ensure_future(co.decide(_check("+33639980012"), "acme"))
+        await asyncio.sleep(0)  # one turn: the first check is pending
+        second = asyncio.ensure_future(co.decide(_check("+33639980014"), "acme"))
+        return list(await asyncio.gather(first, second))
+
+    assert asyncio.run(main()) == [b"+33639980012", b"+33639980014"]
+    assert frames == [["+33639980012", "+33639980014"]]
+
+
+def test_a_lone_check_is_decided_within_a_few_turns_never_on_a_timer(frames):
+    async def main() -> tuple[bytes, int]:
+        co = Coalescer(rt=None)  # type: ignore[arg-type]
+        pending = asyncio.ensure_future(co.decide(_check("+33639980012"), "acme"))
+        turns = 0
+        while not pending.done():
+            turns += 1
+            await asyncio.sleep(0)
+        return pending.result(), turns
+
+    answer, turns = asyncio.run(main())
+    assert answer == b"+33639980012"
+    assert turns <= 4
+    assert frames == [["+33639980012"]]
+
+
+def test_checks_of_different_campaigns_are_never_mixed(frames):
+    async def main() -> list[bytes]:
+        co = Coalescer(rt=None)  # type: ignore[arg-type]
+        return list(
+            await asyncio.gather(
+                co.decide(_check("+33639980012", "fr"), "acme"),
+                co.decide(_check("+33639980014", "de"), "acme"),
+                co.decide(_check("+33639980015", "fr"), "acme"),
+            )
+        )
+
+    assert asyncio.run(main()) == [b"+33639980012", b"+33639980014", b"+33639980015"]
+    assert sorted(frames) == [["+33639980012", "+33639980015"], ["+33639980014"]]
