@@ -16,6 +16,7 @@ Intp = npt.NDArray[np.intp]
 U64 = npt.NDArray[np.uint64]
 
 COUNTING_LIMIT = 1 << 16  # codes below this are counted; larger ones are sorted as before
+_SLOTS_PER_ROW = 64  # ... and only while the codes' range is at most this many times the rows
 _ONE = np.uint64(1)
 
 
@@ -33,7 +34,9 @@ def _distinct(
         return values[:0], np.zeros(0, dtype=np.intp)
     if size is None:
         size = int(values.max()) + 1
-    if size > COUNTING_LIMIT:
+    # counting passes over `size` slots: for a few rows in a wide code space (single checks decided
+    # together) sorting them is the cheaper way
+    if size > COUNTING_LIMIT or size > _SLOTS_PER_ROW * values.size:
         distinct, inverse = np.unique(values, return_inverse=True)
         return distinct, inverse.astype(np.intp).ravel()
     present = np.flatnonzero(np.bincount(values.astype(np.intp), minlength=size))

@@ -284,7 +284,8 @@ def evaluate_request(
     ev = evaluate(frame, PACKS)
     now = rt.clock.now()
     if frame.n == 1 or separate:
-        checked = Checked(ev, [rt.ids.new_id() for _ in range(frame.n)], now, version)
+        ids = [rt.ids.new_id()] if frame.n == 1 else rt.ids.new_ids(frame.n)  # a fifth of the cost each
+        checked = Checked(ev, ids, now, version)
         _log_rows(rt, checked, req.via)
     else:
         batch = rt.ids.new_id()

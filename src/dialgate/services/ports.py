@@ -42,6 +42,10 @@ class Clock(Protocol):
 class IdGenerator(Protocol):
     def new_id(self) -> str: ...
 
+    def new_ids(self, count: int) -> list[str]:
+        """`count` distinct ids at once, sorting in the order given."""
+        ...
+
 
 class BrandRepository(Protocol):
     def add(self, brand: Brand) -> None: ...
