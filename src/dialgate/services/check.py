@@ -318,7 +318,8 @@ def _log_rows(rt: Runtime, checked: Checked, via: str) -> None:
     set_of_row, sets = ev.reason_sets()
     codes = ["|".join([ev.reasons[d].code for d in s]) for s in sets]
     details = [{"reasons": [ev.reasons[d].to_dict() for d in s]} for s in sets]
-    instants = {t: _instant_of(t) for t in set(ev.next_allowed.tolist())}
+    nexts = ev.next_allowed.tolist()
+    instants = {t: _instant_of(t) for t in set(nexts)}
     versions = ev.pack_version.tolist() if ev.pack_version is not None else [None] * f.n
     shared = {
         "brand_id": f.campaign.brand, "campaign_id": f.campaign.id, "campaign_version": checked.campaign_version,
@@ -326,7 +327,7 @@ def _log_rows(rt: Runtime, checked: Checked, via: str) -> None:
         "vendor_id": f.vendor.requested, "snapshots": _snapshots(f), "via": via,
     }  # fmt: skip
     rows = zip(checked.check_ids, f.e164.tolist(), ev.block.tolist(), set_of_row.tolist(),
-               ev.next_allowed.tolist(), versions, strict=True)  # fmt: skip
+               nexts, versions, strict=True)  # fmt: skip
     rt.decision_log.record([
         {**shared, "check_id": check_id, "number": str(number)[:64], "verdict": "BLOCK" if block else "ALLOW",
          "reasons": codes[s], "next_allowed_at": instants[nxt], "pack_version": version, "detail": details[s]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import operator
 import sys
@@ -32,44 +33,41 @@ class _RowBuilder:
     def __init__(self, table: Table, sqlite: bool) -> None:
         names = [c.name for c in table.columns]
         self._pick = operator.itemgetter(*names)
-        self._instants = [i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
-        self._documents = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
+        instant = functools.partial(raw_instant, sqlite=sqlite)
+        self._conversions: list[tuple[int, Callable[[Any], object]]] = [
+            (i, instant if isinstance(c.type, UTCDateTime) else _document)
+            for i, c in enumerate(table.columns)
+            if isinstance(c.type, UTCDateTime | JSON)
+        ]
         self._defaults = dict.fromkeys(names)
-        self._sqlite = sqlite
 
     def __call__(
         self, record: dict[str, object], memo: dict[int, object] | None = None
     ) -> tuple[object, ...]:
         """`memo`: conversions already made in this call's batch, by object: rows of one request hand the
-        same instants and detail documents to every row, and each is converted once."""
+        same instants and detail documents to every row, and each is converted once. A lone record
+        goes without (the lookups cost a single check more than they save)."""
         try:
             row = list(self._pick(record))  # a check's record names every column
         except KeyError:
             row = list(self._pick({**self._defaults, **record}))
-        for i in self._instants:
-            if row[i] is not None:
-                row[i] = self._converted(row[i], memo, self._instant)
-        for i in self._documents:
-            if row[i] is not None:
-                row[i] = self._converted(row[i], memo, self._document)
+        for i, convert in self._conversions:
+            value = row[i]
+            if value is None:
+                continue
+            if memo is None:
+                row[i] = convert(value)
+                continue
+            # by identity: the caller keeps every record (so every id) alive until the batch is built
+            found = memo.get(id(value), memo)
+            if found is memo:
+                found = memo[id(value)] = convert(value)
+            row[i] = found
         return tuple(row)
 
-    def _instant(self, value: Any) -> object:
-        return raw_instant(value, self._sqlite)
 
-    @staticmethod
-    def _document(value: Any) -> object:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
-
-    @staticmethod
-    def _converted(value: object, memo: dict[int, object] | None, convert: Callable[[Any], object]) -> object:
-        if memo is None:
-            return convert(value)
-        # by identity: the caller keeps every record (so every id) alive until the batch is built
-        found = memo.get(id(value), memo)
-        if found is memo:
-            found = memo[id(value)] = convert(value)
-        return found
+def _document(value: Any) -> object:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 class BackgroundDecisionLog:
@@ -107,7 +105,7 @@ class BackgroundDecisionLog:
 
     def record(self, records: Sequence[dict[str, object]]) -> None:
         build = self._decision_row
-        memo: dict[int, object] = {}
+        memo: dict[int, object] | None = {} if len(records) > 1 else None
         if self._sqlite:
             self._queue.extend(orjson.dumps(build(r, memo)) for r in records)
         else:
