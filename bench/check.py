@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -164,6 +165,18 @@ def _busy(lines: list[str], connections: int) -> str:
     return f"latencies add up to {value * requests / (connections * duration):.0%} of the connections' time"
 
 
+def _connections_per_worker(port: int) -> str:
+    """How the workers shared wrk's connections (ss, mid-run): they accept from one queue, and the one
+    that wakes first takes what is waiting, so a run's split varies (46/18 was seen) and with it the p99:
+    a worker's latency grows with the connections it holds."""
+    if not shutil.which("ss"):
+        return ""
+    found = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                           capture_output=True, text=True, check=False).stdout  # fmt: skip
+    held = sorted(Counter(re.findall(r"pid=(\d+)", found)).values(), reverse=True)
+    return f"; connections per worker {'/'.join(map(str, held))}" if held else ""
+
+
 def http(store: Store, key: str, seconds: int) -> None:
     port = 18500 + os.getpid() % 500
     server = subprocess.Popen([sys.executable, "-m", "dialgate", "serve", "--port", str(port), "--workers", "2"],
@@ -189,13 +202,18 @@ def http(store: Store, key: str, seconds: int) -> None:
             )
 
             def wrk(connections: int, threads: int) -> tuple[float, str, str, str]:
-                out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
-                                      str(script), base + "/v1/checks"], capture_output=True, text=True, check=True).stdout  # fmt: skip
+                run = subprocess.Popen(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+                                        str(script), base + "/v1/checks"], stdout=subprocess.PIPE, text=True)  # fmt: skip
+                time.sleep(min(2.0, seconds / 2))
+                split = _connections_per_worker(port) if connections > 1 else ""
+                out = run.communicate()[0]
+                if run.returncode:
+                    raise subprocess.CalledProcessError(run.returncode, "wrk", out)
                 lines = [line.strip() for line in out.splitlines()]
                 rps = float(next(line.split()[1] for line in lines if line.startswith("Requests/sec")))
                 p50 = next(line.split()[1] for line in lines if line.startswith("50%"))
                 p99 = next(line.split()[1] for line in lines if line.startswith("99%"))
-                return rps, p50, p99, _busy(lines, connections)
+                return rps, p50, p99, _busy(lines, connections) + split
 
             # warm-up: every worker has decided before it is measured (the httpx warm-up reaches one)
             wrk(8, 2)
