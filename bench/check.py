@@ -167,8 +167,9 @@ def _busy(lines: list[str], connections: int) -> str:
 
 def _connections_per_worker(port: int) -> str:
     """How the workers shared wrk's connections (ss, mid-run): they accept from one queue, and the one
-    that wakes first takes what is waiting, so a run's split varies (46/18 was seen) and with it the p99:
-    a worker's latency grows with the connections it holds."""
+    that wakes first takes what is waiting, so a run's split varies (48/16 was seen). Printed beside the
+    p99 so an outlier can be told from an uneven split; one socket per worker (SO_REUSEPORT) evened the
+    splits in a trial but did not move the p99 beyond this host's noise."""
     if not shutil.which("ss"):
         return ""
     found = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
