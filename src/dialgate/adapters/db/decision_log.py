@@ -46,7 +46,7 @@ class _RowBuilder:
     ) -> tuple[object, ...]:
         """`memo`: conversions already made in this call's batch, by object: rows of one request hand the
         same instants and detail documents to every row, and each is converted once. A lone record
-        goes without (the lookups cost a single check more than they save)."""
+        has nothing to share and goes without."""
         try:
             row = list(self._pick(record))  # a check's record names every column
         except KeyError:
