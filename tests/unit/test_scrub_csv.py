@@ -620,6 +620,73 @@ def test_the_word_at_a_time_searches_stop_where_a_byte_at_a_time_search_does(see
                 )
 
 
+def _plain_rows(rng: random.Random) -> bytes:
+    """Rows of the plainest CSV the block scan takes: fields quoted whole or not at all (quoted ones
+    with delimiters, line feeds and doubled quotes inside), any field count; a fifth with CRLF (and no
+    quoted line feeds)."""
+
+    def field() -> bytes:
+        if rng.random() < 0.25:
+            return (
+                b'"'
+                + b"".join(
+                    rng.choice([b"a", b"1", b",", b"\n", b'""', b" "]) for _ in range(rng.randrange(8))
+                )
+                + b'"'
+            )
+        return b"".join(
+            rng.choice([b"a", b"1", b"2", b" ", b"+", b"-", b"(", b")", b"5"])
+            for _ in range(rng.randrange(14))
+        )
+
+    rows = [
+        b",".join(field() for _ in range(rng.choice([1, 2, 3, 4, 4, 4, 5]))) for _ in range(rng.randrange(14))
+    ]
+    text = b"\n".join(rows) + rng.choice([b"", b"\n", b"\n\n"])
+    return text.replace(b"\n", b"\r\n") if rng.random() < 0.2 else text
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_block_scan_finds_what_the_walk_finds_or_leaves_the_data_to_it(seed):
+    from dialgate.adapters.text_kernels import scan_blocks, walk_records
+
+    rng = random.Random(seed)
+    taken = 0
+    for trial in range(400):
+        content = _plain_rows(rng) if trial % 4 else _messy(rng).split(b"\n", 1)[-1]
+        data = np.frombuffer(content, dtype=np.uint8)
+        for final in (True, False):
+            for column, columns in ((0, 1), (1, 4), (3, 4)):
+                done, *seen = scan_blocks(data, final, ord(","), column, columns)
+                if not done:  # a carriage return, a stray quote, a quote open at the end
+                    continue
+                taken += 1
+                rows, used, lines, first, regular, found = walk_records(
+                    data, final, ord(","), column, columns
+                )
+                assert regular
+                assert (seen[0], seen[1], seen[2], seen[3]) == (rows, used, lines, first)
+                assert [c[:rows].tolist() for c in seen[4]] == [c[:rows].tolist() for c in found]
+    assert taken > 1500  # the plain rows are taken (so this compares something)
+
+
+def test_the_block_scan_leaves_lone_carriage_returns_stray_quotes_and_unclosed_quotes_to_the_walk():
+    from dialgate.adapters.text_kernels import scan_blocks
+
+    def done(text: bytes, final: bool = True) -> bool:
+        return bool(scan_blocks(np.frombuffer(text, dtype=np.uint8), final, ord(","), 1, 2)[0])
+
+    assert done(b'a,"b ""c"", d"\ne,f\n') and done(b"a,b\n" * 40)
+    assert done(b"a,b\r\nc,d\r\n" * 9)  # (a CR at the end of one block, its LF at the start of the next)
+    assert not done(b"a,b\rc,d\r\n") and not done(b"a,b\r\nc,d\r") and not done(b"a,b\r\n" * 15 + b"cd,\r")
+    assert not done(b'a,"b\r\nc"\r\n')  # a CR inside quotes
+    assert not done(b'a,"b\nc"\r\n')  # a quoted line break in a CRLF file
+    assert not done(b'a,b"c\n')  # a quote inside a field
+    assert not done(b'a,"b"c\n')  # text after a closing quote
+    assert not done(b'a,"b\n')  # open at the end of the file
+    assert done(b'a,b\nc,"d\n', final=False)  # open at the end of a chunk: the next one completes it
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_the_plain_scan_finds_the_same_records_wherever_the_words_begin(seed):
     from dialgate.adapters.text_kernels import scan_records

@@ -247,7 +247,8 @@ class _Parse:
         """Each row's first _HEAD digits as a number, zero-padded on the right when shorter."""
         count = self.count
         shift = count - _HEAD
-        down = self.digits // _POW10[np.maximum(shift, 0)]
+        # (clipped: a row of 26 digits has no meaningful value, and _POW10 stops at 10**19)
+        down = self.digits // _POW10[np.clip(shift, 0, len(_POW10) - 1)]
         return down * _POW10[np.maximum(-shift, 0)]
 
     def digit_at(self, rows: npt.NDArray[np.intp], at: I64) -> I64:

@@ -8,7 +8,8 @@ Three ways through a chunk give the same answer:
 - plain: one compiled pass (text_kernels.scan_records) finds the records, their fields and the number
   field's digits, and where the last whole record of the bytes read so far ends. Taken when the chunk
   is valid UTF-8 and the plainest CSV: every quote a whole field's, carriage returns only before line
-  feeds (and the machine little-endian: the pass reads eight bytes at a time). Blocks are read straight into the buffer the chunk keeps (no copy in Python).
+  feeds (and the machine little-endian: the pass reads eight bytes at a time, and most lists 64 at a
+  time as bit masks). Blocks are read straight into the buffer the chunk keeps (no copy in Python).
 - fast: records found from the positions of newlines and quotes, the number field read by polars' CSV
   parser. Taken when the chunk is valid UTF-8 and its quoting is regular enough for polars.
 - careful (Python's csv module): everything else. Rows with undecodable bytes, the wrong number of
