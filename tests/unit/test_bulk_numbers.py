@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import phonenumbers
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumberFormat, PhoneNumberType
 
@@ -239,5 +239,6 @@ _number = st.builds(lambda lead, cc, rest, noise: lead + cc + noise + rest, _lea
     ),
     region=st.sampled_from([None, *PACK_REGIONS, "CA", "AU", "GG", "JP"]),
 )
+@example(texts=["100", "01126200000000000000000000"], region="US")  # more digits than 10**19 holds
 def test_bulk_parsing_equals_single_parsing_for_any_text(number_tables, steps, texts, region):
     assert_bulk_equals_single(number_tables, texts, region, steps)
