@@ -102,7 +102,10 @@ def phase_scrub(csv: Path, register: Path, kind: str) -> dict[str, float]:
     tables = CachedNumberTables(DATA / "cache").load()
     before_mb = _rss_mb()
     # the real engine over a real (empty) store: every US rule runs, the register answers from memory
-    container = build(Settings(data_dir=Path(tempfile.mkdtemp(prefix="dg-scrub-bench-"))))
+    # (the cache directory persists, as a deployment's does: holiday tables are read, not computed)
+    container = build(
+        Settings(data_dir=Path(tempfile.mkdtemp(prefix="dg-scrub-bench-")), cache_dir=DATA / "cache")
+    )
     rt = container.runtime
     brands.add_brand(rt, "bench")
     campaign, _ = campaigns.apply_campaign(

@@ -25,6 +25,7 @@ from dialgate.adapters.db.hlr_cache import SqlHlrCache
 from dialgate.adapters.db.uow import SqlUnitOfWorkFactory
 from dialgate.adapters.files.evidence import FileEvidenceStore
 from dialgate.adapters.files.exports import FileExportStore
+from dialgate.adapters.files.holiday_cache import CachedHolidays
 from dialgate.adapters.files.job_files import DirectoryJobFiles
 from dialgate.adapters.files.number_tables_cache import CachedNumberTables
 from dialgate.adapters.files.scrub_csv import CsvScrubFiles
@@ -36,6 +37,7 @@ from dialgate.adapters.number_digits import digits_of
 from dialgate.adapters.registers.files import RegisterFiles
 from dialgate.adapters.registers.store import FileRegisterStore
 from dialgate.config import HlrSettings, Settings
+from dialgate.domain import holiday_tables
 from dialgate.domain.bulk_numbers import parse_bulk
 from dialgate.errors import InputError, StoreError
 from dialgate.services.dispatch import DispatchConfig, Dispatcher
@@ -94,6 +96,7 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
             raise StoreError("the PostgreSQL store is not at the current schema; run: dialgate db upgrade")
         db.upgrade(engine)
     clock = clock or SystemClock()
+    holiday_tables.use_source(CachedHolidays(settings.resolved_cache_dir))
     metrics = AppMetrics()
     uow = SqlUnitOfWorkFactory(engine)
     register_files = RegisterFiles(settings.data_dir, memory_budget_mb=settings.register_import_memory_mb)

@@ -12,14 +12,12 @@ import bisect
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
 import numpy as np
 import numpy.typing as npt
 
-from dialgate.domain import deadlines
+from dialgate.domain import deadlines, holiday_tables
 from dialgate.domain.timeutil import zone_info
 from dialgate.domain.windows import Span, WeeklyWindows
 
@@ -51,15 +49,10 @@ class WindowRule:
         return self.windows.spans(day.weekday())
 
 
-@lru_cache(maxsize=512)
-def _holiday_table(country: str, subdiv: str | None, year: int) -> dict[date, str]:
-    return dict(holidays_lib.country_holidays(country, subdiv=subdiv, years=year).items())
-
-
 def holiday_name(country: str | None, subdiv: str | None, day: date) -> str | None:
     if country is None:
         return None
-    return _holiday_table(country, subdiv, day.year).get(day)
+    return holiday_tables.table(country, subdiv, day.year).get(day)
 
 
 @dataclass(frozen=True, slots=True)

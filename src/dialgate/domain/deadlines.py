@@ -26,8 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-import holidays
-
+from dialgate.domain import holiday_tables
 from dialgate.domain.requests import RequestKind
 from dialgate.domain.timeutil import zone_info
 
@@ -262,7 +261,7 @@ class NationalHolidays:
 
 @lru_cache(maxsize=256)
 def _holidays_of_year(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=year).keys())
+    return frozenset(holiday_tables.table(country, None, year))
 
 
 def public_holidays(country: str) -> NationalHolidays:
