@@ -344,8 +344,9 @@ def block_masks(words: Any, b: int, delimiter: int) -> tuple[Any, Any, Any, Any]
 @jit
 def block_marks(data: Any, n: int, delimiter: int, marks: Any) -> Any:
     """block_masks of data[:n] into marks (line feeds, quotes, delimiters, carriage returns: four words
-    a block), the last block's bytes one at a time. Returns how many line feeds there are.
-    A pass of its own: without the quote parity's dependence from block to block it runs twice as fast."""
+    a block), the last bytes short of a block copied into a zeroed one first. Returns how many line
+    feeds there are. A pass of its own: without the quote parity's dependence from block to block it
+    runs twice as fast."""
     words = data[: n // 8 * 8].view(np.uint64)
     whole = n // 64
     newlines: Any = 0
@@ -353,21 +354,15 @@ def block_marks(data: Any, n: int, delimiter: int, marks: Any) -> Any:
         lf, qt, dl, cr = block_masks(words, b, delimiter)
         marks[4 * b], marks[4 * b + 1], marks[4 * b + 2], marks[4 * b + 3] = lf, qt, dl, cr
         newlines += np.int64(_popcount(lf))
-    if whole * 64 < n:
-        lf = qt = dl = cr = _ZERO
-        for j in range(n - whole * 64):
-            c = data[whole * 64 + j]
-            bit = np.uint64(1) << np.uint64(j)
-            if c == LF:
-                lf |= bit
-                newlines += 1
-            elif c == QUOTE:
-                qt |= bit
-            elif c == delimiter:
-                dl |= bit
-            elif c == CR:
-                cr |= bit
+    rest = n - whole * 64
+    if rest:
+        last = np.zeros(64, dtype=np.uint8)
+        last[:rest] = data[whole * 64 : n]
+        lf, qt, dl, cr = block_masks(last.view(np.uint64), 0, delimiter)
+        valid = (np.uint64(1) << np.uint64(rest)) - np.uint64(1)  # (the padding is a delimiter if NUL is)
+        lf, qt, dl, cr = lf & valid, qt & valid, dl & valid, cr & valid
         marks[4 * whole], marks[4 * whole + 1], marks[4 * whole + 2], marks[4 * whole + 3] = lf, qt, dl, cr
+        newlines += np.int64(_popcount(lf))
     return newlines
 
 
@@ -390,9 +385,9 @@ def prefix_xor(x: Any) -> Any:
 def scan_blocks(
     data: Any, final: bool, delimiter: int, column: int, columns: int
 ) -> tuple[bool, int, int, int, int, tuple[Any, ...]]:
-    """walk_records for the plainest CSV, 64 bytes at a time: masks of the line feeds, quotes and
-    delimiters, the quoted spans found by a prefix parity of the quotes, then one step per delimiter
-    and line end outside quotes. Returns (done, records, used, newlines, first_line, found) as
+    """walk_records for the plainest CSV, 64 bytes at a time: masks of the line feeds, quotes,
+    delimiters and carriage returns, the quoted spans found by a prefix parity of the quotes, then one
+    step per line end outside quotes, its delimiters counted by popcount. Returns (done, records, used, newlines, first_line, found) as
     walk_records does; done is False (the rest meaningless) when the data holds a carriage return not
     before a line feed or inside quotes, a quote that is not a whole field's, a quoted line break in
     data with carriage returns, or (when final) a quote still open at its end."""
