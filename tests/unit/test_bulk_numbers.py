@@ -41,6 +41,10 @@ def assert_bulk_equals_single(tables, texts: list[str], region: str | None, step
     bulk = parse_bulk(NumberDigits.from_strings(texts), region, tables, steps)
     for row, text in enumerate(texts):
         assert bulk.number(row) == single(text, region), (text, region)
+        if bulk.valid[row]:  # the place is the five fields it stands for, whichever step parsed the row
+            fields = (bulk.region, bulk.zone_set, bulk.subdivision, bulk.jurisdiction, bulk.zone_source)
+            assert bulk.places[bulk.place[row]] == tuple(int(f[row]) for f in fields), (text, region)
+    assert len(set(bulk.places)) == len(bulk.places)  # each place once: equal places share a code
     return bulk.parsed_singly
 
 
@@ -204,6 +208,7 @@ def test_the_compiled_steps_fill_every_column_as_numpys_do(number_tables):
             "zone_set",
             "zone_source",
             "subdivision",
+            "place",
         ):
             assert getattr(got, name).tolist() == getattr(expected, name).tolist(), (region, name)
 

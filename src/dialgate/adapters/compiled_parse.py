@@ -31,7 +31,7 @@ Kernel = namedtuple(
     "Kernel",
     "children roots starts leaf_cc leaf_known leaf_gd main_of code_len "
     "r_cc r_main r_gd r_npp length_class idd_first idd_value idd_len npp_first npp_value npp_len npp_need "
-    "leaf_valid leaf_region leaf_jurisdiction leaf_kind leaf_zone_set leaf_zone_source leaf_subdivision",
+    "leaf_valid leaf_region leaf_jurisdiction leaf_kind leaf_zone_set leaf_zone_source leaf_subdivision leaf_place",
 )
 
 
@@ -60,7 +60,7 @@ class CompiledSteps:
         parse_rows(
             numbers.shape, numbers.value, numbers.count, unreadable, mode, r, region is not None, kernel,
             out.valid, out.key, out.country_code, out.region, out.jurisdiction, out.kind, out.zone_set,
-            out.zone_source, out.subdivision, fallback,
+            out.zone_source, out.subdivision, out.place, fallback,
         )  # fmt: skip
         return fallback
 
@@ -128,5 +128,6 @@ def flatten(t: NumberTables) -> tuple[Any, dict[str, int]]:
         leaf_zone_set=t.leaf_zone_set,
         leaf_zone_source=t.leaf_zone_source,
         leaf_subdivision=t.leaf_subdivision,
+        leaf_place=t.leaf_places[0],
     )
     return kernel, index

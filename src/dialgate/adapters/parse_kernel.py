@@ -34,7 +34,7 @@ def parse_rows(
     mode: int, default: int, retry: bool,  # how national inputs are taken (region `default`); '+' inputs retried as national
     k: Any,  # the Kernel
     valid: Any, key: Any, country_code: Any, region: Any, jurisdiction: Any, kind: Any, zone_set: Any,
-    zone_source: Any, subdivision: Any,  # ParsedColumns' arrays, filled for valid rows
+    zone_source: Any, subdivision: Any, place: Any,  # ParsedColumns' arrays, filled for valid rows
     fallback: Any,  # out: the rows left to parse_number
 ) -> None:  # fmt: skip
     """Every row through _Parse's steps. The steps are closures over the tables' arrays (numba inlines
@@ -182,3 +182,4 @@ def parse_rows(
             zone_set[i] = k.leaf_zone_set[leaf]
             zone_source[i] = k.leaf_zone_source[leaf]
             subdivision[i] = k.leaf_subdivision[leaf]
+            place[i] = k.leaf_place[leaf]

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,7 @@ from dialgate.domain.number_tables import (
     MAX_NSN,
     ZONE_SOURCES,
     NumberTables,
+    Place,
     RegionParsing,
     main_region_key,
 )
@@ -112,9 +113,11 @@ class BulkNumbers:
     zone_set: npt.NDArray[np.uint16]  # index into `zone_sets`
     zone_source: U8  # index into ZONE_SOURCES
     subdivision: npt.NDArray[np.uint16]  # index into `subdivisions`; 0 = none
+    place: npt.NDArray[np.uint32]  # index into `places` (valid rows): the five fields above as one code
     regions: tuple[str, ...]
     zone_sets: tuple[tuple[str, ...], ...]
     subdivisions: tuple[str, ...]
+    places: tuple[Place, ...]  # (region, zone_set, subdivision, jurisdiction, zone_source) codes
     parsed_singly: int = 0  # distinct inputs that went to parse_number
 
     def __len__(self) -> int:
@@ -449,9 +452,11 @@ class ParsedColumns:
     zone_set: npt.NDArray[np.uint16]
     zone_source: U8
     subdivision: npt.NDArray[np.uint16]
+    place: npt.NDArray[np.uint32]
     regions: list[str]
     zone_sets: list[tuple[str, ...]]
     subdivisions: list[str]
+    places: list[Place]
     tables: NumberTables
 
     @classmethod
@@ -466,9 +471,11 @@ class ParsedColumns:
             zone_set=np.zeros(rows, dtype=np.uint16),
             zone_source=np.zeros(rows, dtype=np.uint8),
             subdivision=np.zeros(rows, dtype=np.uint16),
+            place=np.zeros(rows, dtype=np.uint32),
             regions=list(t.regions),
             zone_sets=list(t.zone_sets),
             subdivisions=list(t.subdivisions),
+            places=list(t.leaf_places[1]),
             tables=t,
         )
 
@@ -481,31 +488,39 @@ class ParsedColumns:
         self.zone_source[rows] = t.leaf_zone_source[lf]
         self.subdivision[rows] = t.leaf_subdivision[lf]
         self.country_code[rows] = t.leaf_cc[lf]
+        self.place[rows] = t.leaf_places[0][lf]
 
     def fill_singly(self, rows: npt.NDArray[np.intp], texts: Sequence[str], region: str | None) -> int:
         """parse_number for each distinct text among `rows`; returns how many distinct texts there were."""
-        seen: dict[str, PhoneNumber | None] = {}
+        seen: dict[str, tuple[int, ...] | None] = {}  # a text's column values (None: not a number)
         for row, text in zip(rows.tolist(), texts, strict=True):
             if text in seen:
-                number = seen[text]
+                values = seen[text]
             else:
-                try:
-                    number = parse_number(text, region)
-                except InputError:
-                    number = None
-                seen[text] = number
-            if number is None:
+                values = seen[text] = self._values(text, region)
+            if values is None:
                 continue
             self.valid[row] = True
-            self.key[row] = np.uint64(int(number.e164[1:]))
-            self.country_code[row] = number.country_code
-            self.region[row] = _intern(self.regions, number.region)
-            self.jurisdiction[row] = JURISDICTIONS.index(number.jurisdiction) if number.jurisdiction else 0
-            self.kind[row] = KINDS.index(number.kind)
-            self.zone_set[row] = _intern(self.zone_sets, number.zones)
-            self.zone_source[row] = ZONE_SOURCES.index(number.zone_source)
-            self.subdivision[row] = _intern(self.subdivisions, number.subdivision or "")
+            (self.key[row], self.country_code[row], self.kind[row], self.region[row], self.zone_set[row],
+             self.subdivision[row], self.jurisdiction[row], self.zone_source[row], self.place[row]) = values  # fmt: skip
         return len(seen)
+
+    def _values(self, text: str, region: str | None) -> tuple[int, ...] | None:
+        """parse_number's answer as this row's column values: key, country code, kind, the place's
+        fields, the place (new regions, zone sets, subdivisions and places are added to the lists)."""
+        try:
+            number = parse_number(text, region)
+        except InputError:
+            return None
+        place = (
+            _intern(self.regions, number.region),
+            _intern(self.zone_sets, number.zones),
+            _intern(self.subdivisions, number.subdivision or ""),
+            JURISDICTIONS.index(number.jurisdiction) if number.jurisdiction else 0,
+            ZONE_SOURCES.index(number.zone_source),
+        )
+        return (int(number.e164[1:]), number.country_code, KINDS.index(number.kind), *place,
+                _intern(self.places, place))  # fmt: skip
 
     def result(self, singly: int) -> BulkNumbers:
         return BulkNumbers(
@@ -518,16 +533,21 @@ class ParsedColumns:
             zone_set=self.zone_set,
             zone_source=self.zone_source,
             subdivision=self.subdivision,
+            place=self.place,
             regions=tuple(self.regions),
             zone_sets=tuple(self.zone_sets),
             subdivisions=tuple(self.subdivisions),
+            places=tuple(self.places),
             parsed_singly=singly,
         )
 
 
-def _intern(table: list[object] | list[str] | list[tuple[str, ...]], value: object) -> int:
+T = TypeVar("T")
+
+
+def _intern(table: list[T], value: T) -> int:
     try:
-        return table.index(value)  # type: ignore[arg-type]
+        return table.index(value)
     except ValueError:
-        table.append(value)  # type: ignore[arg-type]
+        table.append(value)
         return len(table) - 1

@@ -23,13 +23,14 @@ _ONE = np.uint64(1)
 def dense(values: npt.NDArray[np.integer], size: int | None = None) -> tuple[int, Intp]:
     """(how many distinct values, each row's rank among them): ranks follow the values' order.
     `size`, when known, bounds the values (all below it)."""
-    distinct, rank = _distinct(values, size)
+    distinct, rank = distinct_codes(values, size)
     return len(distinct), rank
 
 
-def _distinct(
+def distinct_codes(
     values: npt.NDArray[np.integer], size: int | None = None
 ) -> tuple[npt.NDArray[np.integer], Intp]:
+    """np.unique(values, return_inverse=True) for non-negative codes (all below `size` when given)."""
     if values.size == 0:
         return values[:0], np.zeros(0, dtype=np.intp)
     if size is None:
@@ -79,7 +80,7 @@ def distinct_masks(masks: U64) -> tuple[U64, Intp]:
     packed = np.zeros(masks.size, dtype=np.intp)
     for j, b in enumerate(bits):
         packed |= ((masks >> np.uint64(b)) & _ONE).astype(np.intp) << j
-    present, rank = _distinct(packed, 1 << len(bits))
+    present, rank = distinct_codes(packed, 1 << len(bits))
     distinct = np.zeros(len(present), dtype=np.uint64)
     for j, b in enumerate(bits):  # packing keeps the bits' order, so `present` is sorted as the masks
         distinct |= ((present >> j) & 1).astype(np.uint64) << np.uint64(b)

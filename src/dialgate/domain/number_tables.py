@@ -36,6 +36,7 @@ from dialgate.domain.digit_patterns import (
     compile_digits,
     literal_alternatives,
 )
+from dialgate.domain.distinct import distinct_rows
 from dialgate.domain.numbers import NumberKind, PhoneNumber, ZoneSource, parse_number
 from dialgate.errors import InputError
 
@@ -84,6 +85,11 @@ class RegionParsing:
     length_class: tuple[int, ...]  # LEN_* of a national number of each length 0..MAX_DIGITS
 
 
+# A place: the codes (into a BulkNumbers' lists) of the fields that say where a number rings.
+PLACE_FIELDS = ("region", "zone_set", "subdivision", "jurisdiction", "zone_source")
+Place = tuple[int, ...]
+
+
 @dataclass(frozen=True)
 class NumberTables:
     children: npt.NDArray[np.int32]  # node*10+digit -> child node (>= 0) or ~leaf (< 0)
@@ -112,6 +118,16 @@ class NumberTables:
         leaf = first < 0
         second[leaf] = first[leaf, None]
         return second.reshape(-1)
+
+    @cached_property
+    def leaf_places(self) -> tuple[npt.NDArray[np.uint32], tuple[Place, ...]]:
+        """Where each leaf's numbers ring, as one code: (per leaf, an index into the distinct places).
+        Bulk parsing writes it per row, so grouping a batch's rows by place counts one small code
+        instead of sorting five columns (derived here, not cached on disk: 2,000 leaves, a millisecond)."""
+        columns = [getattr(self, f"leaf_{name}") for name in PLACE_FIELDS]
+        first, code = distinct_rows(columns)
+        places = tuple(zip(*(c[first].tolist() for c in columns), strict=True))
+        return code.astype(np.uint32), places
 
     @property
     def node_count(self) -> int:

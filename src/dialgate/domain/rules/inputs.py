@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain.bulk_numbers import BulkNumbers
-from dialgate.domain.distinct import distinct_rows
+from dialgate.domain.distinct import distinct_codes
 from dialgate.domain.number_tables import JURISDICTIONS, KINDS, ZONE_SOURCES
 from dialgate.domain.numbers import NumberKind, PhoneNumber, e164_key
 from dialgate.domain.rules.frame import (
@@ -261,10 +261,10 @@ def number_columns_from_bulk(bulk: BulkNumbers, *, texts: bool = True) -> Number
     group = np.zeros(n, dtype=np.int32)
     rows = np.flatnonzero(valid)
     if rows.size:
-        fields = (bulk.region, bulk.zone_set, bulk.subdivision, bulk.jurisdiction, bulk.zone_source)
-        first, inverse = distinct_rows([f[rows] for f in fields])
-        group[rows] = inverse.astype(np.int32) + 1
-        for region, zones, sub, jur, source in zip(*(f[rows[first]].tolist() for f in fields), strict=True):
+        present, rank = distinct_codes(bulk.place[rows], len(bulk.places))
+        group[rows] = rank.astype(np.int32) + 1
+        for p in present.tolist():
+            region, zones, sub, jur, source = bulk.places[p]
             groups.append(Group(bulk.regions[region], JURISDICTIONS[jur], bulk.zone_sets[zones],
                                 str(ZONE_SOURCES[source]), bulk.subdivisions[sub] or None))  # fmt: skip
     mobile_kind = np.array([k in _MOBILE for k in KINDS], dtype=bool)
