@@ -666,7 +666,8 @@ def test_the_block_scan_finds_what_the_walk_finds_or_leaves_the_data_to_it(seed)
                 )
                 assert regular
                 assert (seen[0], seen[1], seen[2], seen[3]) == (rows, used, lines, first)
-                assert [c[:rows].tolist() for c in seen[4]] == [c[:rows].tolist() for c in found]
+                assert [c[:rows].tolist() for c in seen[5]] == [c[:rows].tolist() for c in found]
+                assert seen[4] == (data[: len(data) if final else used] < 128).all()
     assert taken > 1500  # the plain rows are taken (so this compares something)
 
 
@@ -687,6 +688,43 @@ def test_the_block_scan_leaves_lone_carriage_returns_stray_quotes_and_unclosed_q
     assert done(b'a,b\nc,"d\n', final=False)  # open at the end of a chunk: the next one completes it
 
 
+@pytest.mark.parametrize("length", [0, 1, 63, 64, 65, 200, 1000])
+def test_the_block_marks_are_the_bytes_each_class_holds(length):
+    from dialgate.adapters.text_kernels import block_marks
+
+    rng = np.random.default_rng(length)
+    # mostly the bytes the masks look for, so that every lane of every block meets each class
+    data = rng.choice(np.array([10, 13, 34, 59, 0, 97, 127, 128, 200, 255], dtype=np.uint8), length)
+    padded = np.concatenate([data, np.zeros(-length % 64, dtype=np.uint8)])
+    marks = np.empty(len(padded) // 64 * 4, dtype=np.uint64)
+    newlines, ascii = block_marks(data, length, ord(";"), marks)
+
+    def bits(hit: np.ndarray) -> list[int]:  # bit j of word b: byte 64 * b + j
+        hit = np.concatenate([hit, np.zeros(len(padded) - length, dtype=bool)]).reshape(-1, 64)
+        return [sum(1 << int(j) for j in np.flatnonzero(row)) for row in hit]
+
+    expected = [bits(data == byte) for byte in (10, 34, ord(";"), 13)]  # line feeds, quotes, delimiters, CRs
+    assert [marks[i::4].tolist() for i in range(4)] == expected
+    assert newlines == int((data == 10).sum())
+    assert ascii == bool((data < 128).all())
+
+
+@pytest.mark.parametrize("final", [True, False])
+@pytest.mark.parametrize("plain", [True, False])
+def test_the_record_scan_says_whether_what_it_used_is_ascii(final, plain):
+    from dialgate.adapters.text_kernels import scan_records
+
+    rows = b"a,+12125550101\n" * 20 + (b"" if plain else b'b,"x""y"z\n')  # a stray quote: the walk reads it
+    for text, ascii in (
+        (rows, True),
+        ("é,+12125550101\n".encode() + rows, False),
+        (rows + "é,1".encode(), not final),
+    ):  # (unless final, not used)
+        found = scan_records(np.frombuffer(text, dtype=np.uint8), final, ord(","), 1, 2)
+        if found[4]:  # regular (the walk gives up on the stray quote: then the rest means nothing)
+            assert found[5] == ascii, text
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_the_plain_scan_finds_the_same_records_wherever_the_words_begin(seed):
     from dialgate.adapters.text_kernels import scan_records
@@ -697,7 +735,7 @@ def test_the_plain_scan_finds_the_same_records_wherever_the_words_begin(seed):
         expected = None
         for shift in range(9):  # blank lines before the rows move every byte against the word boundaries
             data = np.frombuffer(b"\n" * shift + content, dtype=np.uint8)
-            rows, used, lines, first, regular, found = scan_records(data, final, sep, 1, 3)
+            rows, used, lines, first, regular, _ascii, found = scan_records(data, final, sep, 1, 3)
             found = [column[:rows].tolist() for column in found]
             for moved in (0, 1, 2, 3):  # starts, ends, number_at and number_end (-1: none)
                 found[moved] = [p - shift if p >= 0 else p for p in found[moved]]

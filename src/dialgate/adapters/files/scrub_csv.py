@@ -409,13 +409,13 @@ class CsvSource:
         layout = self.layout
         if ord(layout.delimiter) > 127 or sys.byteorder != "little":  # the scan reads words as little-endian
             return None
-        from dialgate.adapters.text_kernels import is_ascii, scan_records  # numba: loaded when reading
+        from dialgate.adapters.text_kernels import scan_records  # numba: loaded when reading
 
-        rows, used, lines, first, regular, found = scan_records(
+        rows, used, lines, first, regular, ascii, found = scan_records(
             data, final, ord(layout.delimiter), layout.number_index, len(layout.columns)
         )
         data = data[:used]
-        if not regular or not (is_ascii(data) or _is_utf8(data)):
+        if not regular or not (ascii or _is_utf8(data)):
             return None
         starts, ends, at, end_at, shape, value, count, unreadable = (column[:rows] for column in found)
         read_again: dict[int, str] = {}
