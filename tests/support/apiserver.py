@@ -8,11 +8,15 @@ from typing import Any
 
 import uvicorn
 
+from dialgate.api.http_protocol import JoinedWritesProtocol  # as `dialgate serve` runs
+
 
 class LoopbackServer:
     def __init__(self, app: Any) -> None:
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", http=JoinedWritesProtocol
+            )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

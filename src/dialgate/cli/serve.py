@@ -11,6 +11,8 @@ import click
 from dialgate.adapters.metrics import MULTIPROC_ENV
 from dialgate.cli.context import state
 
+HTTP_PROTOCOL = "dialgate.api.http_protocol:JoinedWritesProtocol"  # an answer's head and body in one write
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -54,6 +56,7 @@ def serve(host: str, port: int, workers: int, access_log: bool, proxy_headers: b
             proxy_headers=proxy_headers,
             server_header=False,
             log_level="warning",
+            http=HTTP_PROTOCOL,
         )
     finally:
         if samples is not None:
