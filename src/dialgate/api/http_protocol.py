@@ -1,8 +1,8 @@
 """uvicorn's httptools protocol, writing each answer to the socket once instead of twice.
 
 uvicorn writes an answer's head when the app starts it and its body when the app sends it: two
-`send` system calls, and two segments for the client to read. Profiled at 64 connections, those
-writes were a fifth of a worker's time, the head's alone 14 %. Here a write waits for the next one
+`send` system calls, and two segments for the client to read. Sampled at 64 connections, those two
+writes took 18 % of a worker's time (the head's 14 %). Here a write waits for the next one
 and both go out together: an answer's head and body always do, as the app sends them without waiting
 in between. A write that nothing follows goes out after the event loop's turn.
 """
