@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path, PurePosixPath
 
+from dialgate.adapters.files.durable import write_whole
 from dialgate.errors import StoreError
 from dialgate.services.ports import StoredExport
 
@@ -20,14 +19,8 @@ class FileExportStore:
         if ".." in relative.parts or relative.is_absolute():
             raise ValueError(f"export name escapes the data directory: {name}")
         target = self.data_dir / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-                tmp.write(data)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            Path(tmp.name).chmod(0o600)  # personal data: readable by the service account only
-            Path(tmp.name).replace(target)
+        try:  # personal data: readable by the service account only
+            write_whole(target, lambda out: out.write(data), mode=0o600)
         except OSError as exc:
             raise StoreError(f"cannot write the export {target}: {exc.strerror}") from None
         return StoredExport(path=str(relative), sha256=hashlib.sha256(data).hexdigest())

@@ -8,12 +8,12 @@ module (a third of a second). A missing or damaged file is rebuilt as tables are
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from dialgate.adapters.files.durable import write_whole
 from dialgate.domain.holiday_tables import HolidaySource, from_library
 
 
@@ -59,11 +59,8 @@ class CachedHolidays:
         return tables
 
     def _write(self, tables: dict[str, dict[str, str]]) -> None:
-        path = self.path()
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+        text = json.dumps(tables, ensure_ascii=False, sort_keys=True).encode("utf-8")
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            temp.write_text(json.dumps(tables, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-            temp.replace(path)
+            write_whole(self.path(), lambda out: out.write(text))
         except OSError:  # a cache: answering matters, keeping it does not
-            temp.unlink(missing_ok=True)
+            return

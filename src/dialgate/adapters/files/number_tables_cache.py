@@ -7,14 +7,13 @@ every process and worker (each loads them once).
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from dialgate.adapters.files.durable import write_whole
 from dialgate.domain.number_tables import NumberTables, build_tables, fingerprint
 
 _LOADED: dict[Path, NumberTables] = {}
@@ -50,13 +49,8 @@ class CachedNumberTables:
             return None  # missing or damaged: build again
 
     def _write(self, path: Path, tables: NumberTables) -> None:
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-            with temp.open("wb") as out:
-                np.savez(out, **tables.to_arrays())  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
-                out.flush()
-                os.fsync(out.fileno())
-            temp.replace(path)
+        arrays = tables.to_arrays()
+        try:  # numpy's stub types **kwds as allow_pickle
+            write_whole(path, lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]
         except OSError:
             return  # a cache that cannot be written only costs time
