@@ -405,9 +405,10 @@ def scan_blocks(
     delimiters and carriage returns, the quoted spans found by a prefix parity of the quotes, then one
     step per line end outside quotes, its delimiters counted by popcount. Returns (done, records, used,
     newlines, first_line, ascii, found): walk_records' answer, and whether every byte scanned (all of
-    data when final, else up to its last line end) is ASCII. done is False (the rest meaningless) when the data holds a carriage return not
-    before a line feed or inside quotes, a quote that is not a whole field's, a quoted line break in
-    data with carriage returns, or (when final) a quote still open at its end."""
+    data when final, else up to its last line end) is ASCII. done is False (the rest meaningless) when
+    the data holds a carriage return not before a line feed or inside quotes, a quote that is not a
+    whole field's, a quoted line break in data with carriage returns, or (when final) a quote still
+    open at its end."""
     n = data.shape[0]
     if not final:
         while n > 0 and data[n - 1] != LF:
