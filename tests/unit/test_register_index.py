@@ -1,11 +1,11 @@
-"""The register index file: what goes in comes out, by either lookup path, dense or sparse, dated or not."""
+"""The register index file: what goes in comes out, however a block's numbers lie, dense or sparse, dated or not."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dialgate.adapters.registers.index import BULK_PROBES, IndexFile, IndexWriter
+from dialgate.adapters.registers.index import IndexFile, IndexWriter
 from dialgate.adapters.registers.sorting import KeyCollector
 from dialgate.domain.registry import NO_DATE
 
@@ -40,15 +40,44 @@ def test_a_lookup_finds_exactly_the_listed_numbers(tmp_path):
     assert (hits.listed_on == NO_DATE).all()
 
 
-@pytest.mark.parametrize("probe_count", [1_000, BULK_PROBES * 3])
-def test_both_lookup_paths_agree_with_numpy(tmp_path, probe_count):
+@pytest.mark.parametrize("probe_count", [1, 7, 1_000, 200_000])
+def test_lookups_agree_with_numpy(tmp_path, probe_count):
     rng = np.random.default_rng(7)
     keys = random_us_keys(rng, 200_000)
     index = write_index(tmp_path / "r.dgx", keys, chunk=30_001)
-    probes = probes_with_hits(rng, keys, probe_count)
+    probes = probes_with_hits(rng, keys, max(probe_count, 20))[:probe_count]
     hits = index.lookup(probes)
     assert np.array_equal(hits.member, np.isin(probes.astype(np.int64), keys))
     assert hits.member.sum() >= probe_count // 20 * 0.9
+
+
+def block_layouts():
+    """Blocks of 65,536 keys filled in ways that defeat a guess from the low bits: crowded at either
+    end, in runs, every key, around the 64-low window's size, and a single number."""
+    lows = np.arange(65_536, dtype=np.int64)
+    rng = np.random.default_rng(11)
+    yield "crowded low", lows[:3_000]
+    yield "crowded high", lows[-3_000:]
+    yield "runs", np.concatenate([lows[i : i + 40] for i in range(0, 65_536, 4_096)])
+    yield "every key", lows
+    yield "both ends", np.concatenate([lows[:500], lows[-500:]])
+    for size in (1, 2, 63, 64, 65, 127, 128, 1_000):
+        yield f"{size} random", np.sort(rng.choice(lows, size, replace=False))
+
+
+@pytest.mark.parametrize(("name", "lows"), list(block_layouts()), ids=[name for name, _ in block_layouts()])
+def test_every_low_is_found_however_the_block_is_filled(tmp_path, name, lows):
+    base = 12025550000 >> 16 << 16  # the block holding +1 202 555 0000
+    # the block under test between two ordinary ones, so the search cannot run past its edges unseen
+    before = base - 65_536 + np.arange(0, 65_536, 97)
+    after = base + 65_536 + np.arange(0, 65_536, 89)
+    keys = np.concatenate([before, base + lows, after]).astype(np.int64)
+    index = write_index(tmp_path / "b.dgx", keys)
+    every = np.arange(base - 65_536, base + 2 * 65_536, dtype=np.int64)  # every key of the three blocks
+    hits = index.lookup(every.astype(np.uint64))
+    assert np.array_equal(hits.member, np.isin(every, keys)), name
+    shuffled = np.random.default_rng(5).permutation(every)
+    assert np.array_equal(index.lookup(shuffled.astype(np.uint64)).member, np.isin(shuffled, keys)), name
 
 
 def test_listing_dates_come_back_with_their_numbers(tmp_path):
@@ -57,7 +86,7 @@ def test_listing_dates_come_back_with_their_numbers(tmp_path):
     days = rng.integers(15_000, 21_000, keys.size).astype(np.uint16)
     days[::7] = 0xFFFF  # some numbers without a listing date
     index = write_index(tmp_path / "d.dgx", keys, days)
-    for probes in (keys[:500], keys):  # one probe at a time, and the partitioned walk
+    for probes in (keys[:1], keys[:500], keys):
         hits = index.lookup(probes.astype(np.uint64))
         expected = days[: probes.size].astype(np.int32)
         expected[expected == 0xFFFF] = NO_DATE

@@ -18,19 +18,21 @@ number (`uint16`, 2 bytes), and a directory of where each block's numbers start 
   so a dated index costs 4 bytes a number.
 - In memory: the file is `mmap`ed read-only. The page cache holds one copy however many server workers
   open it; nothing is copied into the process.
-- Membership (kernels.py): for a few probes, a bisection inside the probe's block (one block is at
-  most 128 KiB, usually 1-10 KiB). For many probes, the probes are grouped by block (a counting sort),
-  then the index is walked once in key order: each touched block is expanded into an 8 KiB bitmap in
-  the L1 cache and each probe is a bit test. Random memory access, which costs one cache miss chain per
-  probe and is what made sorted arrays slow, becomes a sequential pass.
+- Membership (kernels.py): a block's numbers spread over its 65,536 keys about evenly, so a probe's
+  position is guessed in proportion to its low bits (off by about the square root of the block's
+  size) and the 64 lows around the guess are counted with SIMD compares; a gallop from the guess
+  takes the few probes the window misses. The probes' cache lines are prefetched a few probes ahead,
+  so their misses overlap. One pass in the probes' order serves a single check, a scrub's chunk of
+  64 K numbers and a batch of millions alike (the counting sort by block and L1 bitmaps it replaced
+  ran 3 M probes/s on a scrub's chunks, which touch few probes per block).
 - Import: files are parsed by a compiled state machine on two threads (no phonenumbers per row), into
   a buffer of at most `register_import_memory_mb`. A national register that fits is sorted by a
   counting sort on the block and an L1 bitmap per block (O(n)); a larger one is sorted in runs that
   are spilled to disk and merged range by range, so memory does not grow with the input. Writing is
   sequential, then fsync, then rename: the database pointer moves only to a complete file.
 
-Measured with bench/registers.py on this 2-core machine while shared (load 4): 100 M random US numbers
-import at 16 M numbers/s, take 2.005 bytes a number, and answer 27 M probes/s (29 M per CPU-second).
+Measured with bench/registers.py on a 2-core machine: 100 M random US numbers import at 16 M numbers/s,
+take 2.005 bytes a number, and answer 22-23 M probes/s on one thread, in batches of 64 K as of 10 M.
 
 Compared with the alternatives measured on this machine (shared/research/membership-bench.md): a
 bitmap over the national space answers as fast but costs 1.25 GB per 10-digit country whatever the
@@ -60,7 +62,6 @@ VERSION = 1
 FLAG_DAYS = 1
 FLAG_SPARSE = 2
 NO_DAY = 0xFFFF  # uint16 stored for "no listing date"
-BULK_PROBES = 65_536  # from this many probes on, the partitioned walk beats bisection
 MAX_PROBES = 2**31 - 1  # probe positions are int32 inside the kernels
 
 Int64s = npt.NDArray[np.int64]
@@ -241,8 +242,7 @@ class IndexFile:
         member = np.zeros(probes.size, np.bool_)
         listed = np.full(probes.size, NO_DATE, np.int32)
         if probes.size and self.count:
-            kernel = kernels.lookup_partitioned if probes.size >= BULK_PROBES else kernels.lookup_each
-            kernel(
+            kernels.lookup(
                 probes, not self.sparse, self._base, self._nblocks, self._blocks, self._offsets,
                 self._lows, self._days, member, listed,
             )  # fmt: skip
