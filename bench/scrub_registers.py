@@ -1,16 +1,21 @@
-"""Stand-in register snapshots (ports.RegisterSnapshot) for bench/scrub.py: a bitmap or a sorted array, built in memory.
+"""Register snapshots (ports.RegisterSnapshot) for bench/scrub.py.
 
-- BitmapRegister: one bit per number of the +1 space (10^10 bits, 1.25 GB): a gather per probe.
+- IndexRegister: dialgate's own register index (adapters/registers/index.py), the file `registry import`
+  writes, memory-mapped as a server worker maps it. The default: what a deployment scrubs against.
+- BitmapRegister: one bit per number of the +1 space (10^10 bits, 1.25 GB) built in memory: a gather
+  per probe, the fastest membership known (research/membership-bench.md), for comparison.
 - SortedRegister: a sorted uint64 array probed with np.searchsorted after sorting the probes.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from dialgate.adapters.registers.index import IndexFile, IndexWriter
 from dialgate.domain.registry import NO_DATE, RegisterHits, SnapshotInfo
 
 NANP_BASE = 10_000_000_000  # +1 followed by ten digits
@@ -20,6 +25,30 @@ def _info(name: str, count: int) -> SnapshotInfo:
     return SnapshotInfo(
         name, f"{name}-bench", date(2026, 11, 1), count, datetime(2026, 11, 1, tzinfo=UTC), False
     )
+
+
+def write_index(keys: npt.NDArray[np.uint64], path: Path) -> None:
+    """The index file of sorted, distinct keys, written by the writer `registry import` uses."""
+    partial = path.with_name(path.name + ".partial")
+    writer = IndexWriter(partial, dated=False)
+    step = 1 << 22
+    for start in range(0, len(keys), step):
+        writer.add(keys[start : start + step].astype(np.int64))
+    writer.finish()
+    partial.replace(path)
+
+
+class IndexRegister:
+    def __init__(self, name: str, path: Path) -> None:
+        self._index = IndexFile(path)
+        self.info = _info(name, self._index.count)
+
+    @property
+    def nbytes(self) -> int:
+        return self._index.bytes
+
+    def lookup(self, keys: npt.NDArray[np.uint64]) -> RegisterHits:
+        return self._index.lookup(keys)
 
 
 class BitmapRegister:
@@ -63,10 +92,10 @@ class SortedRegister:
 
 
 class OneRegisterStore:
-    def __init__(self, snapshot: BitmapRegister | SortedRegister) -> None:
+    def __init__(self, snapshot: IndexRegister | BitmapRegister | SortedRegister) -> None:
         self.snapshot = snapshot
 
-    def current(self, name: str) -> BitmapRegister | SortedRegister | None:
+    def current(self, name: str) -> IndexRegister | BitmapRegister | SortedRegister | None:
         return self.snapshot if name == self.snapshot.info.name else None
 
     def names(self) -> list[str]:
