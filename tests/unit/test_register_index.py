@@ -93,6 +93,13 @@ def test_listing_dates_come_back_with_their_numbers(tmp_path):
         assert hits.member.all()
         assert np.array_equal(hits.listed_on, expected)
     assert index.has_days
+    # numbers not on it, between listed ones and beside them: no membership and no date
+    missing = np.setdiff1d(np.concatenate([keys[:3000] + 1, keys[:3000] - 1, [0, 1]]), keys)
+    mixed = np.random.default_rng(4).permutation(np.concatenate([missing, keys[:3000]]))
+    hits = index.lookup(mixed.astype(np.uint64))
+    listed = np.isin(mixed, keys)
+    assert np.array_equal(hits.member, listed)
+    assert (hits.listed_on[~listed] == NO_DATE).all()
 
 
 def test_a_tiny_list_of_many_countries_stays_tiny(tmp_path):
