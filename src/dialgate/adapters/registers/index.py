@@ -64,7 +64,6 @@ VERSION = 1
 FLAG_DAYS = 1
 FLAG_SPARSE = 2
 NO_DAY = 0xFFFF  # uint16 stored for "no listing date"
-MAX_PROBES = 2**31 - 1  # probe positions are int32 inside the kernels
 
 Int64s = npt.NDArray[np.int64]
 UInt16s = npt.NDArray[np.uint16]
@@ -246,8 +245,6 @@ class IndexFile:
 
     def lookup(self, keys: npt.NDArray[np.uint64]) -> RegisterHits:
         probes = np.ascontiguousarray(keys).view(np.int64)
-        if probes.size > MAX_PROBES:
-            raise ValueError("look up at most 2**31 - 1 numbers at a time")
         member = np.zeros(probes.size, np.bool_)
         listed = np.empty(probes.size, np.int32)
         listed.fill(NO_DATE)  # np.full costs a single check's lookup a quarter of its time
