@@ -117,7 +117,11 @@ def percentile(values: list[float], p: float) -> float:
 def run(store: str, count: int, concurrency: int, workers: int) -> dict[str, float]:
     scratch = HERE / ".data" / f"propagation-{store}-{uuid.uuid4().hex[:8]}"
     scratch.mkdir(parents=True)
-    env = os.environ | {"DIALGATE_DATA_DIR": str(scratch)}
+    # the receiver listens on loopback, which webhooks reach only when it is listed
+    env = os.environ | {
+        "DIALGATE_DATA_DIR": str(scratch),
+        "DIALGATE_WEBHOOKS__ALLOWED_NETWORKS": '["127.0.0.1"]',
+    }
     env.pop("DIALGATE_DATABASE_URL", None)
     pg_name = None
     if store == "postgresql":

@@ -39,6 +39,7 @@ from dialgate.adapters.registers.store import FileRegisterStore
 from dialgate.config import HlrSettings, Settings
 from dialgate.domain import holiday_tables
 from dialgate.domain.bulk_numbers import parse_bulk
+from dialgate.domain.webhooks import parse_networks
 from dialgate.errors import InputError, StoreError
 from dialgate.services.dispatch import DispatchConfig, Dispatcher
 from dialgate.services.ports import Clock, HlrProvider, Lease, Wakeup
@@ -121,6 +122,7 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
         parse_steps=CompiledSteps(),
         scrub_files=CsvScrubFiles(),
         job_files=DirectoryJobFiles(settings.data_dir / "scrubs"),
+        webhook_networks=parse_networks(settings.webhooks.allowed_networks),
     )
     return Container(settings=settings, engine=engine, runtime=runtime, metrics=metrics)
 
@@ -244,7 +246,7 @@ def build_dispatcher(container: Container) -> Dispatcher:
     )
     return Dispatcher(
         container.runtime,
-        sender=HttpxSender(max_connections=hooks.concurrency),
+        sender=HttpxSender(max_connections=hooks.concurrency, allowed=container.runtime.webhook_networks),
         lease=lease,
         wakeup=wakeup,
         config=config,

@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dialgate.domain.webhooks import parse_networks
 
 HlrStatusValue = Literal["active", "absent", "unknown", "unknown-number"]
 
@@ -228,6 +230,19 @@ class WebhookSettings(BaseModel):
     dispatch_in_serve: bool = Field(
         default=True, description="Run the dispatcher inside `dialgate serve` (one worker wins the lease)."
     )
+    allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (10.20.0.0/16, 127.0.0.1) webhooks may reach besides public "
+        'addresses, as a JSON list (["10.20.0.0/16"]): a vendor\'s system on the internal network. Loopback, '
+        "private, link-local and other non-public addresses are refused otherwise, when the URL is set and "
+        "when each delivery connects.",
+    )
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        parse_networks(entries)  # raises ValueError naming the entry
+        return entries
 
 
 class WebSettings(BaseModel):

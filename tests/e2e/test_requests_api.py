@@ -142,7 +142,11 @@ def test_a_vendor_key_manages_its_own_webhook_only(api):
 
 
 def test_the_server_delivers_an_opt_out_to_the_vendor_webhook(settings, keys):
-    live = build(settings.model_copy(update={"webhooks": WebhookSettings(poll_interval_seconds=0.02)}))
+    live = build(
+        settings.model_copy(
+            update={"webhooks": WebhookSettings(poll_interval_seconds=0.02, allowed_networks=["127.0.0.1"])}
+        )
+    )
     try:
         with Receiver() as receiver, LoopbackServer(create_app(live, run_dispatcher=True)) as server:
             client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {keys['vendor']}"})

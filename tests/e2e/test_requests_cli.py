@@ -110,7 +110,7 @@ def test_events_tail_prints_json_lines_and_a_cursor_needs_a_brand(run):
 
 def test_webhook_set_prints_the_secret_once_and_vendor_status_shows_the_lag(run):
     result = run(
-        "webhook", "set", "--brand", "enercom", "--vendor", "callco", "--url", "http://127.0.0.1:9/h"
+        "webhook", "set", "--brand", "enercom", "--vendor", "callco", "--url", "https://crm.callco.example/h"
     )
     assert result.exit_code == 0 and result.stdout.startswith("whsec_")
     run(

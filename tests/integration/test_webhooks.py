@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -29,6 +30,7 @@ FAST = {
     "poll_interval_seconds": 0.02,
     "fallback_poll_seconds": 0.2,
     "lease_seconds": 1.0,
+    "allowed_networks": ["127.0.0.1"],  # the receivers listen on loopback
 }
 NUMBERS = [f"+5511900000{i:03d}" for i in range(100, 200)]
 
@@ -179,7 +181,7 @@ def test_a_dispatcher_killed_mid_delivery_is_replaced_and_nothing_is_lost(live, 
     env = os.environ | {
         "DIALGATE_DATABASE_URL": settings.resolved_database_url,
         "DIALGATE_DATA_DIR": str(settings.data_dir),
-        **{f"DIALGATE_WEBHOOKS__{k.upper()}": str(v) for k, v in FAST.items()},
+        **{f"DIALGATE_WEBHOOKS__{k.upper()}": json.dumps(v) for k, v in FAST.items()},
     }
     command = [sys.executable, "-m", "dialgate", "events", "dispatch"]
     stuck = threading.Event()

@@ -127,8 +127,9 @@ def load(rt: Runtime, scratch: Path) -> bool:
     for days_ago in (20, 12, 6, 2):
         at = format_instant(rt.clock.now() - timedelta(days=days_ago))
         record_attempt(rt, AttemptInput("+33639980014", "fr-fibre", at, "no-answer", vendor="callco"))
-    # callco's CRM is "down" (nothing listens on the discard port): the dashboard shows its lag growing
-    webhooks.set_webhook(rt, BRAND, "callco", "http://127.0.0.1:9/callco-crm")
+    # callco's CRM is "down" (its name, in the reserved .example domain, never resolves): the dashboard
+    # shows its lag growing
+    webhooks.set_webhook(rt, BRAND, "callco", "https://crm.callco.example/dialgate")
     _history(rt)
     return True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -116,3 +118,44 @@ class VendorFeedStatus:
             "last_delivered_at": instant(self.last_delivered_at),
             "last_error": self.last_error,
         }
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(entries: Sequence[str]) -> tuple[Network, ...]:
+    """`webhooks.allowed_networks` as networks; a bare address is a network of one."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"'{entry}' is not an address or network such as 10.20.0.0/16") from None
+    return tuple(networks)
+
+
+def refused_address(address: str, allowed: Sequence[Network]) -> str | None:
+    """Why a webhook may not connect to `address`, or None when it may.
+
+    A brand's key registers its vendors' URLs, so without this a key could make dialgate post to the
+    machine's own services (its database, an admin port), a cloud metadata service or the internal
+    network. Only public addresses are reached, and the networks an operator lists."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0) names no host
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in allowed):
+        return None
+    for kind, found in (
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),  # 169.254.169.254: cloud metadata services
+        ("unspecified", ip.is_unspecified),
+        ("multicast", ip.is_multicast),
+        ("private", ip.is_private),
+        ("non-public", not ip.is_global),  # shared (100.64/10), reserved, documentation ranges
+    ):
+        if found:
+            return (
+                f"{address} is a {kind} address; webhooks reach only public addresses unless "
+                "webhooks.allowed_networks lists it (DIALGATE_WEBHOOKS__ALLOWED_NETWORKS)"
+            )
+    return None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from dialgate.domain.bulk_numbers import NumberDigits, ParseSteps, numpy_steps
+from dialgate.domain.webhooks import Network
 from dialgate.services.ports import (
     BatchDecider,
     Clock,
@@ -65,6 +66,8 @@ class Runtime:
     batch_decider: BatchDecider | None = None  # None: scrub uses the provisional decider
     scrub_files: ScrubFiles | None = None
     job_files: JobFiles | None = None
+    # Non-public addresses webhooks may reach (webhooks.allowed_networks); every other one is refused.
+    webhook_networks: tuple[Network, ...] = ()
     reference: ReferenceCache = field(init=False)
 
     def __post_init__(self) -> None:

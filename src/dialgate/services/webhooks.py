@@ -6,14 +6,17 @@ Delivery itself is the dispatcher's job (services/dispatch.py).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
 from dialgate.domain.webhooks import (
     DeliveryAttempt,
     EndpointStatus,
+    Network,
     VendorFeedStatus,
     WebhookEndpoint,
+    refused_address,
 )
 from dialgate.errors import InputError, NotFoundError
 from dialgate.services.brands import require_brand
@@ -24,10 +27,15 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 (a label in front of the secret, not a se
 MAX_URL = 2000
 
 
-def _check_url(url: str) -> str:
+def _check_url(url: str, allowed: Sequence[Network]) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host:
         raise InputError(f"'{url}' is not an http(s) URL such as https://crm.example/dialgate").at(
             field="url"
         )
@@ -35,6 +43,15 @@ def _check_url(url: str) -> str:
         raise InputError(f"is longer than {MAX_URL} characters").at(field="url")
     if parts.username or parts.password:
         raise InputError("must not carry credentials; the signature authenticates dialgate").at(field="url")
+    # An address, or a name that always means this machine, is judged now; other names when each
+    # delivery connects (what they resolve to may change).
+    literal = "127.0.0.1" if host == "localhost" or host.endswith(".localhost") else host
+    try:
+        refused = refused_address(literal, allowed)
+    except ValueError:  # a name, not an address
+        refused = None
+    if refused is not None:
+        raise InputError(refused).at(field="url")
     return url
 
 
@@ -55,7 +72,7 @@ def set_webhook(
     A new endpoint starts after the brand's current head (only changes from now on), or after `after`
     (0 replays the whole feed). A changed URL keeps its cursor, and retries start again at once.
     """
-    url = _check_url(url)
+    url = _check_url(url, rt.webhook_networks)
     if after is not None and after < 0:
         raise InputError("must be 0 or a cursor").at(field="after")
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
