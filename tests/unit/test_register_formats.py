@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import io
+import threading
+import time
 from datetime import date
 
 import numpy as np
@@ -212,3 +214,27 @@ def test_a_full_disk_while_spilling_runs_removes_them_too(tmp_path):
     with pytest.raises(StoreError, match="disk filled up"):
         compile_file(tmp_path, text, files=files)
     assert leftovers(tmp_path) == []
+
+
+def test_a_reader_left_unfinished_does_not_wait_for_its_read_in_flight():
+    # A consumer that stops at a bad line leaves the reader to the garbage collector, which may close it
+    # inside another thread's start; waiting there for the read-ahead thread once hung a test run.
+    release = threading.Event()
+
+    class SlowFile(io.BytesIO):
+        reads = 0
+
+        def read(self, size: int | None = -1) -> bytes:
+            SlowFile.reads += 1
+            if SlowFile.reads > 1:
+                release.wait(10)
+            return super().read(size)
+
+    reader = ChunkReader(SlowFile(b"+12025550100\n" * 10), "slow.txt", chunk=16)  # type: ignore[arg-type]
+    blocks = reader.blocks()
+    next(blocks)  # the first block; the next read is in flight and blocked
+    started = time.monotonic()
+    blocks.close()
+    waited = time.monotonic() - started
+    release.set()
+    assert waited < 5

@@ -105,7 +105,9 @@ class ChunkReader:
         carry = b""
         # Reading and hashing the next chunk runs on a second thread while this one parses: both
         # release the GIL, so the hash costs no time on a machine with two cores.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="register-read") as pool:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="register-read")
+        finished = False
+        try:
             ahead = pool.submit(self._read_and_hash)
             while chunk := ahead.result():
                 ahead = pool.submit(self._read_and_hash)
@@ -123,6 +125,13 @@ class ChunkReader:
                     yield self._hand_out(memoryview(chunk)[start : last + 1])  # no copy
                 carry = chunk[last + 1 :]
                 self._check_length(len(carry))
+            finished = True
+        finally:
+            # Waited for only when the file was read to its end. A consumer that stops early (a bad
+            # line) may leave this generator to the garbage collector, which can finalise it inside
+            # another thread's start while that thread holds threading's own lock: joining there hung
+            # a test run. The read in flight ends by itself.
+            pool.shutdown(wait=finished, cancel_futures=True)
         if carry:
             self.unterminated = True
             yield self._hand_out(carry)
