@@ -162,3 +162,21 @@ def test_the_writer_takes_what_was_queued_when_it_woke_and_flush_takes_everythin
     with container.engine.connect() as conn:
         kept = conn.execute(text("SELECT COUNT(*) FROM decisions WHERE check_id LIKE 'Q%'")).scalar()
     assert kept == 8
+
+
+def test_closing_the_log_stops_its_writer_and_later_decisions_are_still_kept(rt, container):
+    from dialgate.adapters.db.decision_log import BackgroundDecisionLog
+
+    brands.add_brand(rt, "acme")
+    campaigns.apply_campaign(rt, CAMPAIGN, file="fr.toml")
+    rt.decision_log = log = BackgroundDecisionLog(container.engine, interval_s=3600)
+    before = check_call(rt, CheckRequest("fr", ["+33639980012"], at="2026-11-23T12:30:00Z"))
+    writer = log._thread
+    assert writer is not None and writer.is_alive()
+    log.close()
+    assert not writer.is_alive()  # a closed store leaves no thread behind
+    after = check_call(rt, CheckRequest("fr", ["+33639980013"], at="2026-11-23T12:30:00Z"))
+    assert log._thread is writer  # no new writer: written at once instead
+    with container.engine.connect() as conn:
+        kept = conn.execute(text("SELECT check_id FROM decisions")).scalars().all()
+    assert {before.check_id, after.check_id} <= set(kept)
