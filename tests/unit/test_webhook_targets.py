@@ -106,6 +106,7 @@ def test_setting_a_url_to_a_refused_address_names_the_problem(rt, url, kind):
     with pytest.raises(InputError, match=f"a {kind} address") as caught:
         webhooks.set_webhook(rt, "enercom", "callco", url)
     assert caught.value.location is not None and caught.value.location.field == "url"
+    assert url.split("/")[2].split(":")[0].strip("[]") in str(caught.value)  # the host as written
 
 
 def test_names_and_listed_networks_are_accepted_when_set(rt):

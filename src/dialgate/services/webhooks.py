@@ -51,7 +51,8 @@ def _check_url(url: str, allowed: Sequence[Network]) -> str:
     except ValueError:  # a name, not an address
         refused = None
     if refused is not None:
-        raise InputError(refused).at(field="url")
+        named = f"{host} names this machine: " if literal != host else ""
+        raise InputError(named + refused).at(field="url")
     return url
 
 
