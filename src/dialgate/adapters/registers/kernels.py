@@ -204,6 +204,13 @@ def _guess(s: Any, e: Any, t: Any) -> Any:
     return s + ((t * (e - s)) >> 16)
 
 
+@_jit_inline
+def _window(s: Any, e: Any, g: Any) -> Any:
+    """Where the WINDOW lows counted around guess g start, inside the block lows[s:e] (from s when
+    the block is smaller: then only its prefetch uses it)."""
+    return max(min(g - WINDOW // 2, e - WINDOW), s)
+
+
 @_jit
 def lookup(
     probes: Any,  # int64[:]
@@ -258,8 +265,8 @@ def lookup(
             e = np.int64(offsets[i + 1]) if i >= 0 else np.int64(0)
             starts[j & (_RING - 1)] = s
             ends[j & (_RING - 1)] = e
-            if e > s:
-                w = max(_guess(s, e, k & 0xFFFF) - WINDOW // 2, s)
+            if e > s:  # the lines of the window searched below
+                w = _window(s, e, _guess(s, e, k & 0xFFFF))
                 _prefetch(lows, w)
                 _prefetch(lows, min(w + WINDOW - 1, e - 1))
         q = j - PREFETCH_AHEAD  # search probe q, prefetched PREFETCH_AHEAD probes ago
@@ -273,7 +280,7 @@ def lookup(
         g = _guess(s, e, t)
         p = -2  # not yet known
         if e - s >= WINDOW:
-            w = min(max(g - WINDOW // 2, s), e - WINDOW)
+            w = _window(s, e, g)
             tt = np.uint16(t)
             c = np.uint32(0)
             for x in range(WINDOW):
