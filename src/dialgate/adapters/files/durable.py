@@ -25,11 +25,19 @@ from typing import BinaryIO
 SYNC_BYTES = 128 << 20
 
 
+PARTIAL_GLOB = ".*.partial"  # what partial_path names: leftovers of an interrupted write
+
+
+def partial_path(path: Path) -> Path:
+    """A hidden sibling of `path`, unique to this write, to be renamed over `path` once complete."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+
+
 def write_whole(path: Path, write: Callable[[BinaryIO], object], *, mode: int | None = None) -> None:
     """Write `path` whole or not at all: `write` fills a temporary file beside it, which is synced,
     given `mode` when set, and renamed over it. On any failure the temporary file is removed and the
     error raised; a previous `path` stays as it was."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    temp = partial_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with temp.open("wb") as out:

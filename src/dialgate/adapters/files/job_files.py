@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from dialgate.adapters.files.durable import PARTIAL_GLOB
 from dialgate.errors import NotFoundError, StoreError
 
 _ID = re.compile(r"^[0-9A-Z]{10,32}$")
@@ -52,5 +53,5 @@ class DirectoryJobFiles:
             shutil.rmtree(self._dir(job_id))
 
     def discard_partial(self, job_id: str) -> None:
-        for leftover in self._dir(job_id).glob(".*.partial"):  # scrub_csv's temporary output
+        for leftover in self._dir(job_id).glob(PARTIAL_GLOB):  # scrub_csv's temporary output
             leftover.unlink(missing_ok=True)

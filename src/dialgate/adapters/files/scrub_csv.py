@@ -31,7 +31,6 @@ import csv
 import os
 import queue
 import re
-import secrets
 import sys
 import tempfile
 import threading
@@ -46,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from dialgate.adapters.files.durable import SyncAlong, start_writeback, sync_directory
+from dialgate.adapters.files.durable import SyncAlong, partial_path, start_writeback, sync_directory
 from dialgate.adapters.number_digits import digits_of, digits_of_series
 from dialgate.domain.batch import (
     OUTPUT_COLUMNS,
@@ -558,7 +557,7 @@ class CsvSink:
 
     def __init__(self, files: CsvScrubFiles, target: Path, layout: Layout) -> None:
         self.target, self.layout = target, layout
-        self._temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+        self._temp = partial_path(target)
         self._encoder = (
             codecs.getincrementalencoder(layout.encoding)(errors="surrogateescape")
             if (layout.transcode)
