@@ -205,6 +205,15 @@ class Calendar:
         out[ok] = np.maximum(t[ok], self._starts[idx[ok]])
         return out
 
+    def next_open_one(self, at: int) -> int:
+        """next_open for one instant, without arrays (the single check's: numpy's per-call costs were
+        most of its next lawful moment); an instant the built span cannot answer goes to next_open."""
+        self._ensure(at, at)
+        i = bisect.bisect_right(self._end_list, at)
+        if i < len(self._end_list):
+            return max(at, self._start_list[i])
+        return int(self.next_open(np.array([at], dtype=np.int64))[0])
+
     def is_open(self, at: int) -> bool:
         """One instant, without arrays: the single check asks this on every call."""
         self._ensure(at, at)

@@ -213,7 +213,7 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
                     add(f"{prefix}.{rule.id}", rule.law, shut[0], shut[1], None)
     nxt = NO_TIME
     if block and not not_time and calendar is not None:
-        nxt = int(calendar.next_open(np.array([wait_until], dtype=np.int64))[0])
+        nxt = calendar.next_open_one(wait_until)
         if nxt >= stable_until:
             nxt = NO_TIME
     pack_version = np.empty(1, dtype=object)
