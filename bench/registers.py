@@ -5,7 +5,8 @@
 
 Prints import numbers/s, bytes per number at rest, resident memory of the index, membership numbers/s
 for 10 million probes (about 5% on the register) and the process's peak memory, each next to its target
-from issue 4, and os.cpu_count(). The data (bench/.data/) is generated on first use and deleted at the
+from issue 4, os.cpu_count(), and the host's speed at random reads against the machines the targets were
+set on (see memory_yardstick). The data (bench/.data/) is generated on first use and deleted at the
 end unless --keep is given. The machine may be shared: the load average is printed with the figures.
 """
 
