@@ -95,30 +95,42 @@ def _local_intervals(rule: WindowRule, zone: str, first: date, days: int) -> lis
     out: list[tuple[int, int]] = []
     for offset in range(days):
         day = first + timedelta(days=offset)
+        midnight = int(datetime.combine(day, time(), tzinfo=UTC).timestamp())  # the local day read as UTC
         for start, end in rule.spans(day):
-            out.append((_wall_instant(day, start, tz), _wall_instant(day, end, tz)))
+            out.extend(_wall_intervals(midnight + start * 60, midnight + end * 60, tz))
     return _merge(out)
 
 
-def _wall_instant(day: date, minute: int, tz: ZoneInfo) -> int:
-    """The first instant at which the wall clock in `tz` reads `minute` of `day` or later.
+_MAX_OFFSET = 26 * 3600  # beyond any zone's offset from UTC (±14 h), with room for the span's own length
 
-    A local time that does not exist (the hour skipped when clocks go forward) maps to the transition
-    itself, the moment the wall clock jumps past it, which is what `closure` reads. A repeated local time
-    (clocks going back) maps to its first occurrence.
+
+def _offset(instant: int, tz: ZoneInfo) -> int:
+    gap = datetime.fromtimestamp(instant, tz).utcoffset()
+    return int(gap.total_seconds()) if gap is not None else 0
+
+
+def _wall_intervals(lo: int, hi: int, tz: ZoneInfo) -> list[tuple[int, int]]:
+    """The instants at which the wall clock in `tz` reads a time in [lo, hi) (local times written as if
+    they were UTC seconds), which is what `closure` reads.
+
+    Across a change of offset, each side keeps the part of the span its own offset maps there: when the
+    clocks go forward, a local time that does not exist is skipped (the window starts or ends at the
+    transition, where the wall clock jumps past it); when they go back, the repeated times come twice,
+    and so may the window (00:00-02:30 on the night Berlin goes from 03:00 back to 02:00 is open until
+    02:30 CEST and again from 02:00 to 02:30 CET).
     """
-    local = datetime.combine(day + timedelta(days=minute // 1440), time((minute % 1440) // 60, minute % 60))
-    late = int(local.replace(tzinfo=tz).timestamp())  # fold=0: the offset before a transition
-    if datetime.fromtimestamp(late, tz).replace(tzinfo=None) == local:
-        return late
-    lo = int(local.replace(tzinfo=tz, fold=1).timestamp())  # in a gap this lies before the transition
-    while lo < late:  # the transition lies between: bisect on the wall clock, a few dozen steps at most
-        mid = (lo + late) // 2
-        if datetime.fromtimestamp(mid, tz).replace(tzinfo=None) >= local:
-            late = mid
+    before, after = lo - _MAX_OFFSET, hi + _MAX_OFFSET
+    first, last = _offset(before, tz), _offset(after, tz)
+    if first == last:  # no change of offset near the span (zones change at most twice a year)
+        return [(lo - first, hi - first)]
+    while before + 1 < after:  # the transition: the first second with the later offset
+        mid = (before + after) // 2
+        if _offset(mid, tz) == first:
+            before = mid
         else:
-            lo = mid + 1
-    return late
+            after = mid
+    pieces = ((lo - first, min(hi - first, after)), (max(lo - last, after), hi - last))
+    return [(s, e) for s, e in pieces if s < e]
 
 
 def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -144,20 +156,40 @@ def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """One build of a calendar: its open intervals and the instants it answers for. Replaced whole, so a
+    thread reading the calendar while another extends it sees one build or the other, never a mix."""
+
+    first: date | None
+    span: tuple[int, int]
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    start_list: list[int]
+    end_list: list[int]
+
+    def covers(self, lo: int, hi: int) -> bool:
+        return self.first is not None and self.span[0] <= lo and hi <= self.span[1]
+
+    def lookup(self, t: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        idx = np.searchsorted(self.ends, t, side="right")
+        out = np.full(t.shape, NO_TIME, dtype=np.int64)
+        ok = idx < self.ends.size
+        out[ok] = np.maximum(t[ok], self.starts[idx[ok]])
+        return out
+
+
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
 class Calendar:
     """Open intervals (UTC seconds) of a set of window rules over a set of zones; extended on demand."""
 
     def __init__(self, rules: tuple[WindowRule, ...], zones: tuple[str, ...]) -> None:
         self.rules, self.zones = rules, zones
-        self._first: date | None = None
-        self._days = 0
-        self._starts = np.empty(0, dtype=np.int64)
-        self._ends = np.empty(0, dtype=np.int64)
-        self._span = (0, 0)
-        self._start_list: list[int] = []
-        self._end_list: list[int] = []
+        self._built = _Built(None, (0, -1), _EMPTY, _EMPTY, [], [])
 
-    def _build(self, first: date, days: int) -> None:
+    def _build(self, first: date, days: int) -> _Built:
         combined: list[tuple[int, int]] | None = None
         for rule in self.rules:
             for zone in self.zones:
@@ -167,58 +199,54 @@ class Calendar:
             lo = int(datetime.combine(first, time(), tzinfo=UTC).timestamp()) - 86400
             combined = [(lo, lo + (days + 2) * 86400)]
         arr = np.array(combined, dtype=np.int64).reshape(-1, 2)
-        self._starts, self._ends = arr[:, 0].copy(), arr[:, 1].copy()
-        self._first, self._days = first, days
+        starts, ends = arr[:, 0].copy(), arr[:, 1].copy()
         # the instants it answers for, with a day of margin for zone offsets (±14 h)
         first_s = int(datetime.combine(first, time(), tzinfo=UTC).timestamp()) + 86400
-        self._span = (first_s, first_s + (days - 3) * 86400)
-        self._start_list, self._end_list = self._starts.tolist(), self._ends.tolist()
+        built = _Built(
+            first, (first_s, first_s + (days - 3) * 86400), starts, ends, starts.tolist(), ends.tolist()
+        )
+        self._built = built
+        return built
 
-    def _covers(self, lo: int, hi: int) -> bool:
-        return self._first is not None and self._span[0] <= lo and hi <= self._span[1]
-
-    def _ensure(self, lo: int, hi: int) -> None:
-        if not self._covers(lo, hi):
-            first = datetime.fromtimestamp(lo, UTC).date() - timedelta(days=2)
-            span = (hi - lo) // 86400 + _BUILD_DAYS
-            self._build(first, min(span, _MAX_DAYS + 7))
+    def _for(self, lo: int, hi: int) -> _Built:
+        """A build that answers for every instant in [lo, hi]: the current one, or a new one from lo."""
+        built = self._built
+        if built.covers(lo, hi):
+            return built
+        first = datetime.fromtimestamp(lo, UTC).date() - timedelta(days=2)
+        return self._build(first, (hi - lo) // 86400 + _BUILD_DAYS)
 
     def next_open(self, t: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Per instant: itself if open, else the start of the next open interval; NO_TIME if none in 400 days."""
+        """Per instant: itself if open, else the start of the next open interval; NO_TIME if none within
+        _MAX_DAYS of it. The build spans every instant asked (a batch's waits can be years apart: a
+        campaign's cooling-off), then, for those it has no opening for, _MAX_DAYS past the last of them."""
         if t.size == 0:
             return t.copy()
-        lo = int(t.min())
-        hi = int(t.max())
-        self._ensure(lo, hi)
-        out = self._lookup(t)
+        built = self._for(int(t.min()), int(t.max()))
+        out = built.lookup(t)
         missing = out == NO_TIME
-        horizon = lo + _MAX_DAYS * 86400
-        if missing.any() and not self._covers(lo, horizon):
-            self._build(datetime.fromtimestamp(lo, UTC).date() - timedelta(days=2), _MAX_DAYS + 7)
-            out = self._lookup(t)
-        return out
-
-    def _lookup(self, t: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        idx = np.searchsorted(self._ends, t, side="right")
-        out = np.full(t.shape, NO_TIME, dtype=np.int64)
-        ok = idx < self._ends.size
-        out[ok] = np.maximum(t[ok], self._starts[idx[ok]])
+        if missing.any():
+            far = t[missing]
+            lo, hi = int(far.min()), int(far.max())
+            if not built.covers(lo, hi + _MAX_DAYS * 86400):
+                first = datetime.fromtimestamp(lo, UTC).date() - timedelta(days=2)
+                out[missing] = self._build(first, (hi - lo) // 86400 + _MAX_DAYS + 7).lookup(far)
         return out
 
     def next_open_one(self, at: int) -> int:
         """next_open for one instant, without arrays (the single check's: numpy's per-call costs were
         most of its next lawful moment); an instant the built span cannot answer goes to next_open."""
-        self._ensure(at, at)
-        i = bisect.bisect_right(self._end_list, at)
-        if i < len(self._end_list):
-            return max(at, self._start_list[i])
+        built = self._for(at, at)
+        i = bisect.bisect_right(built.end_list, at)
+        if i < len(built.end_list):
+            return max(at, built.start_list[i])
         return int(self.next_open(np.array([at], dtype=np.int64))[0])
 
     def is_open(self, at: int) -> bool:
         """One instant, without arrays: the single check asks this on every call."""
-        self._ensure(at, at)
-        i = bisect.bisect_right(self._end_list, at)
-        return i < len(self._end_list) and self._start_list[i] <= at
+        built = self._for(at, at)
+        i = bisect.bisect_right(built.end_list, at)
+        return i < len(built.end_list) and built.start_list[i] <= at
 
 
 _CALENDARS: OrderedDict[tuple[tuple[WindowRule, ...], tuple[str, ...]], Calendar] = OrderedDict()

@@ -40,6 +40,9 @@ class Evaluation:
     reasons: list[Reason] = field(default_factory=list)
     hits: list[tuple[int, npt.NDArray[np.intp]]] = field(default_factory=list)
     pack_version: npt.NDArray[np.object_] | None = None
+    # per descriptor, where its rule and finding come in the evaluation: a row's reasons are listed in
+    # that order, as the single check lists them, whatever order other rows created the descriptors in
+    ranks: list[tuple[int, int]] | None = None
     _sets: tuple[npt.NDArray[np.intp], list[tuple[int, ...]]] | None = field(default=None, repr=False)
 
     def reasons_of(self, row: int) -> list[Reason]:
@@ -61,7 +64,10 @@ class Evaluation:
             return np.zeros(1, dtype=np.intp), [
                 tuple(sorted({desc for desc, rows in self.hits if rows.size}))
             ]
-        return _sets_by_bits(n, d, self.hits) if d <= 64 else _sets_by_rows(n, d, self.hits)
+        set_of_row, sets = _sets_by_bits(n, d, self.hits) if d <= 64 else _sets_by_rows(n, d, self.hits)
+        if self.ranks is not None:
+            sets = [tuple(sorted(s, key=self.ranks.__getitem__)) for s in sets]
+        return set_of_row, sets
 
     def decision(self, row: int, check_id: str, evaluated_at: datetime) -> Decision:
         f = self.frame
@@ -94,10 +100,11 @@ class _Collector:
         self.stable_until = np.full(n, NEVER, dtype=np.int64)
         self.reasons: list[Reason] = []
         self.index: dict[Reason, int] = {}
+        self.ranks: list[tuple[int, int]] = []
         self.hits: list[tuple[int, npt.NDArray[np.intp]]] = []
 
     def add(self, rule_id: str, law: str, code: ReasonCode, message: str, rows: npt.NDArray[np.intp],
-            clears_at: Ints | None = None) -> None:  # fmt: skip
+            clears_at: Ints | None = None, rank: tuple[int, int] = (-1, 0)) -> None:  # fmt: skip
         if rows.size == 0:
             return
         reason = Reason(code, rule_id, law, message)
@@ -105,6 +112,7 @@ class _Collector:
         if d is None:
             d = self.index[reason] = len(self.reasons)
             self.reasons.append(reason)
+            self.ranks.append(rank)
         self.hits.append((d, rows))
         self.block[rows] = True
         if code in _MONOTONIC and clears_at is not None:
@@ -112,7 +120,9 @@ class _Collector:
         elif code not in TIME_BASED:
             self.not_time[rows] = True
 
-    def finding(self, prefix: str, rule: Rule, finding: Finding, idx: npt.NDArray[np.intp]) -> None:
+    def finding(
+        self, prefix: str, rule: Rule, finding: Finding, idx: npt.NDArray[np.intp], rank: tuple[int, int]
+    ) -> None:
         if not np.count_nonzero(finding.rows):  # the common case: the rule lets every row through
             return
         if finding.group_messages:
@@ -121,11 +131,11 @@ class _Collector:
                 sel = finding.rows & (groups == g)
                 msg = finding.group_messages.get(int(g), finding.message)
                 self.add(f"{prefix}.{rule.id}", rule.law, finding.code, msg, idx[sel],
-                         finding.clears_at[sel] if finding.clears_at is not None else None)  # fmt: skip
+                         finding.clears_at[sel] if finding.clears_at is not None else None, rank)  # fmt: skip
             return
         rows = idx[finding.rows]
         clears = finding.clears_at[finding.rows] if finding.clears_at is not None else None
-        self.add(f"{prefix}.{rule.id}", rule.law, finding.code, finding.message, rows, clears)
+        self.add(f"{prefix}.{rule.id}", rule.law, finding.code, finding.message, rows, clears, rank)
 
 
 def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
@@ -143,18 +153,18 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         edge = pack.next_change_after(frame.at)
         if edge is not None:
             c.stable_until[idx] = np.minimum(c.stable_until[idx], edge)  # idx holds each row once
-        for prefix, rule in plan.checks:
+        for step, (prefix, rule) in enumerate(plan.checks):
             if rule.id.startswith("register-") and _leaves_out(
                 pack, rule, [g.jurisdiction for g in sub.groups]
             ):
                 continue
             outcome = _run(rule, sub, prefix)
-            for finding in outcome.findings:
-                c.finding(prefix, rule, finding, idx)
+            for k, finding in enumerate(outcome.findings):
+                c.finding(prefix, rule, finding, idx, (step, k))
             if outcome.valid_until is not None:
                 c.stable_until[idx] = np.minimum(c.stable_until[idx], outcome.valid_until)
         _windows(c, sub, idx, plan, calendars)
-    return Evaluation(frame, c.block, _next_allowed(c, calendars), c.reasons, c.hits, pack_version)
+    return Evaluation(frame, c.block, _next_allowed(c, calendars), c.reasons, c.hits, pack_version, c.ranks)
 
 
 _ROW0 = shared(np.zeros(1, dtype=np.intp))  # every single check's reasons hit its one row
@@ -285,6 +295,7 @@ class _Plan:
     checks: tuple[tuple[str, Rule], ...]
     windows: tuple[tuple[str, Rule], ...]
     registers: tuple[str, ...]  # the registers its checks read
+    window_step: dict[tuple[str, str], int]  # each window rule's place in `windows`, by (prefix, rule id)
     # per group (as a tuple of its fields: hashed in C, where the dataclass hashes in Python): its window
     # rules and their calendar (the plan is cached, so is this)
     by_group: dict[tuple[object, ...], tuple[WindowParts, Calendar]] = field(default_factory=dict)
@@ -308,11 +319,13 @@ def _plan(campaign: Campaign, pack: Pack, day: date) -> _Plan:
     active = [("campaign", r) for r in campaign_rules(campaign)]
     active += [(pack.country, r) for r in pack.rules if r.applies(campaign, day)]
     checks = tuple((p, r) for p, r in active if r.check is not None)
+    windows = tuple((p, r) for p, r in active if r.window is not None)
     return _Plan(
         f"{pack.country}@{pack.version}",
         checks,
-        tuple((p, r) for p, r in active if r.window is not None),
+        windows,
         tuple(dict.fromkeys(name for _, rule in checks for name in rule.registers)),
+        {(p, r.id): i for i, (p, r) in enumerate(windows)},
     )
 
 
@@ -384,7 +397,8 @@ def _windows(
         for prefix, rule, wr in parts:
             shut = _shut(wr, group.zones, f.at_s // 60)
             if shut is not None:
-                c.add(f"{prefix}.{rule.id}", rule.law, shut[0], shut[1], rows)
+                rank = (len(plan.checks) + plan.window_step[(prefix, rule.id)], 0)
+                c.add(f"{prefix}.{rule.id}", rule.law, shut[0], shut[1], rows, None, rank)
 
 
 @lru_cache(maxsize=4096)
