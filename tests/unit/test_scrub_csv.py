@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import errno
 import io
 import os
@@ -169,11 +170,13 @@ def test_reasons_joined_by_a_pipe_are_quoted_in_a_pipe_separated_file(scrub):
 
 
 def test_rows_with_the_wrong_number_of_fields_are_kept_and_marked(scrub):
+    """Under their own headers: a short row gets empty fields, a long one keeps its extras in its last
+    column (a reader of the output must find BLOCK under dialgate_verdict, not an input field)."""
     content = b'id,phone,note\n1,+12125550102\n2,+12125550103,a,b\n3,+12125550104,"a,b"\n4,+12125550105,"x"\n'
     out, report = scrub(content)
     assert out.split(b"\n")[1:5] == [
-        b"1,+12125550102,,BLOCK,INVALID_NUMBER,",
-        b"2,+12125550103,a,b,,BLOCK,INVALID_NUMBER,",
+        b"1,+12125550102,,,BLOCK,INVALID_NUMBER,",
+        b'2,+12125550103,"a,b",,BLOCK,INVALID_NUMBER,',
         b'3,+12125550104,"a,b",+12125550104,ALLOW,,',
         b'4,+12125550105,"x",+12125550105,ALLOW,,',
     ]
@@ -202,7 +205,9 @@ def test_a_quote_that_never_closes_costs_one_row_only(scrub):
     )
     out, report = scrub(content, files=CsvScrubFiles(chunk_bytes=64, max_record_bytes=256))
     rows = out.split(b"\n")
-    assert rows[1] == b'1,+12125550102,"open,,BLOCK,INVALID_NUMBER,'
+    assert (
+        rows[1] == b'"1,+12125550102,""open",,,,BLOCK,INVALID_NUMBER,'
+    )  # the line whole, in the first column
     assert rows[2] == b"2,+12125550002,x,+12125550002,ALLOW,,"
     assert report.rows == 59 and report.unreadable == {"cannot be read as CSV": 1}
 
@@ -214,7 +219,7 @@ def test_a_quote_that_never_closes_at_the_end_of_a_small_file_costs_one_row_only
     out, report = scrub(content, files=CsvScrubFiles(chunk_bytes=chunk_bytes))
     assert out.split(b"\n")[1:-1] == [
         b"1,+12125550102,x,+12125550102,ALLOW,,",
-        b'2,+12125550101,"open,,BLOCK,INVALID_NUMBER,',
+        b'"2,+12125550101,""open",,,,BLOCK,INVALID_NUMBER,',
         b"3,+12125550103,ok,+12125550103,ALLOW,,",
         b"4,+12125550104,ok,+12125550104,ALLOW,,",
     ]
@@ -245,9 +250,27 @@ def test_a_line_longer_than_the_limit_is_streamed_through_and_marked(scrub):
     content = b"id,phone,note\n" + long_line + b"\r\n2,+12125550103,y\n"
     out, report = scrub(content, files=CsvScrubFiles(chunk_bytes=100, max_record_bytes=500))
     rows = out.split(b"\n")
-    assert rows[1] == long_line + b",,BLOCK,INVALID_NUMBER,"
+    assert rows[1] == b'"' + long_line + b'",,,,BLOCK,INVALID_NUMBER,'  # whole, in the first column
     assert rows[2] == b"2,+12125550103,y,+12125550103,ALLOW,,"
     assert report.unreadable == {"is too long to be a CSV row": 1}
+
+
+@pytest.mark.parametrize("chunk_bytes", [16, 1 << 20])
+def test_a_reader_of_the_output_finds_every_row_and_its_verdict_under_its_header(scrub, chunk_bytes):
+    """Whatever was wrong with a row, the output is CSV a reader splits into the input's rows, each with
+    its verdict in dialgate_verdict: an unclosed quote must not swallow the rows after it."""
+    good = [f"{i},+1212555{i:04d},ok" for i in range(10, 40)]
+    bad = ["1,+12125550102", "2,+12125550103,a,b,c", '3,"x"y"z,+12125550105,n', "4", '5,+12125550104,"open']
+    lines = good[:10] + bad + good[10:]
+    content = ("id,phone,note\n" + "\n".join(lines) + "\n").encode()
+    out, report = scrub(content, files=CsvScrubFiles(chunk_bytes=chunk_bytes, max_record_bytes=4096))
+    rows = list(csv.DictReader(io.StringIO(out.decode())))
+    assert len(rows) == len(lines) == report.rows
+    assert all(None not in row and len(row) == 7 for row in rows)  # no field beyond the header
+    assert [r["dialgate_verdict"] for r in rows[10:15]] == ["BLOCK"] * 5
+    assert [r["dialgate_reasons"] for r in rows[10:15]] == ["INVALID_NUMBER"] * 5
+    assert [r["id"] for r in rows[:10] + rows[15:]] == [line.split(",")[0] for line in good]
+    assert rows[14]["id"] == '5,+12125550104,"open' and rows[11]["note"] == "a,b,c"
 
 
 def test_empty_and_garbage_numbers_are_marked_invalid_never_dropped(scrub):
@@ -744,3 +767,14 @@ def test_the_plain_scan_finds_the_same_records_wherever_the_words_begin(seed):
             assert regular == expected[4]
             if regular:  # (otherwise the rest means nothing)
                 assert seen == expected
+
+
+def test_the_second_reading_of_an_irregular_row_does_not_close_an_open_quote_itself():
+    """The csv module, lenient, ends a field at the end of the text when its quote never closed: such a
+    row is not CSV, even when that gives it the header's number of fields."""
+    layout = scrub_csv.Layout(
+        Path("in.csv"), ("id", "phone", "note"), 1, ",", "\n", "id,phone,note", False, "utf-8", False
+    )
+    assert scrub_csv._lenient('5,+12125550104,"open', layout) == ("", scrub_csv.ROW_UNPARSEABLE)
+    assert scrub_csv._lenient('5,+12125550104,5" x 7"', layout) == ("+12125550104", scrub_csv.ROW_OK)
+    assert scrub_csv._lenient("5,+12125550104", layout) == ("", scrub_csv.ROW_FIELD_COUNT)
