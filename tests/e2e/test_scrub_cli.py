@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,7 @@ def test_a_missing_number_column_is_bad_input_naming_the_columns(run, campaign, 
         (["--campaign", "us-spring", "--region", "France"], "ISO 3166"),
         (["--campaign", "us-spring", "--at", "tomorrow"], "ISO 8601"),
         (["--campaign", "us-spring", "--encoding", "klingon"], "unknown encoding"),
+        (["--campaign", "us-spring", "--delimiter", "§"], "one ASCII character"),
     ],
 )
 def test_bad_options_are_bad_input(run, campaign, tmp_path, args, message):
@@ -161,3 +164,46 @@ def test_a_progress_bar_is_drawn_only_on_a_terminal(env, campaign, tmp_path):
     assert (
         code == 0 and "\r[" in on_terminal and "rows/s" in on_terminal and "scrubbed 52 rows" in on_terminal
     )
+
+
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_scrub_stopped_by_a_signal_keeps_the_previous_output_and_leaves_no_temporary_file(
+    env, campaign, tmp_path, sent, code
+):
+    """The list arrives through a pipe, so the scrub is surely mid-way (its temporary output open) when
+    the signal comes. Python's default for SIGTERM ended the process at once, leaving the temporary file."""
+    source, target = tmp_path / "list.csv", tmp_path / "o.csv"
+    os.mkfifo(source)
+    target.write_text("the previous output\n")
+    command = [
+        sys.executable,
+        "-m",
+        "dialgate",
+        "scrub",
+        str(source),
+        "--campaign",
+        campaign,
+        "-o",
+        str(target),
+    ]
+    process = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        with source.open("wb") as writer:  # opens once the scrub does
+            writer.write(
+                b"id,phone\n" + b"".join(b"%d,+1212555%04d\n" % (i, i % 10_000) for i in range(700_000))
+            )
+            writer.flush()
+            deadline = time.monotonic() + 60
+            while not list(tmp_path.glob(".o.csv.*.partial")) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert list(tmp_path.glob(".o.csv.*.partial")), "the scrub never opened its output"
+            process.send_signal(sent)
+            time.sleep(0.5)  # then the end of the list, for the reading thread waiting on the pipe
+        assert process.wait(timeout=60) == code
+    finally:
+        process.kill()
+    assert target.read_text() == "the previous output\n"
+    assert not list(tmp_path.glob(".*.partial"))
+    assert process.stderr is not None and "Traceback" not in process.stderr.read().decode()

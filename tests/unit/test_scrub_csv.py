@@ -778,3 +778,32 @@ def test_the_second_reading_of_an_irregular_row_does_not_close_an_open_quote_its
     assert scrub_csv._lenient('5,+12125550104,"open', layout) == ("", scrub_csv.ROW_UNPARSEABLE)
     assert scrub_csv._lenient('5,+12125550104,5" x 7"', layout) == ("+12125550104", scrub_csv.ROW_OK)
     assert scrub_csv._lenient("5,+12125550104", layout) == ("", scrub_csv.ROW_FIELD_COUNT)
+
+
+def test_an_output_through_a_symbolic_link_is_written_to_the_file_it_points_to(scrub, tmp_path):
+    real = tmp_path / "lists" / "today.csv"
+    real.parent.mkdir()
+    real.write_text("yesterday's list\n")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    out, _ = scrub(b"id,phone\n1,+12125550102\n", target=link)
+    assert link.is_symlink() and link.resolve() == real
+    assert real.read_bytes() == out and out.startswith(b"id,phone" + NEW.encode())
+    assert not list(tmp_path.glob(".*.partial")) and not list(real.parent.glob(".*.partial"))
+
+
+def test_an_output_that_is_not_a_regular_file_is_refused_and_left_alone(scrub, tmp_path):
+    fifo = tmp_path / "not-a-file"
+    os.mkfifo(fifo)  # as /dev/null would be: renaming the list over it would replace it
+    with pytest.raises(InputError, match="is not a regular file") as caught:
+        scrub(b"id,phone\n1,+12125550102\n", target=fifo)
+    assert caught.value.location is not None and caught.value.location.field == "output"
+    assert fifo.is_fifo()
+
+
+def test_a_scrubs_output_is_not_scrubbed_again(scrub, tmp_path):
+    """Its verdicts would stay beside the new ones, first, where a reader looking a name up finds them."""
+    out, _ = scrub(b"id,phone\n1,+12125550102\n")
+    with pytest.raises(InputError, match=r"already has dialgate's columns \(dialgate_e164, dialgate_verdict"):
+        scrub(out, target=tmp_path / "again.csv")
+    assert not (tmp_path / "again.csv").exists()

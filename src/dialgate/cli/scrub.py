@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -71,14 +72,31 @@ def scrub(
 ) -> None:
     """Every row of IN.csv plus dialgate_e164, dialgate_verdict, dialgate_reasons, dialgate_next_allowed_at."""
     request = ScrubRequest(source, target, campaign, column, region, at, caller_id, encoding, delimiter)
+    rt = runtime()
+    _stop_cleanly_on_signals()
     bar = ProgressBar() if sys.stderr.isatty() else None
     try:
-        report = scrub_file(runtime(), request, progress=bar)
+        report = scrub_file(rt, request, progress=bar)
     finally:
         if bar is not None:
             bar.close()
     for line in summary(report):
         click.echo(line, err=True)
+
+
+def _stop_cleanly_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the scrub like an error does: the temporary output is removed and the
+    previous output stays. Called once the runtime is built, because by then polars is loaded, and its
+    import puts a SIGINT handler of its own in Python's place, which could swallow a Ctrl-C that came
+    while it parsed (the scrub ran on and replaced the output). SIGTERM's default ends the process at
+    once, leaving the temporary file behind."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum: int, frame: object) -> None:  # noqa: ARG001 (a signal handler's signature)
+    click.echo("dialgate: terminated", err=True)
+    raise SystemExit(128 + signum)
 
 
 def summary(report: ScrubReport) -> list[str]:

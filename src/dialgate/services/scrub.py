@@ -158,7 +158,7 @@ def run_scrub(
     bulk parsing's engine (default numpy's)."""
     started = time.perf_counter()
     region = clean_region(request.region)
-    _check_paths(request.source, request.target)
+    target = _check_paths(request.source, request.target)
     report = ScrubReport(
         str(request.source), str(request.target), context.campaign.id, at=context.at.isoformat()
     )
@@ -176,7 +176,7 @@ def run_scrub(
         try:
             run = decider.start(context)
             report.snapshots = list(run.snapshots)
-            with files.open_sink(request.target, source) as sink:
+            with files.open_sink(target, source) as sink:
                 for chunk, numbers in chunks:
                     verdicts = _guard(run.decide(numbers), numbers)
                     columns = scrub_columns(numbers, verdicts)
@@ -198,13 +198,26 @@ def _files(rt: Runtime) -> ScrubFiles:
     return rt.scrub_files
 
 
-def _check_paths(source: Path, target: Path) -> None:
+def _check_paths(source: Path, target: Path) -> Path:
+    """The file to write: `target`, or the file a symbolic link there points to (the link stays, as a
+    shell's redirection leaves it). Anything but a regular file is refused: the list is written beside
+    it and renamed over it, which would replace a device such as /dev/null rather than write to it."""
     if not target.parent.is_dir():
         raise InputError(f"the output directory '{target.parent}' does not exist").at(field="output")
     if target.is_dir():
         raise InputError(f"the output '{target}' is a directory").at(field="output")
+    if target.is_symlink():
+        target = target.resolve()
+        if not target.parent.is_dir():
+            raise InputError(f"the output's link leads to '{target}', in no directory").at(field="output")
+    if target.exists() and not target.is_file():
+        raise InputError(
+            f"the output '{target}' is not a regular file: the list is written whole to a file, then "
+            "renamed into place"
+        ).at(field="output")
     if target.exists() and source.exists() and target.resolve() == source.resolve():
         raise InputError("the output would overwrite the input; write it to another file").at(field="output")
+    return target
 
 
 def _guard(verdicts: BatchVerdicts, numbers: BulkNumbers) -> BatchVerdicts:

@@ -379,6 +379,13 @@ class CsvSource:
             columns = tuple(next(csv.reader([header], delimiter=sep, strict=True)))
         except csv.Error as exc:
             raise InputError(f"the header cannot be read as CSV: {exc}").at(file=name, line=1) from None
+        ours = [c for c in OUTPUT_COLUMNS if c in columns]
+        if ours:  # a second set would follow the first, and readers that take a name's first column
+            # would read the old verdicts
+            raise InputError(
+                f"the file already has dialgate's columns ({', '.join(ours)}): it is a scrub's output; "
+                "scrub the original list, or remove those columns first"
+            ).at(file=name, line=1)
         return Layout(
             path=path,
             columns=columns,
@@ -803,8 +810,8 @@ def _codec(encoding: str | None, path: Path) -> str:
 def _delimiter(value: str) -> str:
     named = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     sep = named.get(value.lower(), value)
-    if len(sep) != 1 or sep in '"\r\n+' or sep.isalnum():
-        raise InputError(f"'{value}' cannot be a delimiter; use one character such as , ; | or \\t").at(
+    if len(sep) != 1 or not sep.isascii() or sep in '"\r\n+' or sep.isalnum():
+        raise InputError(f"'{value}' cannot be a delimiter; use one ASCII character such as , ; | or \\t").at(
             field="delimiter"
         )
     return sep
