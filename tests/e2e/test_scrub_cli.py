@@ -207,3 +207,15 @@ def test_a_scrub_stopped_by_a_signal_keeps_the_previous_output_and_leaves_no_tem
     assert target.read_text() == "the previous output\n"
     assert not list(tmp_path.glob(".*.partial"))
     assert process.stderr is not None and "Traceback" not in process.stderr.read().decode()
+
+
+def test_rows_it_could_not_read_are_reported_with_their_lines_and_a_hint(run, campaign, tmp_path):
+    source = tmp_path / "mixed.csv"
+    source.write_bytes(b"id,phone\n1,+12125550102\n2,+12125550103,Jos\xe9\n3,+12125550104\n")
+    result = run("scrub", str(source), "--campaign", campaign, "-o", str(tmp_path / "o.csv"), "--at", AT)
+    assert result.exit_code == 0
+    assert (
+        f"1 rows kept but unreadable: the row is not valid text in the file's encoding (line 3 of {source})"
+        in (result.stderr)
+    )
+    assert "name its encoding with --encoding" in result.stderr

@@ -807,3 +807,21 @@ def test_a_scrubs_output_is_not_scrubbed_again(scrub, tmp_path):
     with pytest.raises(InputError, match=r"already has dialgate's columns \(dialgate_e164, dialgate_verdict"):
         scrub(out, target=tmp_path / "again.csv")
     assert not (tmp_path / "again.csv").exists()
+
+
+@pytest.mark.parametrize("chunk_bytes", [16, 64, 1 << 20])
+def test_the_report_names_the_lines_of_the_rows_it_could_not_read(scrub, chunk_bytes):
+    content = (
+        b"id,phone,note\n"  # line 1
+        b'1,+12125550102,"two\nlines"\n'  # lines 2-3: one record
+        b"2,+12125550103\n"  # line 4: a field short
+        b"\n"  # line 5: blank, no row
+        b"3,+12125550104,caf\xe9\n"  # line 6: not UTF-8
+        b"4,+12125550105,ok\n"  # line 7
+        b"5,+12125550106,a,b\n"  # line 8: a field too many
+    )
+    _, report = scrub(content, files=CsvScrubFiles(chunk_bytes=chunk_bytes))
+    assert report.unreadable_lines == {
+        "has a different number of fields than the header": [4, 8],
+        "is not valid text in the file's encoding": [6],
+    }

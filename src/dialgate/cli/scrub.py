@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from dialgate.cli.context import runtime
+from dialgate.domain.batch import ROW_PROBLEMS, ROW_UNDECODABLE
 from dialgate.domain.reasons import REASON_CODES
 from dialgate.services.scrub import ScrubProgress, ScrubReport, ScrubRequest, scrub_file
 
@@ -84,6 +85,12 @@ def scrub(
         click.echo(line, err=True)
 
 
+def _where(report: ScrubReport, problem: str, count: int) -> str:
+    shown = report.unreadable_lines.get(problem, [])
+    more = f" and {count - len(shown):,} more" if count > len(shown) else ""
+    return f"line{'s' * (count > 1)} {', '.join(map(str, shown))}{more} of {report.source}"
+
+
 def _stop_cleanly_on_signals() -> None:
     """Ctrl-C and SIGTERM stop the scrub like an error does: the temporary output is removed and the
     previous output stays. Called once the runtime is built, because by then polars is loaded, and its
@@ -112,7 +119,11 @@ def summary(report: ScrubReport) -> list[str]:
         f"    {code:<{width}} {report.reasons[code]:>12,}" for code in REASON_CODES if report.reasons[code]
     ]
     for problem, count in sorted(report.unreadable.items()):
-        lines.append(f"  {count:,} rows kept but unreadable: the row {problem}")
+        lines.append(
+            f"  {count:,} rows kept but unreadable: the row {problem} ({_where(report, problem, count)})"
+        )
+        if problem == ROW_PROBLEMS[ROW_UNDECODABLE]:
+            lines.append("    if the file is not UTF-8, name its encoding with --encoding (e.g. latin-1)")
     if report.national_without_region:
         lines.append(
             f"  {report.national_without_region:,} invalid rows look like national numbers: "

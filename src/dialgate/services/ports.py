@@ -632,6 +632,10 @@ class ScrubChunk(Protocol):
         """Per row: batch.ROW_OK, or why the row could not be read (it is kept and marked invalid)."""
         ...
 
+    def lines_of(self, rows: npt.NDArray[np.intp]) -> list[int]:
+        """The line of the file (the header's is 1) on which each of these rows begins."""
+        ...
+
 
 class ScrubSource(Protocol):
     @property

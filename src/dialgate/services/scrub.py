@@ -66,6 +66,9 @@ class ScrubProgress:
     report: ScrubReport  # the counts so far (read it during the callback; it keeps changing)
 
 
+LINES_SHOWN = 5  # of each problem, the lines of its first rows, for the reader to look at
+
+
 @dataclass
 class ScrubReport:
     source: str
@@ -77,6 +80,7 @@ class ScrubReport:
     blocked: int = 0
     reasons: Counter[str] = field(default_factory=Counter)  # reason code -> rows carrying it
     unreadable: Counter[str] = field(default_factory=Counter)  # problem -> rows
+    unreadable_lines: dict[str, list[int]] = field(default_factory=dict)  # problem -> its first rows' lines
     national_without_region: int = 0  # invalid rows that look like national numbers: --region helps
     parsed_singly: int = 0
     snapshots: list[SnapshotInfo] = field(default_factory=list)
@@ -294,6 +298,11 @@ def _count(
     for problem, count in enumerate(np.bincount(chunk.unreadable).tolist()):
         if problem != ROW_OK and count:
             report.unreadable[ROW_PROBLEMS[problem]] += count
+            lines = report.unreadable_lines.setdefault(ROW_PROBLEMS[problem], [])
+            if len(lines) < LINES_SHOWN:
+                lines.extend(
+                    chunk.lines_of(np.flatnonzero(chunk.unreadable == problem)[: LINES_SHOWN - len(lines)])
+                )
     if region is None:
         national = (chunk.numbers.shape == SHAPE_NATIONAL) & ~numbers.valid
         report.national_without_region += int(np.count_nonzero(national))

@@ -120,10 +120,15 @@ class FastChunk:
     first_line: int
     input_bytes: int
     lines: int  # line feeds in data
+    data_line: int  # the line data begins on (blank lines may come before the first row)
 
     @property
     def rows(self) -> int:
         return len(self.starts)
+
+    def lines_of(self, rows: npt.NDArray[np.intp]) -> list[int]:
+        newlines = np.flatnonzero(self.data[: int(self.starts[rows].max()) if rows.size else 0] == 10)
+        return [self.data_line + int(n) for n in np.searchsorted(newlines, self.starts[rows])]
 
 
 @dataclass
@@ -135,10 +140,14 @@ class SlowChunk:
     unreadable: npt.NDArray[np.uint8]
     first_line: int
     input_bytes: int
+    starts_on: list[int]  # the line each row begins on
 
     @property
     def rows(self) -> int:
         return len(self.texts)
+
+    def lines_of(self, rows: npt.NDArray[np.intp]) -> list[int]:
+        return [self.starts_on[r] for r in rows.tolist()]
 
 
 @dataclass
@@ -155,6 +164,9 @@ class LongRecord:
     @property
     def rows(self) -> int:
         return 1
+
+    def lines_of(self, rows: npt.NDArray[np.intp]) -> list[int]:
+        return [self.first_line] * rows.size
 
 
 Chunk = FastChunk | SlowChunk | LongRecord
@@ -439,7 +451,7 @@ class CsvSource:
 
         numbers = NumberDigits(shape, value, count, text_of, unreadable != ROW_OK)
         first = first_line + first if rows else first_line
-        return FastChunk(data, starts, ends, numbers, unreadable, first, used, lines)
+        return FastChunk(data, starts, ends, numbers, unreadable, first, used, lines, first_line)
 
     def _fast(self, data: bytes, first_line: int, marks: _Marks) -> FastChunk | None:
         """Records as spans of `data`, the number field from polars' CSV parser; None when the chunk needs
@@ -499,7 +511,9 @@ class CsvSource:
         numbers = digits_of_series(field, unreadable != ROW_OK)
         first = int(line_no[0]) if len(line_no) else first_line
         chunk = np.frombuffer(data, dtype=np.uint8)
-        return FastChunk(chunk, starts, ends, numbers, unreadable, first, len(data), data.count(b"\n"))
+        return FastChunk(
+            chunk, starts, ends, numbers, unreadable, first, len(data), data.count(b"\n"), first_line
+        )
 
     def _careful(self, data: bytes, first_line: int, force: int = ROW_OK) -> SlowChunk:
         layout = self.layout
@@ -510,6 +524,7 @@ class CsvSource:
         records: list[str] = []
         values: list[str] = []
         causes: list[int] = []
+        starts_on: list[int] = []
         i = 0
         while i < len(physical):
             reader = csv.reader(_lines_from(physical, i), delimiter=layout.delimiter)
@@ -525,6 +540,7 @@ class CsvSource:
                     records.append(physical[i].removesuffix("\r"))
                     causes.append(ROW_UNPARSEABLE)
                     values.append("")
+                    starts_on.append(first_line + i)
                     i += 1
                     break
                 used = reader.line_num - before
@@ -537,6 +553,7 @@ class CsvSource:
                     records.append(physical[i].removesuffix("\r"))
                     causes.append(ROW_UNPARSEABLE)
                     values.append("")
+                    starts_on.append(first_line + i)
                     i += 1
                     break
                 record = "\n".join(physical[i : i + used]).removesuffix("\r")
@@ -552,13 +569,14 @@ class CsvSource:
                     cause = ROW_FIELD_COUNT
                 records.append(record)
                 causes.append(cause)
+                starts_on.append(first_line + i - used)
                 values.append(row[layout.number_index] if cause == ROW_OK else "")
         unreadable = np.array(causes, dtype=np.uint8)
         numbers = NumberDigits.from_strings(values)
         numbers = NumberDigits(
             numbers.shape, numbers.value, numbers.count, numbers.text_of, unreadable != ROW_OK
         )
-        return SlowChunk(records, numbers, unreadable, first_line, len(data))
+        return SlowChunk(records, numbers, unreadable, first_line, len(data), starts_on)
 
 
 class CsvSink:
