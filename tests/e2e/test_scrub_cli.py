@@ -111,6 +111,7 @@ def test_a_missing_number_column_is_bad_input_naming_the_columns(run, campaign, 
     [
         (["--campaign", "nope"], "unknown campaign 'nope'"),
         (["--campaign", "us-spring", "--region", "France"], "ISO 3166"),
+        (["--campaign", "us-spring", "--region", "ZZ"], "not a region with a numbering plan"),
         (["--campaign", "us-spring", "--at", "tomorrow"], "ISO 8601"),
         (["--campaign", "us-spring", "--encoding", "klingon"], "unknown encoding"),
         (["--campaign", "us-spring", "--delimiter", "§"], "one ASCII character"),

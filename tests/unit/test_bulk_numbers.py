@@ -21,7 +21,20 @@ from dialgate.domain.numbers import parse_number
 from dialgate.errors import InputError
 
 PACK_REGIONS = ["TR", "IT", "DE", "PL", "BR", "FR", "US", "GB", "ES"]
-OTHER_REGIONS = ["CA", "AU", "GG", "JE", "JP", "AR", "MX", "IN", "CN", "RE", "PR", "NL", "XX"]
+OTHER_REGIONS = [
+    "CA",
+    "AU",
+    "GG",
+    "JE",
+    "JP",
+    "AR",
+    "MX",
+    "IN",
+    "CN",
+    "RE",
+    "PR",
+    "NL",
+]  # XX: refused (clean_region)
 TYPES = [PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE, PhoneNumberType.VOIP]
 
 

@@ -7,6 +7,7 @@ import errno
 import io
 import os
 import random
+import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -825,3 +826,40 @@ def test_the_report_names_the_lines_of_the_rows_it_could_not_read(scrub, chunk_b
         "has a different number of fields than the header": [4, 8],
         "is not valid text in the file's encoding": [6],
     }
+
+
+@pytest.mark.parametrize(
+    ("header", "column", "message"),
+    [
+        (b"id,phone,name,phone", None, "names the number column 'phone' 2 times (columns 2, 4)"),
+        (b"id,Phone,phone", None, "names the number column 'Phone' 2 times (columns 2, 3)"),
+        (b"id,phone,name,phone", "phone", "names the number column 'phone' 2 times (columns 2, 4)"),
+    ],
+)
+def test_a_number_column_named_twice_is_refused_rather_than_guessed(scrub, tmp_path, header, column, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        scrub(header + b"\n1,+12125550102,x,+12125550103\n", column=column)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_column_named_exactly_is_taken_among_names_alike(scrub):
+    out, _ = scrub(b"id,Phone,phone\n1,+12125550102,+12125550103\n", column="phone")
+    assert out.split(b"\n")[1].endswith(b",+12125550103,ALLOW,,")
+
+
+class _Interrupted(io.FileIO):
+    """A file whose first write is cut by Ctrl-C (or a signal turned into an exception)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "xb")
+
+    def write(self, data) -> int:  # type: ignore[override]
+        raise KeyboardInterrupt
+
+
+def test_an_interrupt_while_the_output_is_being_opened_leaves_no_temporary_file(scrub, tmp_path):
+    target = _previous_output(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        scrub(b"id,phone\n1,+12125550102\n", files=CsvScrubFiles(opener=_Interrupted))
+    assert target.read_bytes() == b"a complete earlier result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]

@@ -93,6 +93,10 @@ def clean_region(region: str | None) -> str | None:
         raise InputError(f"'{region}' is not an ISO 3166 alpha-2 region such as FR, GB or US").at(
             field="region"
         )
+    if code not in phonenumbers.SUPPORTED_REGIONS:  # ZZ, XX: national numbers would be read as nothing
+        raise InputError(f"'{region}' is not a region with a numbering plan, such as FR, GB or US").at(
+            field="region"
+        )
     return code
 
 

@@ -595,17 +595,27 @@ class CsvSink:
         )
         try:
             self._out: BinaryIO | None = files.opener(self._temp)
+            opened = self._out
         except OSError as exc:
             raise _write_error(target, exc) from None
-        d, term = layout.delimiter, layout.terminator
-        header = (BOM if layout.bom and not layout.transcode else b"") + (
-            layout.header + d + d.join(OUTPUT_COLUMNS) + term
-        ).encode("utf-8", "surrogateescape")
-        self._written = self._handed = 0
-        self._sync = SyncAlong(self._out)
-        self._write(header)
-        self.committed = False
-        self._behind = WriteBehind(self._write_chunk, files.overlap) if files.overlap > 0 else None
+        try:  # until the caller holds the sink, no discard() would remove the file (a signal may come)
+            d, term = layout.delimiter, layout.terminator
+            header = (BOM if layout.bom and not layout.transcode else b"") + (
+                layout.header + d + d.join(OUTPUT_COLUMNS) + term
+            ).encode("utf-8", "surrogateescape")
+            self._written = self._handed = 0
+            self._sync = SyncAlong(self._out)
+            self._write(header)
+            self.committed = False
+            self._behind = WriteBehind(self._write_chunk, files.overlap) if files.overlap > 0 else None
+        except BaseException:
+            if hasattr(self, "_sync"):
+                with contextlib.suppress(OSError):
+                    self._sync.close()
+            with contextlib.suppress(OSError):
+                opened.close()
+            self._temp.unlink(missing_ok=True)
+            raise
 
     def write(self, chunk: ScrubChunk, columns: ScrubColumns) -> None:
         if self._behind is not None:
@@ -851,25 +861,34 @@ def _normalise(name: str) -> str:
 def _number_index(columns: Sequence[str], wanted: str | None, file: str) -> int:
     listing = ", ".join(repr(c) for c in columns[:30]) + (", ..." if len(columns) > 30 else "")
     if wanted is not None:
-        for i, name in enumerate(columns):
-            if name == wanted:
-                return i
-        for i, name in enumerate(columns):
-            if name.strip().lower() == wanted.strip().lower():
-                return i
+        exact = [i for i, name in enumerate(columns) if name == wanted]
+        alike = [i for i, name in enumerate(columns) if name.strip().lower() == wanted.strip().lower()]
+        if exact or alike:
+            return _one_of(columns, exact or alike, file)
         raise InputError(f"there is no column '{wanted}'; the columns are: {listing}").at(
             file=file, line=1, field="column"
         )
-    by_name: dict[str, int] = {}
+    by_name: dict[str, list[int]] = {}
     for i, name in enumerate(columns):
-        by_name.setdefault(_normalise(name), i)
+        by_name.setdefault(_normalise(name), []).append(i)
     for alias in ALIASES:
         if alias in by_name:
-            return by_name[alias]
+            return _one_of(columns, by_name[alias], file)
     raise InputError(
         f"no column holds phone numbers (looked for phone, number, msisdn, telephone, mobile, ...); "
         f"the columns are: {listing}; name it with --column"
     ).at(file=file, line=1, field="column")
+
+
+def _one_of(columns: Sequence[str], found: list[int], file: str) -> int:
+    """The number column, when the header names it once: of two, which holds the numbers is a guess."""
+    if len(found) > 1:
+        where = ", ".join(str(i + 1) for i in found)
+        raise InputError(
+            f"the header names the number column '{columns[found[0]]}' {len(found)} times (columns {where}); "
+            "rename the others, or name the one to read with --column"
+        ).at(file=file, line=1, field="column")
+    return found[0]
 
 
 def _first_record_end(data: bytes) -> int:
