@@ -863,3 +863,33 @@ def test_an_interrupt_while_the_output_is_being_opened_leaves_no_temporary_file(
         scrub(b"id,phone\n1,+12125550102\n", files=CsvScrubFiles(opener=_Interrupted))
     assert target.read_bytes() == b"a complete earlier result\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+@pytest.mark.parametrize("chunk_bytes", [64, 200])
+def test_a_quoted_field_over_many_lines_longer_than_the_limit_is_one_row(scrub, chunk_bytes):
+    """Not a quote that never closes: it closes, far on. One row, marked too long, kept whole in the
+    first column; the rows after it are read as they are (before: each of its lines became a row)."""
+    note = "".join(f"line {i} of a long note, with a comma\n" for i in range(40))  # 1.5 KB, lines 3-43
+    content = f'id,phone,note\n1,+12125550102,x\n2,+12125550105,"{note}"\n3,+12125550103,ok\n4,+12125550104\n'
+    out, report = scrub(content.encode(), files=CsvScrubFiles(chunk_bytes=chunk_bytes, max_record_bytes=256))
+    rows = list(csv.DictReader(io.StringIO(out.decode())))
+    assert [r["dialgate_verdict"] for r in rows] == ["ALLOW", "BLOCK", "ALLOW", "BLOCK"]
+    assert rows[1]["id"] == f'2,+12125550105,"{note}"' and rows[1]["dialgate_reasons"] == "INVALID_NUMBER"
+    assert report.rows == 4
+    assert report.unreadable_lines == {
+        "is too long to be a CSV row": [3],
+        "has a different number of fields than the header": [45],
+    }
+
+
+def test_a_quote_that_never_closes_in_a_latin1_file_costs_one_row_and_keeps_the_encoding(scrub):
+    content = b'id,phone,note\n1,+12125550102,"open\n' + "".join(
+        f"{i},+1212555{i:04d},café\n" for i in range(2, 40)
+    ).encode("latin-1")
+    out, report = scrub(
+        content, encoding="latin-1", files=CsvScrubFiles(chunk_bytes=64, max_record_bytes=256)
+    )
+    rows = out.split(b"\n")
+    assert rows[1] == b'"1,+12125550102,""open",,,,BLOCK,INVALID_NUMBER,'
+    assert rows[2] == "2,+12125550002,café,+12125550002,ALLOW,,".encode("latin-1")
+    assert report.rows == 39 and report.unreadable == {"cannot be read as CSV": 1}

@@ -241,6 +241,7 @@ class CsvSource:
         )
         self._pending = _NOTHING  # read, not yet in a chunk; never written to (a chunk may hold a view)
         self._eof = False
+        self._replay: BinaryIO | None = None  # bytes read once already (UTF-8), read again before the file's
         self._line = 1
         self._ahead: ReadAhead[Chunk] | None = None
         bom = self._read_start()
@@ -264,6 +265,8 @@ class CsvSource:
     def close(self) -> None:
         if self._ahead is not None:
             self._ahead.close()
+        if self._replay is not None:
+            self._replay.close()
 
     def _chunks(self) -> Iterator[Chunk]:
         files = self._files
@@ -292,10 +295,20 @@ class CsvSource:
                 yield self._chunk(pending[:cut])
             elif len(pending) <= files.max_record_bytes:
                 self._read_more()
-            elif (newline := pending.find(b"\n")) >= 0:
-                # A quote that never closes would swallow the rest of the file: the line it opened on
-                # becomes one unreadable row, and reading starts afresh on the next line.
-                data, self._pending = pending[: newline + 1], self._pending[newline + 1 :]
+            elif pending.find(b"\n") >= 0:
+                # A record longer than the limit that runs over lines: a quoted field holding newlines,
+                # or a quote that never closes. Which, only its end tells: it is set aside on disk until
+                # then. Closed: one row, too long to read. Never closed (the file ended inside it): it
+                # would swallow the rest of the file, so the line it opened on becomes one unreadable
+                # row, and reading starts afresh on the next line, from what was set aside.
+                first = self._line
+                spool, closed = self._set_aside()
+                if closed:
+                    yield LongRecord(spool, first)  # type: ignore[arg-type]  # a file object in all but name
+                    continue
+                spool.seek(0)
+                data = spool.readline()
+                self._line, self._replay, self._eof = first, spool, False  # type: ignore[assignment]
                 yield self._careful(data, self._take_lines(data), force=ROW_UNPARSEABLE)
             else:
                 first = self._line
@@ -304,10 +317,38 @@ class CsvSource:
                     spool.write(piece)
                 yield LongRecord(spool, first)  # type: ignore[arg-type]  # a file object in all but name
 
+    def _set_aside(self) -> tuple[tempfile.SpooledTemporaryFile[bytes], bool]:
+        """The pending record, read on to its end into a temporary file (on disk past a few megabytes),
+        without its line end; and whether it ended (False: the file ended inside its quotes)."""
+        spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115  # the sink, or the replay, closes it
+        inside = False  # whether what was set aside so far ends inside quotes
+        while True:
+            pending = self._pending.tobytes()
+            end = _first_record_end(pending, inside=inside)
+            if end >= 0:
+                spool.write(pending[: end - 1])
+                self._pending = self._pending[end:]
+                self._line += pending.count(b"\n", 0, end)
+                return spool, True
+            spool.write(pending)
+            inside ^= pending.count(b'"') % 2 == 1
+            self._line += pending.count(b"\n")
+            self._pending = _NOTHING
+            if self._eof:
+                return spool, False
+            self._read_more()
+
     # --- reading ---------------------------------------------------------------------------------------
     def _read_more(self) -> None:
         """Append the next block to the pending bytes, in a new buffer (chunks keep views of the old)."""
         held, size = len(self._pending), self._files.chunk_bytes
+        if self._replay is not None:  # what _set_aside read, again: UTF-8 already, counted already
+            block = self._replay.read(size)
+            if block:
+                self._pending = np.concatenate([self._pending, np.frombuffer(block, dtype=np.uint8)])
+                return
+            self._replay.close()
+            self._replay = None
         if self._decoder is not None:
             block = self._handle.read(size)
             self.bytes_read += len(block)
@@ -891,10 +932,11 @@ def _one_of(columns: Sequence[str], found: list[int], file: str) -> int:
     return found[0]
 
 
-def _first_record_end(data: bytes) -> int:
-    """Index just after the first newline outside double quotes; -1 if none yet."""
+def _first_record_end(data: bytes, *, inside: bool = False) -> int:
+    """Index just after the first newline outside double quotes (`inside`: data starts inside them);
+    -1 if none yet."""
     pos = data.find(b"\n")
-    quotes = data.count(b'"', 0, max(pos, 0))
+    quotes = int(inside) + data.count(b'"', 0, max(pos, 0))
     while pos >= 0 and quotes % 2:
         nxt = data.find(b"\n", pos + 1)
         if nxt < 0:
