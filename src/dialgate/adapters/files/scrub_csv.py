@@ -1092,9 +1092,8 @@ def _e164(columns: ScrubColumns) -> pl.Series:
 
 
 def _quote(text: str, delimiter: str) -> str:
-    if any(ch in text for ch in (delimiter, '"', "\n", "\r")):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    """A field as CSV writes it: quoted only when it must be."""
+    return _quote_always(text) if any(ch in text for ch in (delimiter, '"', "\n", "\r")) else text
 
 
 def _quote_always(text: str) -> str:
