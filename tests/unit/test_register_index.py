@@ -12,8 +12,8 @@ from dialgate.domain.registry import NO_DATE
 US_FICTION = np.array([12025550100 + i for i in range(100)], np.int64)  # +1 202 555 0100..0199
 
 
-def write_index(path, keys, days=None, chunk=None):
-    writer = IndexWriter(path, dated=days is not None)
+def write_index(path, keys, days=None, chunk=None, sub_bits=None):
+    writer = IndexWriter(path, dated=days is not None, sub_bits=sub_bits)
     chunk = chunk or max(len(keys), 1)
     for start in range(0, len(keys), chunk):
         writer.add(keys[start : start + chunk], None if days is None else days[start : start + chunk])
@@ -65,19 +65,44 @@ def block_layouts():
         yield f"{size} random", np.sort(rng.choice(lows, size, replace=False))
 
 
+@pytest.mark.parametrize("sub_bits", [None, 0, 5])
 @pytest.mark.parametrize(("name", "lows"), list(block_layouts()), ids=[name for name, _ in block_layouts()])
-def test_every_low_is_found_however_the_block_is_filled(tmp_path, name, lows):
+def test_every_low_is_found_however_the_block_is_filled(tmp_path, name, lows, sub_bits):
     base = 12025550000 >> 16 << 16  # the block holding +1 202 555 0000
     # the block under test between two ordinary ones, so the search cannot run past its edges unseen
     before = base - 65_536 + np.arange(0, 65_536, 97)
     after = base + 65_536 + np.arange(0, 65_536, 89)
     keys = np.concatenate([before, base + lows, after]).astype(np.int64)
-    index = write_index(tmp_path / "b.dgx", keys)
+    index = write_index(tmp_path / "b.dgx", keys, sub_bits=sub_bits)
     every = np.arange(base - 65_536, base + 2 * 65_536, dtype=np.int64)  # every key of the three blocks
     hits = index.lookup(every.astype(np.uint64))
     assert np.array_equal(hits.member, np.isin(every, keys)), name
     shuffled = np.random.default_rng(5).permutation(every)
     assert np.array_equal(index.lookup(shuffled.astype(np.uint64)).member, np.isin(shuffled, keys)), name
+
+
+@pytest.mark.parametrize("sub_bits", range(6))
+def test_every_cut_of_the_blocks_finds_the_same_numbers(tmp_path, sub_bits):
+    rng = np.random.default_rng(sub_bits)
+    keys = random_us_keys(rng, 300_000, area_codes=4)  # about 500 numbers a block
+    days = rng.integers(15_000, 21_000, keys.size).astype(np.uint16)
+    index = write_index(tmp_path / "c.dgx", keys, days, chunk=70_001, sub_bits=sub_bits)
+    assert index.sub_bits == sub_bits
+    probes = probes_with_hits(rng, keys, 100_000)
+    hits = index.lookup(probes)
+    listed = np.isin(probes.astype(np.int64), keys)
+    assert np.array_equal(hits.member, listed)
+    where = np.searchsorted(keys, probes[listed].astype(np.int64))
+    assert np.array_equal(hits.listed_on[listed], days[where].astype(np.int32))
+
+
+def test_sub_blocks_are_cut_to_the_numbers_per_block(tmp_path):
+    rng = np.random.default_rng(2)
+    crowded = write_index(tmp_path / "n.dgx", random_us_keys(rng, 300_000, area_codes=2))
+    assert crowded.sub_bits == 5  # about 1,080 a block: 32 sub-blocks of about 34
+    thin = write_index(tmp_path / "t.dgx", random_us_keys(rng, 30_000, area_codes=20))
+    assert thin.sub_bits == 0  # about 10 a block
+    assert thin.bytes < crowded.bytes
 
 
 def test_listing_dates_come_back_with_their_numbers(tmp_path):

@@ -7,32 +7,40 @@ A number is its E.164 key (`+12025550123` -> 12025550123, < 2**50). The key spac
 number (`uint16`, 2 bytes), and a directory of where each block's numbers start (`uint32`):
 
     header (128 B) | lows: uint16[count] | days: uint16[count] (optional) | blocks: int64[n] (sparse
-    directories only) | offsets: uint32[n + 1]
+    directories only) | offsets: uint32[n + 1] | subs: uint16[n << sub_bits] (crowded blocks only)
 
 - At rest: 2 bytes a number plus the directory. A national register is dense in blocks (the US space
   of 8 * 10**9 keys is 122,000 blocks: 0.5 MB of directory, 0.005 B a number at 100 M numbers), so
   the directory is indexed directly by `block - base`. A small or multi-country private list would
   waste space that way, so when the span of blocks is large next to the numbers, the directory lists
   only the blocks present (`blocks`, searched by bisection). A 10-number list is a few hundred bytes.
+- A block holding many numbers is cut into 2**sub_bits sub-blocks of equal key ranges, and `subs`
+  says where each starts within its block (uint16: a block holds at most 65,536 numbers, and a
+  sub-block other than the first starts before the last 4,096 of them). sub_bits is chosen at
+  writing so that a sub-block holds 32-64 numbers (at most 32 sub-blocks); it costs at most 1/16
+  byte a number (0.04 for the US list) and is absent where blocks hold fewer than 64. Files written
+  before it have no FLAG_SUBS: they are read as blocks of one sub-block each.
 - Listing dates, when the source has them, are a parallel `uint16` of days since 1970 (0xFFFF: none),
   so a dated index costs 4 bytes a number.
 - In memory: the file is `mmap`ed read-only. The page cache holds one copy however many server workers
   open it; nothing is copied into the process.
-- Membership (kernels.py): a block's numbers spread over its 65,536 keys about evenly, so a probe's
-  position is guessed in proportion to its low bits (off by about the square root of the block's
-  size) and the 64 lows around the guess are counted with SIMD compares; a gallop from the guess
-  takes the few probes the window misses. The probes' cache lines are prefetched a few probes ahead,
-  so their misses overlap. One pass in the probes' order serves a single check, a scrub's chunk of
-  64 K numbers and a batch of millions alike (the counting sort by block and L1 bitmaps it replaced
-  ran 3 M probes/s on a scrub's chunks, which touch few probes per block).
+- Membership (kernels.py): a sub-block's numbers spread over its keys about evenly, so a probe's
+  position is guessed in proportion to its low bits (off by a few lows) and the 16 lows around the
+  guess are counted with SIMD compares; bisection takes the few probes the window misses. The
+  probes' directory entries and windows are prefetched in stages, several probes ahead, so their
+  misses overlap. One pass in the probes' order serves a single check, a scrub's chunk of 64 K
+  numbers and a batch of millions alike (the counting sort by block and L1 bitmaps it replaced ran
+  3 M probes/s on a scrub's chunks, which touch few probes per block). Searching whole blocks of
+  about 800 numbers, with a 64-low window and no sub-blocks, ran at half today's speed.
 - Import: files are parsed by a compiled state machine on two threads (no phonenumbers per row), into
   a buffer of at most `register_import_memory_mb`. A national register that fits is sorted by a
   counting sort on the block and an L1 bitmap per block (O(n)); a larger one is sorted in runs that
   are spilled to disk and merged range by range, so memory does not grow with the input. Writing is
   sequential, then fsync, then rename: the database pointer moves only to a complete file.
 
-Measured with bench/registers.py on a 2-core machine: 100 M random US numbers import at 16 M numbers/s,
-take 2.005 bytes a number, and answer 22-23 M probes/s on one thread, in batches of 64 K as of 10 M.
+Measured with bench/registers.py on a 2-core machine: 100 M random US numbers import at 18 M numbers/s,
+take 2.044 bytes a number (sub_bits 4), and answer 32 M probes/s on one thread (15.6 M/s without the
+sub-blocks, in the same session), in batches of 64 K as of 10 M.
 
 Compared with the alternatives measured on this machine (shared/research/membership-bench.md): a
 bitmap over the national space answers as fast but costs 1.25 GB per 10-digit country whatever the
@@ -63,6 +71,9 @@ HEADER_SIZE = 128
 VERSION = 1
 FLAG_DAYS = 1
 FLAG_SPARSE = 2
+FLAG_SUBS = 4
+SUBS_HEADER = struct.Struct("<QQ")  # after HEADER: sub_bits, subs offset (zero in files without subs)
+MAX_SUB_BITS = 5
 NO_DAY = 0xFFFF  # uint16 stored for "no listing date"
 
 Int64s = npt.NDArray[np.int64]
@@ -85,9 +96,12 @@ class IndexStats:
 class IndexWriter:
     """Writes an index from sorted, de-duplicated key chunks, each greater than the one before."""
 
-    def __init__(self, path: Path, *, dated: bool, opener: Opener = open_for_write) -> None:
+    def __init__(
+        self, path: Path, *, dated: bool, opener: Opener = open_for_write, sub_bits: int | None = None
+    ) -> None:
         self.path = path
         self.dated = dated
+        self.sub_bits = sub_bits  # None: chosen from the numbers per block (tests force each value)
         self._days_path = path.with_name(path.name + ".days")
         self._out = opener(path)
         self._days: BinaryIO | None = opener(self._days_path) if dated else None
@@ -163,12 +177,26 @@ class IndexWriter:
         np.cumsum(per_block, out=offsets[1:], dtype=np.uint32)
         offsets_off = pos
         self._out.write(offsets.astype("<u4").tobytes())
-        total = pos + 4 * (nblocks + 1)
-        flags = (FLAG_DAYS if self.dated else 0) | (FLAG_SPARSE if sparse else 0)
+        pos += 4 * (nblocks + 1)
+        sub_bits = _sub_bits(self.count, nblocks) if self.sub_bits is None else self.sub_bits
+        subs_off = 0
+        if sub_bits and self.count:
+            self._out.flush()
+            subs = self._subs(sub_bits, per_block, offsets)
+            pos = self._pad(pos, 64)  # a block's entries, 2**(sub_bits+1) bytes, never straddle a line
+            subs_off = pos
+            self._out.write(subs.tobytes())
+            pos += subs.nbytes
+        else:
+            sub_bits = 0
+        total = pos
+        flags = (
+            (FLAG_DAYS if self.dated else 0) | (FLAG_SPARSE if sparse else 0) | (FLAG_SUBS if sub_bits else 0)
+        )
         header = HEADER.pack(
             MAGIC, VERSION, flags, self.count, nblocks, base,
             HEADER_SIZE, days_off, blocks_off, offsets_off,
-        )  # fmt: skip
+        ) + SUBS_HEADER.pack(sub_bits, subs_off)  # fmt: skip
         self._out.seek(0)
         self._out.write(header.ljust(HEADER_SIZE, b"\0"))
         self._out.flush()
@@ -176,8 +204,26 @@ class IndexWriter:
         self._out.close()
         return IndexStats(count=self.count, bytes=total, has_days=self.dated, sparse=sparse)
 
-    def _pad(self, pos: int) -> int:
-        extra = -pos % 8
+    def _subs(self, sub_bits: int, per_block: Int64s, offsets: npt.NDArray[np.uint32]) -> UInt16s:
+        """Where each sub-block starts within its block, from the lows written so far (read back in
+        runs of whole blocks, so memory stays small whatever the count)."""
+        parts = 1 << sub_bits
+        subs = np.zeros((per_block.size, parts), np.uint16)
+        lows = np.memmap(self.path, np.uint16, "r", HEADER_SIZE, (self.count,))
+        b0 = 0
+        while b0 < per_block.size:
+            b1 = int(np.searchsorted(offsets, int(offsets[b0]) + (1 << 22), side="right")) - 1
+            b1 = min(max(b1, b0 + 1), per_block.size)
+            owner = np.repeat(np.arange(b1 - b0, dtype=np.int64), per_block[b0:b1])
+            part = lows[int(offsets[b0]) : int(offsets[b1])].astype(np.int64) >> (16 - sub_bits)
+            counts = np.bincount(owner * parts + part, minlength=(b1 - b0) * parts).reshape(-1, parts)
+            np.cumsum(counts[:, :-1], axis=1, out=subs[b0:b1, 1:], dtype=np.uint16)
+            b0 = b1
+        del lows
+        return subs.ravel()
+
+    def _pad(self, pos: int, align: int = 8) -> int:
+        extra = -pos % align
         if extra:
             self._out.write(bytes(extra))
         return pos + extra
@@ -190,6 +236,12 @@ class IndexWriter:
                     handle.close()
         for path in (self.path, self._days_path):
             path.unlink(missing_ok=True)
+
+
+def _sub_bits(count: int, entries: int) -> int:
+    """Sub-blocks of 32-64 numbers on average over the directory's entries, none below 64 a block."""
+    per_entry = count // max(entries, 1)
+    return min(max(per_entry.bit_length() - 6, 0), MAX_SUB_BITS)
 
 
 def _merge_blocks(blocks: list[Int64s], counts: list[Int64s]) -> tuple[Int64s, Int64s]:
@@ -242,6 +294,13 @@ class IndexFile:
             np.frombuffer(buf, np.int64, self._nblocks, blocks_off) if self.sparse else np.zeros(1, np.int64)
         )
         self._offsets = np.frombuffer(buf, np.uint32, self._nblocks + 1, offsets_off)
+        sub_bits, subs_off = SUBS_HEADER.unpack_from(buf, HEADER.size) if flags & FLAG_SUBS else (0, 0)
+        self.sub_bits = int(sub_bits)
+        self._subs: UInt16s = (
+            np.frombuffer(buf, np.uint16, self._nblocks << self.sub_bits, subs_off)
+            if self.sub_bits
+            else np.zeros(1, np.uint16)
+        )
 
     def lookup(self, keys: npt.NDArray[np.uint64]) -> RegisterHits:
         probes = np.ascontiguousarray(keys).view(np.int64)
@@ -251,7 +310,7 @@ class IndexFile:
         if probes.size and self.count:
             _kernels().lookup(
                 probes, not self.sparse, self._base, self._nblocks, self._blocks, self._offsets,
-                self._lows, self._days, member, listed,
+                self.sub_bits, self._subs, self._lows, self._days, member, listed,
             )  # fmt: skip
         return RegisterHits(member=member, listed_on=listed)
 

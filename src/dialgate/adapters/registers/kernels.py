@@ -193,21 +193,15 @@ def _llvm_prefetch(typingctx: Any, array: Any, index: Any) -> Any:  # noqa: ARG0
 
 _prefetch: Any = intrinsic(_llvm_prefetch)
 
-WINDOW = 64  # lows counted around a probe's interpolated position: 128 bytes, two or three cache lines
-PREFETCH_AHEAD = 8  # probes between a position's prefetch and its search
-_RING = 16  # a power of two above PREFETCH_AHEAD: the blocks of the probes prefetched, not yet searched
-
-
-@_jit_inline
-def _guess(s: Any, e: Any, t: Any) -> Any:
-    """Where low bits t would sit in a block of lows[s:e] spread evenly over 0..65535."""
-    return s + ((t * (e - s)) >> 16)
+WINDOW = 16  # lows counted around a probe's interpolated position: 32 bytes, one or two cache lines
+PREFETCH_AHEAD = 16  # probes between a probe's first prefetch and its search (the second comes halfway)
+_RING = 32  # a power of two above PREFETCH_AHEAD: what the stages pass on to the later ones
 
 
 @_jit_inline
 def _window(s: Any, e: Any, g: Any) -> Any:
-    """Where the WINDOW lows counted around guess g start, inside the block lows[s:e] (from s when
-    the block is smaller: then only its prefetch uses it)."""
+    """Where the WINDOW lows counted around guess g start, inside the run lows[s:e] (from s when the
+    run is shorter: then only its prefetch uses it)."""
     return max(min(g - WINDOW // 2, e - WINDOW), s)
 
 
@@ -219,6 +213,8 @@ def lookup(
     nblocks: int,
     blocks: Any,
     offsets: Any,  # uint32[nblocks + 1]
+    sub_bits: int,  # each block is cut into 2**sub_bits sub-blocks (0: not cut)
+    subs: Any,  # uint16[nblocks << sub_bits]: where each sub-block starts, from its block's start
     lows: Any,  # uint16[count]
     days: Any,  # uint16[count] or empty
     member: Any,  # bool[:] out, all False on entry
@@ -227,22 +223,28 @@ def lookup(
     """Membership of every probe, in the probes' order. Writes only the hits: the caller passes
     `member` all False and `listed` all NO_DATE; returns how many hit.
 
-    A block's lows spread over 0..65535 about evenly (a register lists numbers across its exchanges),
-    so a probe's position is guessed in proportion to its low bits, off by about the square root of
-    the block's size, and the WINDOW lows around the guess are counted (SIMD compares, no branch on
-    the data). A gallop from the guess, then bisection, takes the probes the window misses. Each
-    probe's lines are prefetched PREFETCH_AHEAD probes before it is searched, so the cache misses of
-    several probes overlap instead of each probe waiting for its own. Measured: a bisection per probe
-    ran 3-5 M probes/s, this 22-25 M/s; prefetching further ahead than 10 probes was as slow as not
-    prefetching on this host. Array reads stay in this body: a helper given an array costs a
-    reference count's increment and decrement per call, a third of the time."""
+    A probe's low bits pick its sub-block; its numbers spread over the sub-block's keys about evenly
+    (a register lists numbers across its exchanges), so its position is guessed in proportion to the
+    remaining bits, off by about the square root of the sub-block's size (a few lows), and the WINDOW
+    lows around the guess are counted (SIMD compares, no branch on the data). Bisection takes the
+    probes the window misses. Three stages run PREFETCH_AHEAD / 2 probes apart: the first prefetches
+    the probe's directory lines, the second reads them and prefetches the window, the third searches
+    it. So the cache misses of many probes overlap, and each probe touches two or three lines: the
+    directory's (mostly cached) and one or two of lows. Array reads stay in this body: a helper given
+    an array costs a reference count's increment and decrement per call, a third of the time."""
     m = probes.shape[0]
     has_days = days.shape[0] > 0
+    parts = np.int64(1) << sub_bits
+    shift = 16 - sub_bits
+    rest = (np.int64(1) << shift) - 1
+    half = PREFETCH_AHEAD // 2
+    block_of = np.zeros(_RING, np.int64)
     starts = np.zeros(_RING, np.int64)
     ends = np.zeros(_RING, np.int64)
+    windows = np.zeros(_RING, np.int64)
     hits = 0
     for j in range(m + PREFETCH_AHEAD):
-        if j < m:  # find probe j's block and prefetch the lines around its guess
+        if j < m:  # stage 1: find probe j's block, prefetch its directory entries
             k = probes[j]
             i = -1
             if k <= 0:
@@ -261,61 +263,63 @@ def lookup(
                     else:
                         hi = mid
                 i = lo if lo < nblocks and blocks[lo] == b else -1
-            s = np.int64(offsets[i]) if i >= 0 else np.int64(0)
-            e = np.int64(offsets[i + 1]) if i >= 0 else np.int64(0)
-            starts[j & (_RING - 1)] = s
-            ends[j & (_RING - 1)] = e
-            if e > s:  # the lines of the window searched below
-                w = _window(s, e, _guess(s, e, k & 0xFFFF))
-                _prefetch(lows, w)
-                _prefetch(lows, min(w + WINDOW - 1, e - 1))
-        q = j - PREFETCH_AHEAD  # search probe q, prefetched PREFETCH_AHEAD probes ago
+            block_of[j & (_RING - 1)] = i
+            if i >= 0:
+                _prefetch(offsets, i)
+                if sub_bits:
+                    _prefetch(subs, (i << sub_bits) + ((k >> shift) & (parts - 1)))
+        r = j - half
+        if 0 <= r < m:  # stage 2: probe r's run of lows; prefetch the window around its guess
+            i = block_of[r & (_RING - 1)]
+            s = np.int64(0)
+            e = np.int64(0)
+            if i >= 0:
+                k = probes[r]
+                s = np.int64(offsets[i])
+                e = np.int64(offsets[i + 1])
+                if sub_bits:
+                    part = (k >> shift) & (parts - 1)
+                    at = (i << sub_bits) + part
+                    first = s
+                    s = first + np.int64(subs[at])
+                    if part < parts - 1:
+                        e = first + np.int64(subs[at + 1])
+                if e > s:
+                    w = _window(s, e, s + (((k & rest) * (e - s)) >> shift))
+                    windows[r & (_RING - 1)] = w
+                    _prefetch(lows, w)
+                    _prefetch(lows, min(w + WINDOW - 1, e - 1))
+            starts[r & (_RING - 1)] = s
+            ends[r & (_RING - 1)] = e
+        q = j - PREFETCH_AHEAD  # stage 3: search probe q
         if q < 0:
             continue
         s = starts[q & (_RING - 1)]
         e = ends[q & (_RING - 1)]
         if e == s:
             continue
-        t = probes[q] & 0xFFFF
-        g = _guess(s, e, t)
+        t = np.uint16(probes[q] & 0xFFFF)
         p = -2  # not yet known
         if e - s >= WINDOW:
-            w = _window(s, e, g)
-            tt = np.uint16(t)
+            w = windows[q & (_RING - 1)]
             c = np.uint32(0)
             for x in range(WINDOW):
-                c += np.uint32(lows[np.uint64(w) + np.uint64(x)] < tt)
+                c += np.uint32(lows[np.uint64(w) + np.uint64(x)] < t)
             at = w + np.int64(c)
-            # The window holds t's place when a low below t starts it (or the block does) and one at
-            # or above t ends it (or the block does): about 97 % of probes in a block of a thousand.
+            # The window holds t's place when a low below t starts it (or the run does) and one at or
+            # above t ends it (or the run does): 97 % of probes in sub-blocks of about sixty numbers.
             if (c > 0 or w == s) and (c < WINDOW or at == e):
-                p = at if at < e and np.int64(lows[at]) == t else -1
-        if p == -2:  # gallop from the guess to bound t's place, then bisect
-            if np.int64(lows[g]) < t:  # the first low >= t lies in (g, e]
-                lo = g + 1
-                hi = lo
-                step = 1
-                while hi < e and np.int64(lows[hi]) < t:
-                    lo = hi + 1
-                    hi = lo + step
-                    step <<= 1
-                hi = min(hi, e)
-            else:  # it lies in [s, g]
-                hi = g
-                lo = hi - 1
-                step = 1
-                while lo >= s and np.int64(lows[lo]) >= t:
-                    hi = lo
-                    lo = hi - step
-                    step <<= 1
-                lo = max(lo + 1, s)
+                p = at if at < e and lows[at] == t else -1
+        if p == -2:
+            lo = s
+            hi = e
             while lo < hi:
                 mid = (lo + hi) >> 1
-                if np.int64(lows[mid]) < t:
+                if lows[mid] < t:
                     lo = mid + 1
                 else:
                     hi = mid
-            p = lo if lo < e and np.int64(lows[lo]) == t else -1
+            p = lo if lo < e and lows[lo] == t else -1
         if p >= 0:
             member[q] = True
             hits += 1
