@@ -38,7 +38,16 @@ def write_index(keys: npt.NDArray[np.uint64], path: Path) -> None:
     partial.replace(path)
 
 
-class IndexRegister:
+class _OneByLookup:
+    def lookup(self, keys: npt.NDArray[np.uint64]) -> RegisterHits:
+        raise NotImplementedError
+
+    def lookup_one(self, key: int) -> tuple[bool, int]:  # a one-row scrub's
+        hits = self.lookup(np.array([key], np.uint64))
+        return bool(hits.member[0]), int(hits.listed_on[0])
+
+
+class IndexRegister(_OneByLookup):
     def __init__(self, name: str, path: Path) -> None:
         self._index = IndexFile(path)
         self.info = _info(name, self._index.count)
@@ -51,7 +60,7 @@ class IndexRegister:
         return self._index.lookup(keys)
 
 
-class BitmapRegister:
+class BitmapRegister(_OneByLookup):
     def __init__(self, name: str, keys: npt.NDArray[np.uint64]) -> None:
         self.info = _info(name, len(keys))
         offsets = keys[(keys >= NANP_BASE) & (keys < 2 * NANP_BASE)] - np.uint64(NANP_BASE)
@@ -72,7 +81,7 @@ class BitmapRegister:
         return RegisterHits(member=inside & (member == 1), listed_on=np.full(len(keys), NO_DATE, np.int32))
 
 
-class SortedRegister:
+class SortedRegister(_OneByLookup):
     def __init__(self, name: str, keys: npt.NDArray[np.uint64]) -> None:
         self.info = _info(name, len(keys))
         self.keys = keys

@@ -35,6 +35,9 @@ class InMemorySnapshot:
         member = np.isin(keys, self.keys)
         return RegisterHits(member=member, listed_on=np.full(len(keys), NO_DATE, dtype=np.int32))
 
+    def lookup_one(self, key: int) -> tuple[bool, int]:
+        return bool(np.isin(np.uint64(key), self.keys)), NO_DATE
+
 
 class InMemoryRegisterStore:
     def __init__(self, *snapshots: InMemorySnapshot) -> None:

@@ -79,6 +79,8 @@ def test_every_low_is_found_however_the_block_is_filled(tmp_path, name, lows, su
     assert np.array_equal(hits.member, np.isin(every, keys)), name
     shuffled = np.random.default_rng(5).permutation(every)
     assert np.array_equal(index.lookup(shuffled.astype(np.uint64)).member, np.isin(shuffled, keys)), name
+    some = every[::13]
+    assert [index.lookup_one(int(k))[0] for k in some] == np.isin(some, keys).tolist(), name
 
 
 @pytest.mark.parametrize("sub_bits", range(6))
@@ -94,6 +96,8 @@ def test_every_cut_of_the_blocks_finds_the_same_numbers(tmp_path, sub_bits):
     assert np.array_equal(hits.member, listed)
     where = np.searchsorted(keys, probes[listed].astype(np.int64))
     assert np.array_equal(hits.listed_on[listed], days[where].astype(np.int32))
+    one = [index.lookup_one(int(k)) for k in probes[:5_000]]  # the single check's way, key by key
+    assert one == list(zip(hits.member[:5_000].tolist(), hits.listed_on[:5_000].tolist(), strict=True))
 
 
 def test_sub_blocks_are_cut_to_the_numbers_per_block(tmp_path):
@@ -136,6 +140,8 @@ def test_a_tiny_list_of_many_countries_stays_tiny(tmp_path):
     assert index.bytes < 512
     assert index.lookup(keys.astype(np.uint64)).member.all()
     assert not index.lookup(np.array([447700900124, 0, 1], np.uint64)).member.any()
+    assert all(index.lookup_one(int(k)) == (True, NO_DATE) for k in keys)
+    assert not any(index.lookup_one(k)[0] for k in (447700900124, 0, 1, 2**49))
 
 
 def test_a_national_register_costs_about_two_bytes_a_number(tmp_path):

@@ -33,6 +33,10 @@ class MemorySnapshot:
         listed = np.where(member, self.listed_on[pos], NO_DATE).astype(np.int32)
         return RegisterHits(member, listed)
 
+    def lookup_one(self, key: int) -> tuple[bool, int]:
+        hits = self.lookup(np.array([key], np.uint64))
+        return bool(hits.member[0]), int(hits.listed_on[0])
+
 
 class MemoryRegisterStore:
     def __init__(self) -> None:

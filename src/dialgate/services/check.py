@@ -219,6 +219,11 @@ def _registers(
             else:
                 out[name] = RegisterColumns(name, None, np.zeros(n, bool), np.full(n, NO_DATE, np.int32))
             continue
+        if n == 1:  # a single check: no arrays to build for one key
+            listed, day = snapshot.lookup_one(int(cols.key[0])) if cols.valid[0] else (False, NO_DATE)
+            on = _NO_LISTING_DATE if day == NO_DATE else np.array([day], np.int32)
+            out[name] = RegisterColumns(name, snapshot.info, ONE_TRUE if listed else ONE_FALSE, on)
+            continue
         hits = snapshot.lookup(cols.key)
         out[name] = RegisterColumns(name, snapshot.info, hits.member & cols.valid, hits.listed_on)
     return out

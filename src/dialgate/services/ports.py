@@ -417,6 +417,10 @@ class RegisterSnapshot(Protocol):
         """keys: E.164 digits as uint64 (see numbers.e164_key); any order, any length."""
         ...
 
+    def lookup_one(self, key: int) -> tuple[bool, int]:
+        """One key (the single check's): on the register or not, and its listing day or NO_DATE."""
+        ...
+
 
 class RegisterStore(Protocol):
     def current(self, name: str) -> RegisterSnapshot | None:

@@ -41,6 +41,9 @@ class MappedSnapshot:
     def lookup(self, keys: npt.NDArray[np.uint64]) -> RegisterHits:
         return self._index.lookup(keys)
 
+    def lookup_one(self, key: int) -> tuple[bool, int]:
+        return self._index.lookup_one(key)
+
 
 class FileRegisterStore:
     def __init__(
