@@ -60,8 +60,9 @@ def test_a_server_shutting_down_writes_the_decisions_it_still_holds(rt, containe
 
 def test_rows_written_in_one_statement_are_the_rows_an_executemany_writes(container):
     """SQLite takes a drain's decisions as one JSON array; every value must arrive as a per-row insert
-    stores it (text with quotes, backslashes, newlines and other scripts; nulls; integers; instants)."""
-    from datetime import UTC, datetime
+    stores it (text with quotes, backslashes, newlines and other scripts; nulls; integers; instants with
+    and without a fraction, in UTC or another offset)."""
+    from datetime import UTC, datetime, timedelta, timezone
 
     from dialgate.adapters.db.decision_log import BackgroundDecisionLog, _decisions
     from dialgate.adapters.db.engine import insert_sql
@@ -70,7 +71,7 @@ def test_rows_written_in_one_statement_are_the_rows_an_executemany_writes(contai
     records = [
         {"check_id": f"J{i}", "brand_id": "acme", "campaign_id": odd[: 20 + i], "campaign_version": i or None,
          "number": f"+3363998001{i}", "at": datetime(2026, 11, 23, 12, 30, 0, 123456 * i, tzinfo=UTC),
-         "evaluated_at": datetime(2026, 11, 23, 12, 30, 1, tzinfo=UTC), "verdict": "BLOCK" if i else "ALLOW",
+         "evaluated_at": datetime(2026, 11, 23, 12 + i, 30, 1, 7 * i, tzinfo=timezone(timedelta(hours=i))), "verdict": "BLOCK" if i else "ALLOW",
          "reasons": "|".join(["NO_CONSENT"] * i), "next_allowed_at": None if i % 2 else datetime(2026, 11, 24, tzinfo=UTC),
          "caller_id": None if i == 1 else "+33162000000", "vendor_id": None, "pack_version": "FR@2026.1",
          "snapshots": None, "via": "api", "detail": {"reasons": [{"message": odd, "n": i}], "none": None}}
