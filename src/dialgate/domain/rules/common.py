@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -270,12 +270,34 @@ def consent_required(
                 effective_from, effective_until, one=one)  # fmt: skip
 
 
-Override = Callable[[Frame, RegisterColumns], tuple[Bools, Ints]]
+class Override(Protocol):
+    """What lets a listed number be called anyway: per row, allowed or not and until when (NEVER when
+    not allowed). `one` is the same for a single check's one row, in plain Python."""
+
+    def __call__(self, f: Frame, reg: RegisterColumns) -> tuple[Bools, Ints]: ...
+
+    def one(self, f: Frame, reg: RegisterColumns) -> tuple[bool, int]: ...
+
+
+class Exempt(Protocol):
+    """What spares a row from consulting a register at all: per row, spared or not and until when."""
+
+    def __call__(self, f: Frame) -> tuple[Bools, Ints]: ...
+
+    def one(self, f: Frame) -> tuple[bool, int]: ...
 
 
 def consent_overrides(
     bases: Collection[int], lifetimes: dict[int, Lifetime] | None = None, after_listing: bool = False
 ) -> Override:
+    return ConsentOverride(bases, lifetimes, after_listing)
+
+
+def consent_exempts(bases: Collection[int], lifetimes: dict[int, Lifetime] | None = None) -> Exempt:
+    return ConsentExempt(bases, lifetimes)
+
+
+class ConsentOverride:
     """A register hit is overridden by a valid consent (given after the listing, where the law says so).
 
     "After the listing" means on a later day than the listing date (or, without listing dates, than the
@@ -283,26 +305,59 @@ def consent_overrides(
     that wiped it, so it is not relied on.
     """
 
-    def override(f: Frame, reg: RegisterColumns) -> tuple[Bools, Ints]:
-        valid, _, until = consent_state(f, bases, lifetimes)
-        if after_listing:
+    def __init__(
+        self,
+        bases: Collection[int],
+        lifetimes: dict[int, Lifetime] | None = None,
+        after_listing: bool = False,
+    ) -> None:
+        self.bases, self.lifetimes, self.after_listing = bases, lifetimes, after_listing
+
+    def __call__(self, f: Frame, reg: RegisterColumns) -> tuple[Bools, Ints]:
+        valid, _, until = consent_state(f, self.bases, self.lifetimes)
+        if self.after_listing:
             listed = np.where(reg.listed_on == NO_DATE, _as_of_day(reg), reg.listed_on).astype(np.int64)
             valid = valid & (f.consent.captured >= (listed + 1) * DAY)
         return valid, np.where(valid, until, NEVER)
 
-    return override
+    def one(self, f: Frame, reg: RegisterColumns) -> tuple[bool, int]:
+        valid, _, until = consent_state_one(f, self.bases, self.lifetimes)
+        if valid and self.after_listing:
+            listed_on = int(reg.listed_on[0])
+            listed = _as_of_day(reg) if listed_on == NO_DATE else listed_on
+            valid = int(f.consent.captured[0]) >= (listed + 1) * DAY
+        return valid, until if valid else NEVER
 
 
-def consent_exempts(
-    bases: Collection[int], lifetimes: dict[int, Lifetime] | None = None
-) -> Callable[[Frame], tuple[Bools, Ints]]:
+class EitherOverride:
+    """Allowed when either override allows; until when the first that allows says."""
+
+    def __init__(self, first: Override, second: Override) -> None:
+        self.first, self.second = first, second
+
+    def __call__(self, f: Frame, reg: RegisterColumns) -> tuple[Bools, Ints]:
+        a, a_until = self.first(f, reg)
+        b, b_until = self.second(f, reg)
+        return a | b, np.where(a, a_until, b_until)
+
+    def one(self, f: Frame, reg: RegisterColumns) -> tuple[bool, int]:
+        a, a_until = self.first.one(f, reg)
+        return (a, a_until) if a else self.second.one(f, reg)
+
+
+class ConsentExempt:
     """Rows with a valid consent of these bases need not consult the register at all."""
 
-    def exempt(f: Frame) -> tuple[Bools, Ints]:
-        valid, _, until = consent_state(f, bases, lifetimes)
+    def __init__(self, bases: Collection[int], lifetimes: dict[int, Lifetime] | None = None) -> None:
+        self.bases, self.lifetimes = bases, lifetimes
+
+    def __call__(self, f: Frame) -> tuple[Bools, Ints]:
+        valid, _, until = consent_state(f, self.bases, self.lifetimes)
         return valid, until
 
-    return exempt
+    def one(self, f: Frame) -> tuple[bool, int]:
+        valid, _, until = consent_state_one(f, self.bases, self.lifetimes)
+        return valid, until
 
 
 def _as_of_day(reg: RegisterColumns) -> int:
@@ -319,7 +374,7 @@ def register_rule(
     max_age_days: int | Literal["register"] | None = "register",
     label: str,
     override: Override | None = None,
-    exempt: Callable[[Frame], tuple[Bools, Ints]] | None = None,
+    exempt: Exempt | None = None,
     binding_after_days: int = 0,
     optional: bool = False,
     parties: frozenset[Party] = EVERY_PARTY,
@@ -390,8 +445,8 @@ def register_rule(
         snap = reg.snapshot if reg is not None else None
         every, exempt_until = True, NEVER
         if exempt is not None:
-            spared, spared_until = exempt(f)
-            every, exempt_until = not spared[0], int(spared_until[0])
+            spared, exempt_until = exempt.one(f)
+            every = not spared
         if reg is None or snap is None:
             if optional:
                 return NOTHING
@@ -414,10 +469,10 @@ def register_rule(
             until = min(until, _first_instant_of(binding_from, group.zones))
         hit = binding and every
         if override is not None and member:  # what the override says matters only for a listed number
-            allowed, allowed_until = override(f, reg)
-            if allowed[0]:
+            allowed, allowed_until = override.one(f, reg)
+            if allowed:
                 hit = False
-                until = min(until, int(allowed_until[0]))
+                until = min(until, allowed_until)
         if hit:
             hits.append((R.NATIONAL_REGISTRY, listed_text(snap), None))
         return hits, until if every else exempt_until

@@ -3,10 +3,9 @@ contracts), the 2024 telemarketing code's hours for adherents, and the 0843/0844
 
 from __future__ import annotations
 
-import numpy as np
-
 from dialgate.domain.rules.base import COMMERCIAL, Pack, validate_pack
 from dialgate.domain.rules.common import (
+    EitherOverride,
     caller_id_rule,
     consent_overrides,
     internal_dnc,
@@ -14,7 +13,7 @@ from dialgate.domain.rules.common import (
     revoked,
     window_rule,
 )
-from dialgate.domain.rules.frame import BASIS_CONSENT, BASIS_CONTRACT, Bools, Frame, Ints, RegisterColumns
+from dialgate.domain.rules.frame import BASIS_CONSENT, BASIS_CONTRACT
 from dialgate.domain.vocabulary import Purpose
 from dialgate.domain.windows import parse_span, parse_weekly
 
@@ -26,11 +25,8 @@ _after_listing = consent_overrides([BASIS_CONSENT], after_listing=True)
 _contract = consent_overrides([BASIS_CONTRACT])
 
 
-def _rpo_override(f: Frame, reg: RegisterColumns) -> tuple[Bools, Ints]:
-    """A consent given after the listing, or an active contract (registration spares only those)."""
-    a, a_until = _after_listing(f, reg)
-    b, b_until = _contract(f, reg)
-    return a | b, np.where(a, a_until, b_until)
+# A consent given after the listing, or an active contract (registration spares only those).
+_rpo_override = EitherOverride(_after_listing, _contract)
 
 
 def _prefix_for_purpose(e164: str, campaign: object) -> bool:
