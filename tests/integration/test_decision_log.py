@@ -71,7 +71,7 @@ def test_rows_written_in_one_statement_are_the_rows_an_executemany_writes(contai
     records = [
         {"check_id": f"J{i}", "brand_id": "acme", "campaign_id": odd[: 20 + i], "campaign_version": i or None,
          "number": f"+3363998001{i}", "at": datetime(2026, 11, 23, 12, 30, 0, 123456 * i, tzinfo=UTC),
-         "evaluated_at": datetime(2026, 11, 23, 12 + i, 30, 1, 7 * i, tzinfo=timezone(timedelta(hours=i))), "verdict": "BLOCK" if i else "ALLOW",
+         "evaluated_at": datetime(2026, 11, 23, 12 + i, 30, 59, 999_600 * (i % 2) + 7 * i, tzinfo=timezone(timedelta(hours=i))), "verdict": "BLOCK" if i else "ALLOW",
          "reasons": "|".join(["NO_CONSENT"] * i), "next_allowed_at": None if i % 2 else datetime(2026, 11, 24, tzinfo=UTC),
          "caller_id": None if i == 1 else "+33162000000", "vendor_id": None, "pack_version": "FR@2026.1",
          "snapshots": None, "via": "api", "detail": {"reasons": [{"message": odd, "n": i}], "none": None}}
@@ -102,6 +102,22 @@ def test_rows_written_in_one_statement_are_the_rows_an_executemany_writes(contai
         for t in types:
             by_kind.setdefault(t[0], set()).add(tuple(t[1:]))
         assert all(len(kinds) == 1 for kinds in by_kind.values()), by_kind
+
+
+def test_a_naive_instant_is_refused_as_the_store_refuses_it(container):
+    from datetime import datetime
+
+    import pytest
+
+    from dialgate.adapters.db.decision_log import BackgroundDecisionLog
+
+    log = BackgroundDecisionLog(container.engine, interval_s=3600)
+    record = {"check_id": "N1", "brand_id": "acme", "campaign_id": "fr", "number": "+33639980012",
+              "at": datetime(2026, 11, 23, 12, 30), "evaluated_at": datetime(2026, 11, 23, 12, 30),
+              "verdict": "ALLOW", "reasons": "", "via": "api", "detail": {}}  # fmt: skip
+    with pytest.raises(ValueError, match="naive"):
+        log.record([record])
+    log.close()
 
 
 def test_a_failed_write_is_reported_and_the_next_one_goes_through(container, caplog):

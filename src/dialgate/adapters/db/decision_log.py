@@ -13,6 +13,7 @@ import threading
 import zlib
 from collections import deque
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from typing import Any
 
 import orjson
@@ -40,13 +41,25 @@ class _RowBuilder:
             if isinstance(c.type, UTCDateTime | JSON)
         ]
         self._defaults = dict.fromkeys(names)
+        self._instants = [i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
+        self._sqlite = sqlite
 
     def pick(self, record: dict[str, object]) -> tuple[object, ...]:
-        """The record's values in column order, unconverted (the SQLite writer converts in SQL)."""
+        """The record's values in column order for the SQLite writer, which converts them in SQL (see
+        _sqlite_value): UTC instants as they are, any other (another offset, naive) as raw_instant
+        converts or refuses it here."""
         try:
-            return self._pick(record)  # type: ignore[no-any-return]
+            row: tuple[object, ...] = self._pick(record)
         except KeyError:
-            return self._pick({**self._defaults, **record})  # type: ignore[no-any-return]
+            row = self._pick({**self._defaults, **record})
+        for i in self._instants:
+            value = row[i]
+            if value is not None and getattr(value, "tzinfo", None) is not UTC:
+                return tuple(
+                    raw_instant(v, self._sqlite) if at in self._instants and v is not None else v  # type: ignore[arg-type]
+                    for at, v in enumerate(row)
+                )
+        return row
 
     def __call__(
         self, record: dict[str, object], memo: dict[int, object] | None = None
@@ -83,15 +96,13 @@ def _document(value: Any) -> object:
 def _sqlite_value(column: Any, i: int) -> str:
     """The SQL that takes column i out of a row of the JSON array (see BackgroundDecisionLog) as a
     per-row insert would have stored it: instants as raw_instant's text, documents as their JSON text.
-    orjson writes an instant as RFC 3339 ("2026-11-23T09:30:00.123456+00:00", no fraction when it is
-    zero); the text is rearranged for UTC, the only offset the store's instants have, and any other
-    offset is converted by SQLite's date functions."""
+    orjson writes a UTC instant as RFC 3339 ("2026-11-23T09:30:00.123456+00:00", no fraction when it is
+    zero), rearranged here; any other instant arrives as raw_instant's text already (_RowBuilder.pick)."""
     value = f"value ->> {i}"
     if isinstance(column.type, UTCDateTime):
         fraction = f"CASE WHEN substr({value}, 20, 1) = '.' THEN substr({value}, 21, 6) ELSE '000000' END"
-        utc = f"substr({value}, 1, 10) || ' ' || substr({value}, 12, 8)"
-        other = f"strftime('%Y-%m-%d %H:%M:%S', {value})"
-        return f"CASE WHEN {value} LIKE '%+00:00' THEN {utc} ELSE {other} END || '.' || {fraction}"
+        utc = f"substr({value}, 1, 10) || ' ' || substr({value}, 12, 8) || '.' || {fraction}"
+        return f"CASE WHEN {value} LIKE '%+00:00' THEN {utc} ELSE {value} END"
     if isinstance(column.type, JSON):
         return f"CASE WHEN {value} IS NULL THEN NULL ELSE value -> {i} END"
     return value
