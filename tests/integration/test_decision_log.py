@@ -36,6 +36,33 @@ def test_decisions_are_kept_with_their_reasons(rt, container):
     assert batch.check_ids[1].endswith("-00001")
 
 
+def test_a_single_check_keeps_the_record_a_row_of_coalesced_checks_keeps(rt):
+    """A single check writes its audit record by a path of its own (services/check.py _log_one): the
+    same fields and values as a row of single checks answered together (api/routes_checks.py)."""
+    brands.add_brand(rt, "acme")
+    campaigns.apply_campaign(rt, CAMPAIGN, file="fr.toml")
+    kept: list[dict[str, object]] = []
+
+    class Capture:
+        def record(self, records):  # type: ignore[no-untyped-def]
+            kept.extend(records)
+
+    real, rt.decision_log = rt.decision_log, Capture()
+    numbers = ["+33639980012", "garbage", "+12025550123"]  # blocked, invalid, uncovered by the campaign
+    for number in numbers:
+        check_call(rt, CheckRequest("fr", [number], at="2026-11-23T21:30:00Z", caller_id="+33162000000"))
+    evaluate_request(rt, CheckRequest("fr", numbers, at="2026-11-23T21:30:00Z", caller_id="+33162000000"),
+                     separate=True)  # fmt: skip
+    rt.decision_log = real
+    assert len(kept) == 6
+    for one, many in zip(kept[:3], kept[3:], strict=True):
+        assert one.keys() == many.keys()
+        assert {k: v for k, v in one.items() if k not in ("check_id", "evaluated_at")} == {
+            k: v for k, v in many.items() if k not in ("check_id", "evaluated_at")
+        }
+    assert all(record["reasons"] for record in kept)
+
+
 def test_a_server_shutting_down_writes_the_decisions_it_still_holds(rt, container):
     import httpx
 

@@ -320,6 +320,9 @@ def _log_rows(rt: Runtime, checked: Checked, via: str) -> None:
     converts it once (decision_log.record): per row it was most of a coalesced check's cost."""
     ev = checked.evaluation
     f = ev.frame
+    if f.n == 1:
+        _log_one(rt, checked, via)
+        return
     set_of_row, sets = ev.reason_sets()
     codes = ["|".join([ev.reasons[d].code for d in s]) for s in sets]
     details = [{"reasons": [ev.reasons[d].to_dict() for d in s]} for s in sets]
@@ -338,6 +341,23 @@ def _log_rows(rt: Runtime, checked: Checked, via: str) -> None:
          "reasons": codes[s], "next_allowed_at": instants[nxt], "pack_version": version, "detail": details[s]}
         for check_id, number, block, s, nxt, version in rows
     ])  # fmt: skip
+
+
+def _log_one(rt: Runtime, checked: Checked, via: str) -> None:
+    """_log_rows of a single check: the same record, without the sharing a request of many rows needs."""
+    ev = checked.evaluation
+    f = ev.frame
+    reasons = [ev.reasons[d] for d in ev.reason_sets()[1][0]]
+    nxt = int(ev.next_allowed[0])
+    rt.decision_log.record([{
+        "check_id": checked.ids[0], "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
+        "campaign_version": checked.campaign_version, "number": str(f.e164[0])[:64], "at": f.at,
+        "evaluated_at": checked.evaluated_at, "verdict": "BLOCK" if ev.block[0] else "ALLOW",
+        "reasons": "|".join([r.code for r in reasons]), "next_allowed_at": _instant_of(nxt),
+        "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested,
+        "pack_version": ev.pack_version[0] if ev.pack_version is not None else None, "snapshots": _snapshots(f),
+        "via": via, "detail": {"reasons": [r.to_dict() for r in reasons]},
+    }])  # fmt: skip
 
 
 def _log_batch(rt: Runtime, checked: Checked, batch_id: str, via: str) -> None:
