@@ -9,10 +9,10 @@ going stale, a consent expiring, a change in the law).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +23,7 @@ from dialgate.domain.decision import TIME_BASED, Decision, Reason, ReasonCode, V
 from dialgate.domain.distinct import distinct_masks
 from dialgate.domain.rules.base import Check, Finding, OneOutcome, Outcome, Pack, Rule
 from dialgate.domain.rules.campaign_rules import INVALID_NUMBER, UNSUPPORTED, campaign_rules, register_applies
-from dialgate.domain.rules.frame import NEVER, Bools, Frame, Group, Ints, shared
+from dialgate.domain.rules.frame import NEVER, ONE_FALSE, ONE_TRUE, Bools, Frame, Group, Ints, shared
 from dialgate.domain.timeutil import zone_info
 
 _MONOTONIC = (ReasonCode.FREQUENCY_CAP, ReasonCode.COOLING_OFF)
@@ -207,12 +207,10 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         edge = pack.next_change_after(frame.at)
         if edge is not None:
             stable_until = min(stable_until, edge)
-        for prefix, rule in plan.checks:
-            if rule.id.startswith("register-") and _leaves_out(pack, rule, (group.jurisdiction,)):
-                continue  # the row's own group: as _run masks a campaign's register off other rows
-            hits, valid_until = rule.one(frame) if rule.one is not None else _one_of(rule.check, frame)
+        for rule_id, law, one in plan.one_checks(pack, group.jurisdiction):
+            hits, valid_until = one(frame)
             for code, message, clears_at in hits:
-                add(f"{prefix}.{rule.id}", rule.law, code, message, clears_at)
+                add(rule_id, law, code, message, clears_at)
             if valid_until is not None:
                 stable_until = min(stable_until, valid_until)
         parts, calendar = plan.group_windows(group, frame.campaign)
@@ -226,12 +224,25 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         nxt = calendar.next_open_one(wait_until)
         if nxt >= stable_until:
             nxt = NO_TIME
-    pack_version = np.empty(1, dtype=object)
-    pack_version[0] = version
-    ev = Evaluation(frame, np.array([block]), np.array([nxt], dtype=np.int64), reasons,
-                    [(d, _ROW0) for d in found], pack_version)  # fmt: skip
-    ev._sets = (np.zeros(1, dtype=np.intp), [tuple(sorted(set(found)))])
+    ev = Evaluation(frame, ONE_TRUE if block else ONE_FALSE,
+                    _NO_NEXT if nxt == NO_TIME else np.array([nxt], dtype=np.int64), reasons,
+                    [(d, _ROW0) for d in found], _version_column(version))  # fmt: skip
+    ev._sets = (_ROW0, [tuple(sorted(set(found)))])
     return ev
+
+
+_NO_NEXT = shared(np.array([NO_TIME], dtype=np.int64))
+_VERSIONS: dict[str | None, npt.NDArray[np.object_]] = {}
+
+
+def _version_column(version: str | None) -> npt.NDArray[np.object_]:
+    """A single check's pack version as a shared, read-only column (a few pack versions exist)."""
+    column = _VERSIONS.get(version)
+    if column is None:
+        column = np.empty(1, dtype=object)
+        column[0] = version
+        column = _VERSIONS[version] = shared(column)
+    return column
 
 
 def _one_of(check: Check | None, frame: Frame) -> OneOutcome:
@@ -287,6 +298,7 @@ _INVALID = "The number cannot be read as a valid, dialable number."
 _UNCOVERED = "No rule pack covers this destination, so dialgate does not allow the call."
 
 WindowParts = tuple[tuple[str, Rule, WindowRule], ...]
+OneChecks = tuple[tuple[str, str, Callable[[Frame], OneOutcome]], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,6 +311,21 @@ class _Plan:
     # per group (as a tuple of its fields: hashed in C, where the dataclass hashes in Python): its window
     # rules and their calendar (the plan is cached, so is this)
     by_group: dict[tuple[object, ...], tuple[WindowParts, Calendar]] = field(default_factory=dict)
+    by_jurisdiction: dict[str, OneChecks] = field(default_factory=dict)  # see one_checks
+
+    def one_checks(self, pack: Pack, jurisdiction: str) -> OneChecks:
+        """The checks a single check into `jurisdiction` runs, each as (its reason's rule id, its law, its
+        one-row form): a campaign's register the pack reads itself, or of another country, is left out
+        as _run masks it off a batch's other rows (computed once per plan, which is the pack's, and
+        destination)."""
+        hit = self.by_jurisdiction.get(jurisdiction)
+        if hit is None:
+            hit = self.by_jurisdiction[jurisdiction] = tuple(
+                (f"{prefix}.{rule.id}", rule.law, rule.one or partial(_one_of, rule.check))
+                for prefix, rule in self.checks
+                if not (rule.id.startswith("register-") and _leaves_out(pack, rule, (jurisdiction,)))
+            )
+        return hit
 
     def group_windows(self, group: Group, campaign: Campaign) -> tuple[WindowParts, Calendar]:
         key = (group.region, group.jurisdiction, group.zones, group.zone_source, group.subdivision)
