@@ -124,16 +124,21 @@ def _parse_cached(raw: str, region: str | None) -> PhoneNumber:
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     country_code = int(parsed.country_code or 0)
     extra = numbering.extra_range(e164)
+    pn_type: int | None = None
     if extra is not None:
         pn_region, kind = extra.region, NumberKind(extra.kind)
-    elif phonenumbers.is_valid_number(parsed):
-        pn_region = phonenumbers.region_code_for_number(parsed) or "001"
-        kind = _KIND_OF.get(phonenumbers.number_type(parsed), NumberKind.UNKNOWN)
     else:
-        raise InputError(f"'{raw}' is not a valid, dialable number ({e164} is not assigned in its plan)").at(
-            field="number"
-        )
-    zones, zone_source = _zones_for(parsed, e164, pn_region, kind.may_be_mobile)
+        # The number's type, once: is_valid_number is number_type != UNKNOWN (both judge the number in
+        # the region region_code_for_number gives), and the time zones need the type again. Asked
+        # separately, phonenumbers matched the number against its plan's patterns three times.
+        pn_type = phonenumbers.number_type(parsed)
+        if pn_type == PhoneNumberType.UNKNOWN:
+            raise InputError(
+                f"'{raw}' is not a valid, dialable number ({e164} is not assigned in its plan)"
+            ).at(field="number")
+        pn_region = phonenumbers.region_code_for_number(parsed) or "001"
+        kind = _KIND_OF.get(pn_type, NumberKind.UNKNOWN)
+    zones, zone_source = _zones_for(parsed, e164, pn_region, kind.may_be_mobile, pn_type)
     return PhoneNumber(
         e164=e164,
         country_code=country_code,
@@ -157,14 +162,19 @@ def _parse_problem(exc: phonenumbers.NumberParseException) -> str:
 
 
 def _zones_for(
-    parsed: phonenumbers.PhoneNumber, e164: str, region: str, mobile: bool
+    parsed: phonenumbers.PhoneNumber, e164: str, region: str, mobile: bool, pn_type: int | None
 ) -> tuple[tuple[str, ...], ZoneSource]:
+    """`pn_type`: phonenumbers' type of the number when known (time_zones_for_number would find it again)."""
     corrected = numbering.zone_correction(e164, region, mobile)
     if corrected is not None:
         return corrected, ZoneSource.CORRECTION
     if numbering.is_nongeographic(region, e164):
         return numbering.country_zones(region), ZoneSource.COUNTRY
-    zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
+    if pn_type is not None and phonenumbers.is_number_type_geographical(pn_type, parsed.country_code or 0):
+        found = pn_timezone.time_zones_for_geographical_number(parsed)  # time_zones_for_number's own step
+    else:
+        found = pn_timezone.time_zones_for_number(parsed)
+    zones = tuple(z for z in found if z != "Etc/Unknown")
     if zones:
         return tuple(sorted(zones)), ZoneSource.NUMBER_PREFIX
     return numbering.country_zones(region), ZoneSource.COUNTRY
