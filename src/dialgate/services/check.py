@@ -347,7 +347,8 @@ def _log_one(rt: Runtime, checked: Checked, via: str) -> None:
     """_log_rows of a single check: the same record, without the sharing a request of many rows needs."""
     ev = checked.evaluation
     f = ev.frame
-    reasons = [ev.reasons[d] for d in ev.reason_sets()[1][0]]
+    set_of_row, sets = ev.reason_sets()
+    reasons = [ev.reasons[d] for d in sets[int(set_of_row[0])]]
     nxt = int(ev.next_allowed[0])
     rt.decision_log.record([{
         "check_id": checked.ids[0], "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
