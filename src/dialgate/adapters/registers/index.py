@@ -15,8 +15,8 @@ number (`uint16`, 2 bytes), and a directory of where each block's numbers start 
   waste space that way, so when the span of blocks is large next to the numbers, the directory lists
   only the blocks present (`blocks`, searched by bisection). A 10-number list is a few hundred bytes.
 - A block holding many numbers is cut into 2**sub_bits sub-blocks of equal key ranges, and `subs`
-  says where each starts within its block (uint16: a block holds at most 65,536 numbers, and a
-  sub-block other than the first starts before the last 4,096 of them). sub_bits is chosen at
+  says where each starts within its block (uint16: the last sub-block covers at least 2,048 keys, so
+  none starts more than 63,488 numbers into its block). sub_bits is chosen at
   writing so that a sub-block holds 32-64 numbers (at most 32 sub-blocks); it costs at most 1/16
   byte a number (0.04 for the US list) and is absent where blocks hold fewer than 64. Files written
   before it have no FLAG_SUBS: they are read as blocks of one sub-block each.
