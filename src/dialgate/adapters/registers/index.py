@@ -211,15 +211,11 @@ class IndexWriter:
         parts = 1 << sub_bits
         subs = np.zeros((per_block.size, parts), np.uint16)
         lows = np.memmap(self.path, np.uint16, "r", HEADER_SIZE, (self.count,))
-        b0 = 0
-        while b0 < per_block.size:
-            b1 = int(np.searchsorted(offsets, int(offsets[b0]) + (1 << 22), side="right")) - 1
-            b1 = min(max(b1, b0 + 1), per_block.size)
+        for b0, b1 in _block_runs(offsets.astype(np.int64)):
             owner = np.repeat(np.arange(b1 - b0, dtype=np.int64), per_block[b0:b1])
             part = lows[int(offsets[b0]) : int(offsets[b1])].astype(np.int64) >> (16 - sub_bits)
             counts = np.bincount(owner * parts + part, minlength=(b1 - b0) * parts).reshape(-1, parts)
             np.cumsum(counts[:, :-1], axis=1, out=subs[b0:b1, 1:], dtype=np.uint16)
-            b0 = b1
         del lows
         return subs.ravel()
 
@@ -237,6 +233,18 @@ class IndexWriter:
                     handle.close()
         for path in (self.path, self._days_path):
             path.unlink(missing_ok=True)
+
+
+def _block_runs(offsets: Int64s, target: int = 1 << 22) -> Iterator[tuple[int, int]]:
+    """Runs [b0, b1) of whole blocks holding about `target` numbers each (at least one block), given
+    the directory's offsets: how the index is read in pieces, whatever its size."""
+    nblocks = offsets.size - 1
+    b0 = 0
+    while b0 < nblocks:
+        b1 = int(np.searchsorted(offsets, offsets[b0] + target, side="right")) - 1
+        b1 = min(max(b1, b0 + 1), nblocks)
+        yield b0, b1
+        b0 = b1
 
 
 def _sub_bits(count: int, entries: int) -> int:
@@ -359,13 +367,9 @@ class IndexFile:
             block_ids = self._blocks.astype(np.int64)
         else:
             block_ids = np.arange(self._base, self._base + self._nblocks, dtype=np.int64)
-        b0 = 0
-        while b0 < self._nblocks:
-            b1 = int(np.searchsorted(offsets, offsets[b0] + target, side="right")) - 1
-            b1 = min(max(b1, b0 + 1), self._nblocks)
+        for b0, b1 in _block_runs(offsets, target):
             s, e = int(offsets[b0]), int(offsets[b1])
             sizes = np.diff(offsets[b0 : b1 + 1])
             high = np.repeat(block_ids[b0:b1], sizes) << 16
             keys = high | self._lows[s:e].astype(np.int64)
             yield keys, (self._days[s:e].copy() if self.has_days else None)
-            b0 = b1
