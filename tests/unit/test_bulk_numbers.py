@@ -16,7 +16,14 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumberFormat, PhoneNu
 
 from dialgate.adapters.compiled_parse import CompiledSteps
 from dialgate.domain import numbering_data
-from dialgate.domain.bulk_numbers import NumberDigits, ParsedColumns, ParseSteps, numpy_steps, parse_bulk
+from dialgate.domain.bulk_numbers import (
+    NumberDigits,
+    ParsedColumns,
+    ParseSteps,
+    numpy_steps,
+    parse_bulk,
+    parse_international,
+)
 from dialgate.domain.numbers import parse_number
 from dialgate.errors import InputError
 
@@ -260,3 +267,76 @@ _number = st.builds(lambda lead, cc, rest, noise: lead + cc + noise + rest, _lea
 @example(texts=["100", "01126200000000000000000000"], region="US")  # more digits than 10**19 holds
 def test_bulk_parsing_equals_single_parsing_for_any_text(number_tables, steps, texts, region):
     assert_bulk_equals_single(number_tables, texts, region, steps)
+
+
+# --- one "+" number through the tables (the single check's parse) -----------------------------------------
+
+
+def _random_international(seed: int, count: int) -> list[str]:
+    """ "+" and a country code of every plan, then random digits: mostly invalid, some valid of each plan,
+    with and without the national prefix written after the country code."""
+    rng = random.Random(seed)
+    codes = [str(cc) for cc in COUNTRY_CODE_TO_REGION_CODE] + [
+        "1",
+        "33",
+        "39",
+        "44",
+        "48",
+        "49",
+        "55",
+        "90",
+        "34",
+    ] * 20
+    out = []
+    for _ in range(count):
+        cc = rng.choice(codes)
+        rest = "".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 15)))
+        out.append("+" + cc + rng.choice(["", "", "", "0", " (0) "]) + rest)
+    return out
+
+
+def _international_inputs() -> list[str]:
+    texts = [text for text, _ in generated_inputs(seed=11)] + _random_international(seed=5, count=60_000)
+    return texts + [text for layouts in COMMON.values() for text in layouts] + RARE_PATHS[None]
+
+
+def test_one_international_number_takes_the_bulk_steps_path(number_tables):
+    """Row for row what numpy's steps find without a region, the rows they leave to parse_number included
+    (None both times): each branch of the national prefix step is taken thousands of times here."""
+    texts = _international_inputs()
+    columns = ParsedColumns.empty(len(texts), number_tables)
+    left = numpy_steps(NumberDigits.from_strings(texts), None, number_tables, columns).tolist()
+    bulk = columns.result(0)
+    for row, text in enumerate(texts):
+        assert parse_international(text, number_tables) == (None if left[row] else bulk.number(row)), text
+
+
+def test_one_international_number_through_the_tables_is_parse_numbers_answer(number_tables):
+    """Whenever the tables settle a number, it is exactly parse_number's; and they settle nearly every
+    valid "+" number."""
+    settled = left = 0
+    for text in _international_inputs():
+        number = parse_international(text, number_tables)
+        if number is not None:
+            settled += 1
+            assert number == single(text, None), text
+        elif text.lstrip().startswith("+") and single(text, None) is not None:
+            left += 1
+    assert settled > 5_000
+    assert left < settled / 50  # what the tables leave to phonenumbers is rare
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["+44 7700 900123", "+44 (0)20 7946 0000", "+33 6 39 98 00 12", "+39 06 1234 5678", "+1 (212) 555-0123"],
+)
+def test_common_international_layouts_are_settled_by_the_tables(number_tables, text):
+    number = parse_international(text, number_tables)
+    assert number is not None and number == single(text, None)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "+", "+4", "0044 7700 900123", "7700 900123", "+44 7700 900123 x12", "+999 1234 5678"]
+)
+def test_what_is_not_plus_and_digits_or_has_no_country_code_is_left_to_parse_number(number_tables, text):
+    assert parse_international(text, number_tables) is None

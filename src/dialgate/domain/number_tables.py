@@ -89,6 +89,22 @@ class RegionParsing:
 PLACE_FIELDS = ("region", "zone_set", "subdivision", "jurisdiction", "zone_source")
 Place = tuple[int, ...]
 
+# A leaf's facts in PhoneNumber's order after e164 and country_code: region, jurisdiction, kind, zones,
+# zone_source, subdivision.
+LeafFacts = tuple[str, str, NumberKind, tuple[str, ...], ZoneSource, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarTables:
+    """The tables as plain-Python sequences, for one number at a time: indexing a numpy array returns a
+    numpy scalar (and a gather costs microseconds to set up); a memoryview or a list returns an int."""
+
+    children: memoryview  # NumberTables.children
+    roots: list[int]
+    leaf_cc: list[int]
+    leaf_gd: list[int]
+    leaf_number: list[LeafFacts | None]  # None: unknown (ask parse_number) or not a valid number
+
 
 @dataclass(frozen=True)
 class NumberTables:
@@ -128,6 +144,26 @@ class NumberTables:
         first, code = distinct_rows(columns)
         places = tuple(zip(*(c[first].tolist() for c in columns), strict=True))
         return code.astype(np.uint32), places
+
+    @cached_property
+    def scalar(self) -> ScalarTables:
+        numbers: list[LeafFacts | None] = [
+            (self.regions[r], JURISDICTIONS[j], KINDS[k], self.zone_sets[z], ZONE_SOURCES[s], self.subdivisions[d] or None)
+            if valid  # (a valid leaf is a known one)
+            else None
+            for valid, r, j, k, z, s, d in zip(
+                self.leaf_valid.tolist(), self.leaf_region.tolist(),
+                self.leaf_jurisdiction.tolist(), self.leaf_kind.tolist(), self.leaf_zone_set.tolist(),
+                self.leaf_zone_source.tolist(), self.leaf_subdivision.tolist(), strict=True,
+            )
+        ]  # fmt: skip
+        return ScalarTables(
+            children=np.ascontiguousarray(self.children).data,
+            roots=self.roots.tolist(),
+            leaf_cc=self.leaf_cc.tolist(),
+            leaf_gd=self.leaf_gd.tolist(),
+            leaf_number=numbers,
+        )
 
     @property
     def node_count(self) -> int:

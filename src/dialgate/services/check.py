@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
@@ -14,7 +15,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from dialgate.domain.bulk_numbers import parse_bulk
+from dialgate.domain.bulk_numbers import parse_bulk, parse_international
 from dialgate.domain.calendar import NO_TIME
 from dialgate.domain.campaign import WITHHELD, Campaign
 from dialgate.domain.decision import Decision
@@ -92,7 +93,8 @@ def caller_facts(raw: str) -> CallerFacts:
 
 
 def _parse_all(numbers: Sequence[str], region: str | None, rt: Runtime | None = None) -> NumberColumns:
-    """Numbers as frame columns: bulk parsing (prefix tables) for batches, phonenumbers for a few."""
+    """Numbers as frame columns: bulk parsing (prefix tables) for batches; for a few, the tables one
+    "+" number at a time when this process has them (serve loads them at start), else phonenumbers."""
     if rt is not None and rt.number_tables is not None and len(numbers) >= BULK_PARSING_FROM:
         bulk = parse_bulk(rt.digits(numbers), region, rt.number_tables.load(), rt.parse_steps)
         cols = number_columns_from_bulk(bulk)
@@ -100,12 +102,14 @@ def _parse_all(numbers: Sequence[str], region: str | None, rt: Runtime | None = 
         invalid = np.flatnonzero(~cols.valid)
         cols.e164[invalid] = [str(numbers[int(i)]) for i in invalid]  # an invalid number answers as given
         return cols
+    tables = rt.number_tables.loaded() if rt is not None and rt.number_tables is not None else None
     parsed: list[PhoneNumber | None] = []
     for raw in numbers:
-        try:
-            parsed.append(parse_number(raw, region))
-        except InputError:
-            parsed.append(None)
+        number = parse_international(raw, tables) if tables is not None else None
+        if number is None:
+            with suppress(InputError):
+                number = parse_number(raw, region)
+        parsed.append(number)
     return number_columns(parsed, [str(n) for n in numbers])
 
 

@@ -605,6 +605,11 @@ class NumberTablesSource(Protocol):
         """The prefix tables for bulk number parsing: built once, then cached."""
         ...
 
+    def loaded(self) -> NumberTables | None:
+        """The tables if this source has loaded them already (never reads or builds them): a single
+        check parses through them then, and a one-off command never waits seconds for a build."""
+        ...
+
 
 class BatchRun(Protocol):
     """One batch of decisions with everything fixed for its whole run: campaign, instant, caller ID and

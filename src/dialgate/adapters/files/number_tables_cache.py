@@ -25,6 +25,7 @@ class CachedNumberTables:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._loaded: NumberTables | None = None
 
     def path(self) -> Path:
         return self.directory / f"number-tables-{fingerprint()}.npz"
@@ -39,7 +40,11 @@ class CachedNumberTables:
                     tables = build_tables()
                     self._write(path, tables)
                 _LOADED[path] = tables
+            self._loaded = tables
             return tables
+
+    def loaded(self) -> NumberTables | None:
+        return self._loaded
 
     def _read(self, path: Path) -> NumberTables | None:
         try:
