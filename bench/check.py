@@ -123,7 +123,8 @@ def in_process(store: Store) -> None:
         f"p99 {p99:.0f} µs   target p99 <= 250 µs"
     )
     # The same checks of numbers the process has not parsed before: a dialer checks most numbers of a
-    # list once, so phonenumbers' parse (kept per number in numbers._parse_cached) is not always saved
+    # list once. The prefix tables parse them (bulk_numbers.parse_one); were they not loaded, each would
+    # cost phonenumbers' parse, which numbers._parse_cached keeps per number
     from dialgate.domain import numbers
 
     samples = []

@@ -19,7 +19,7 @@ caller_id = "+33162000000"
 countries = ["FR", "US", "GB", "DE", "PL", "IT", "BR"]
 """
 NUMBERS = ["+33639980012", "+33 6 39 98 00 14", "+44 (0)20 7946 0000", "+12125550123", "+491713920012",
-           "+39 06 1234 5678", "+55 11 91234-5678", "06 39 98 00 15", "+999 1234", "garbage", ""]  # fmt: skip
+           "+39 06 1234 5678", "+55 11 91234-5678", "06 39 98 00 15", "0044 7700 900123", "+999 1234", "garbage", ""]  # fmt: skip
 
 
 @pytest.fixture
@@ -56,4 +56,4 @@ def test_loaded_tables_parse_the_international_numbers_with_the_same_decisions(w
     world.number_tables.load()
     asked.clear()
     assert _answers(world) == before
-    assert asked == ["06 39 98 00 15", "+999 1234", "garbage", ""]  # national, unknown code, not numbers
+    assert asked == ["+999 1234", "garbage", ""]  # an unknown country code, and what is not a number

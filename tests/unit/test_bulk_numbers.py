@@ -22,7 +22,7 @@ from dialgate.domain.bulk_numbers import (
     ParseSteps,
     numpy_steps,
     parse_bulk,
-    parse_international,
+    parse_one,
 )
 from dialgate.domain.numbers import parse_number
 from dialgate.errors import InputError
@@ -269,7 +269,7 @@ def test_bulk_parsing_equals_single_parsing_for_any_text(number_tables, steps, t
     assert_bulk_equals_single(number_tables, texts, region, steps)
 
 
-# --- one "+" number through the tables (the single check's parse) -----------------------------------------
+# --- one number through the tables (the single check's parse) ---------------------------------------------
 
 
 def _random_international(seed: int, count: int) -> list[str]:
@@ -295,48 +295,55 @@ def _random_international(seed: int, count: int) -> list[str]:
     return out
 
 
-def _international_inputs() -> list[str]:
-    texts = [text for text, _ in generated_inputs(seed=11)] + _random_international(seed=5, count=60_000)
-    return texts + [text for layouts in COMMON.values() for text in layouts] + RARE_PATHS[None]
+def _one_by_one_inputs() -> dict[str | None, list[str]]:
+    by_region: dict[str | None, list[str]] = {None: _random_international(seed=5, count=40_000)}
+    for text, region in generated_inputs(seed=11):
+        by_region.setdefault(region, []).append(text)
+    for layouts in (COMMON, RARE_PATHS):
+        for region, texts in layouts.items():
+            by_region.setdefault(region, []).extend(texts)
+    return by_region
 
 
-def test_one_international_number_takes_the_bulk_steps_path(number_tables):
-    """Row for row what numpy's steps find without a region, the rows they leave to parse_number included
-    (None both times): each branch of the national prefix step is taken thousands of times here."""
-    texts = _international_inputs()
-    columns = ParsedColumns.empty(len(texts), number_tables)
-    left = numpy_steps(NumberDigits.from_strings(texts), None, number_tables, columns).tolist()
-    bulk = columns.result(0)
-    for row, text in enumerate(texts):
-        assert parse_international(text, number_tables) == (None if left[row] else bulk.number(row)), text
+def test_one_number_takes_the_bulk_steps_path(number_tables):
+    """Row for row what numpy's steps find, the rows they leave to parse_number included (None both
+    times), in every region: each branch of each step is taken here."""
+    for region, texts in _one_by_one_inputs().items():
+        columns = ParsedColumns.empty(len(texts), number_tables)
+        left = numpy_steps(NumberDigits.from_strings(texts), region, number_tables, columns).tolist()
+        bulk = columns.result(0)
+        for row, text in enumerate(texts):
+            expected = None if left[row] else bulk.number(row)
+            assert parse_one(text, region, number_tables) == expected, (text, region)
 
 
-def test_one_international_number_through_the_tables_is_parse_numbers_answer(number_tables):
+def test_one_number_through_the_tables_is_parse_numbers_answer(number_tables):
     """Whenever the tables settle a number, it is exactly parse_number's; and they settle nearly every
-    valid "+" number."""
+    valid number."""
     settled = left = 0
-    for text in _international_inputs():
-        number = parse_international(text, number_tables)
-        if number is not None:
-            settled += 1
-            assert number == single(text, None), text
-        elif text.lstrip().startswith("+") and single(text, None) is not None:
-            left += 1
+    for region, texts in _one_by_one_inputs().items():
+        for text in texts:
+            number = parse_one(text, region, number_tables)
+            if number is not None:
+                settled += 1
+                assert number == single(text, region), (text, region)
+            elif single(text, region) is not None:
+                left += 1
     assert settled > 5_000
-    assert left < settled / 50  # what the tables leave to phonenumbers is rare
+    assert left < settled / 20  # what the tables leave to phonenumbers is rare
+
+
+@pytest.mark.parametrize("region", list(COMMON))
+def test_common_layouts_are_settled_by_the_tables_one_by_one(number_tables, region):
+    for text in COMMON[region]:
+        number = parse_one(text, region, number_tables)
+        assert number is not None and number == single(text, region), text
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["+44 7700 900123", "+44 (0)20 7946 0000", "+33 6 39 98 00 12", "+39 06 1234 5678", "+1 (212) 555-0123"],
-)
-def test_common_international_layouts_are_settled_by_the_tables(number_tables, text):
-    number = parse_international(text, number_tables)
-    assert number is not None and number == single(text, None)
-
-
-@pytest.mark.parametrize(
-    "text", ["", "+", "+4", "0044 7700 900123", "7700 900123", "+44 7700 900123 x12", "+999 1234 5678"]
-)
-def test_what_is_not_plus_and_digits_or_has_no_country_code_is_left_to_parse_number(number_tables, text):
-    assert parse_international(text, number_tables) is None
+    ("text", "region"),
+    [("", "FR"), ("+", None), ("+4", None), ("0044 7700 900123", None), ("7700 900123", None),
+     ("+44 7700 900123 x12", None), ("+999 1234 5678", None), ("tel: 06 39 98 00 12", "FR")],
+)  # fmt: skip
+def test_inputs_the_steps_do_not_settle_are_left_to_parse_number(number_tables, text, region):
+    assert parse_one(text, region, number_tables) is None

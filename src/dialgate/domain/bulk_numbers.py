@@ -36,7 +36,6 @@ from dialgate.domain.number_tables import (
     NumberTables,
     Place,
     RegionParsing,
-    ScalarTables,
     main_region_key,
 )
 from dialgate.domain.numbers import PhoneNumber, clean_region, parse_number
@@ -44,7 +43,7 @@ from dialgate.errors import InputError
 
 __all__ = [
     "JURISDICTIONS", "KINDS", "ZONE_SOURCES", "BulkNumbers", "NumberDigits", "ParseSteps", "ParsedColumns",
-    "numpy_steps", "parse_bulk", "parse_international",
+    "numpy_steps", "parse_bulk", "parse_one",
 ]  # fmt: skip
 
 U8 = npt.NDArray[np.uint8]
@@ -441,50 +440,101 @@ class _Parse:
         out.fill(rows, leaf)
 
 
-def parse_international(text: str, tables: NumberTables) -> PhoneNumber | None:
-    """One "+" number as _Parse.international and national_prefix take a row, in plain Python (a few
-    microseconds, where phonenumbers takes some sixty and a one-row column about a hundred). None when
-    the tables do not settle it as a valid number: parse_number then answers, with its own message."""
-    if _PLUS.fullmatch(text) is None:
+def parse_one(text: str, region: str | None, tables: NumberTables) -> PhoneNumber | None:
+    """One input as numpy_steps takes a row, in plain Python: a few microseconds, where phonenumbers takes
+    some sixty and a one-row column about a hundred. None when the steps leave the input to parse_number
+    or find it invalid: parse_number then answers, with its own message. `region`: already cleaned."""
+    shape = shape_of(text)
+    if shape != SHAPE_PLUS and shape != SHAPE_NATIONAL:
         return None
     digits = _NOT_DIGIT.sub("", text)
-    count = len(digits)
-    if not 3 <= count <= MAX_DIGITS:
+    if not 3 <= len(digits) <= MAX_DIGITS:
         return None
-    t = tables.scalar
-    leaf = _walk_one(t, "", digits, 0)
-    cc = t.leaf_cc[leaf]
-    rp = tables.parsing.get(main_region_key(cc)) if cc else None
-    if rp is None:
-        return None
-    code = str(cc)
-    skip = len(code)
-    if count - skip < 2:
-        return None
-    for literal, need in rp.national_prefixes or ():  # strip_prefix, then national_prefix's length test
-        if digits.startswith(literal, skip) and count - skip - len(literal) >= need:
-            s_skip = skip + len(literal)
-            s_leaf = _walk_one(t, code, digits, s_skip)
-            bit = 1 << rp.gd_bit
-            kept = t.leaf_gd[leaf] & bit and not t.leaf_gd[s_leaf] & bit
-            if not kept and rp.length_class[count - s_skip] not in _BAD_LENGTH_CLASSES:
-                skip, leaf = s_skip, s_leaf
-            break
-    facts = t.leaf_number[leaf]
-    if facts is None or count - skip > MAX_NSN:
-        return None
-    return PhoneNumber("+" + code + digits[skip:], cc, *facts)
+    one = _One(tables, digits)
+    if shape == SHAPE_PLUS:
+        return one.international(0)
+    rp = tables.parsing.get(region) if region is not None else None
+    return one.national(rp) if rp is not None else None
 
 
-def _walk_one(t: ScalarTables, prefix: str, digits: str, skip: int) -> int:
-    """_Parse.walk for one candidate, prefix + digits[skip:], a digit a step."""
-    node = t.roots[len(prefix) + len(digits) - skip]
-    children = t.children
-    for ch in prefix + digits[skip:]:
-        if node < 0:
-            break
-        node = children[node * 10 + ord(ch) - 48]
-    return ~node
+class _One:
+    """_Parse's steps for one row, statement for statement, over the tables' plain-Python form."""
+
+    def __init__(self, tables: NumberTables, digits: str) -> None:
+        self.t, self.parsing = tables.scalar, tables.parsing
+        self.digits, self.count = digits, len(digits)
+
+    def walk(self, prefix: str, skip: int) -> int:
+        """The leaf of the candidate prefix + digits[skip:], a digit a step."""
+        node = self.t.roots[len(prefix) + self.count - skip]
+        children = self.t.children
+        for ch in prefix + self.digits[skip:]:
+            if node < 0:
+                break
+            node = children[node * 10 + ord(ch) - 48]
+        return ~node
+
+    def gd(self, leaf: int, rp: RegionParsing) -> bool:
+        return bool(self.t.leaf_gd[leaf] >> rp.gd_bit & 1)
+
+    def accept(self, cc: int, skip: int, leaf: int) -> PhoneNumber | None:
+        facts = self.t.leaf_number[leaf]
+        return None if facts is None else PhoneNumber(f"+{cc}{self.digits[skip:]}", cc, *facts)
+
+    def international(self, start: int) -> PhoneNumber | None:
+        leaf = self.walk("", start)
+        cc = self.t.leaf_cc[leaf]
+        rp = self.parsing.get(main_region_key(cc)) if cc else None
+        return None if rp is None else self.national_prefix(cc, start + len(str(cc)), leaf, rp)
+
+    def national(self, rp: RegionParsing) -> PhoneNumber | None:
+        if rp.idd is None or rp.national_prefixes is None:
+            return None
+        digits, count = self.digits, self.count
+        # 1. An international prefix of the region, unless a 0 follows it.
+        idd = next((len(literal) for literal in rp.idd if digits.startswith(literal)), 0)
+        if idd and not (count > idd and digits[idd] == "0"):
+            return None if count - idd <= 2 else self.international(idd)
+        code = str(rp.country_code)
+        if count + len(code) > MAX_DIGITS:
+            return None
+        # 2. The default region's country code written without '+'.
+        skip, leaf, via_main = 0, self.walk(code, 0), False
+        if digits.startswith(code) and count > len(code):
+            p_skip, p_leaf = self.strip_prefix(code, len(code), self.walk(code, len(code)), rp)
+            if (not self.gd(leaf, rp) and self.gd(p_leaf, rp)) or rp.length_class[count] == LEN_TOO_LONG:
+                skip, leaf, via_main = p_skip, p_leaf, not rp.main
+        # 3. The national prefix, with the metadata phonenumbers would use.
+        if count - skip < 2:
+            return None
+        if via_main:
+            main = self.parsing.get(main_region_key(rp.country_code))
+            if main is None:
+                return None
+            rp = main
+        return self.national_prefix(rp.country_code, skip, leaf, rp)
+
+    def strip_prefix(self, code: str, skip: int, leaf: int, rp: RegionParsing) -> tuple[int, int]:
+        assert rp.national_prefixes is not None
+        for literal, need in rp.national_prefixes:
+            if self.digits.startswith(literal, skip) and self.count - skip - len(literal) >= need:
+                s_skip = skip + len(literal)
+                s_leaf = self.walk(code, s_skip)
+                if self.gd(leaf, rp) and not self.gd(s_leaf, rp):
+                    return skip, leaf
+                return s_skip, s_leaf
+        return skip, leaf
+
+    def national_prefix(self, cc: int, skip: int, leaf: int, rp: RegionParsing) -> PhoneNumber | None:
+        count = self.count
+        if count - skip < 2:
+            return None
+        if rp.national_prefixes is None:
+            return self.accept(cc, skip, leaf) if rp.main else None
+        s_skip, s_leaf = self.strip_prefix(str(cc), skip, leaf, rp)
+        if s_skip != skip and rp.length_class[count - s_skip] not in _BAD_LENGTH_CLASSES:
+            skip, leaf = s_skip, s_leaf
+        return None if count - skip > MAX_NSN else self.accept(cc, skip, leaf)
 
 
 @dataclass

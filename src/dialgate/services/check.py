@@ -15,7 +15,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from dialgate.domain.bulk_numbers import parse_bulk, parse_international
+from dialgate.domain.bulk_numbers import parse_bulk, parse_one
 from dialgate.domain.calendar import NO_TIME
 from dialgate.domain.campaign import WITHHELD, Campaign
 from dialgate.domain.decision import Decision
@@ -93,8 +93,8 @@ def caller_facts(raw: str) -> CallerFacts:
 
 
 def _parse_all(numbers: Sequence[str], region: str | None, rt: Runtime | None = None) -> NumberColumns:
-    """Numbers as frame columns: bulk parsing (prefix tables) for batches; for a few, the tables one
-    "+" number at a time when this process has them (serve loads them at start), else phonenumbers."""
+    """Numbers as frame columns: bulk parsing (prefix tables) for batches; for a few, the same tables a
+    number at a time when this process has them (serve loads them at start), else phonenumbers."""
     if rt is not None and rt.number_tables is not None and len(numbers) >= BULK_PARSING_FROM:
         bulk = parse_bulk(rt.digits(numbers), region, rt.number_tables.load(), rt.parse_steps)
         cols = number_columns_from_bulk(bulk)
@@ -105,7 +105,7 @@ def _parse_all(numbers: Sequence[str], region: str | None, rt: Runtime | None = 
     tables = rt.number_tables.loaded() if rt is not None and rt.number_tables is not None else None
     parsed: list[PhoneNumber | None] = []
     for raw in numbers:
-        number = parse_international(raw, tables) if tables is not None else None
+        number = parse_one(raw, region, tables) if tables is not None else None
         if number is None:
             with suppress(InputError):
                 number = parse_number(raw, region)
