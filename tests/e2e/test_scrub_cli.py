@@ -188,7 +188,11 @@ def test_a_scrub_stopped_by_a_signal_keeps_the_previous_output_and_leaves_no_tem
         str(target),
     ]
     process = subprocess.Popen(
-        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=_signals_as_on_a_terminal,
     )
     try:
         with source.open("wb") as writer:  # opens once the scrub does
@@ -208,6 +212,41 @@ def test_a_scrub_stopped_by_a_signal_keeps_the_previous_output_and_leaves_no_tem
     assert target.read_text() == "the previous output\n"
     assert not list(tmp_path.glob(".*.partial"))
     assert process.stderr is not None and "Traceback" not in process.stderr.read().decode()
+
+
+def _signals_as_on_a_terminal() -> None:
+    """In the child: the defaults a command typed at a terminal gets, whatever this test runner inherited
+    (a runner started in the background ignores SIGINT, and an ignored signal is kept ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_the_scrub_was_started_ignoring_stays_ignored(sent):
+    """nohup and `trap '' INT` ignore a signal on purpose: the scrub's own handlers must not undo that."""
+    code = (
+        "import signal\n"
+        "from dialgate.cli.scrub import _stop_cleanly_on_signals\n"
+        "_stop_cleanly_on_signals()\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is signal.SIG_IGN)\n"
+    )
+
+    def ignoring() -> None:
+        _signals_as_on_a_terminal()
+        signal.signal(sent, signal.SIG_IGN)
+
+    done = subprocess.run(
+        [sys.executable, "-c", code], preexec_fn=ignoring, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == [str(sent == signal.SIGINT), str(sent == signal.SIGTERM)]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        preexec_fn=_signals_as_on_a_terminal,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["False", "False"]
 
 
 def test_rows_it_could_not_read_are_reported_with_their_lines_and_a_hint(run, campaign, tmp_path):

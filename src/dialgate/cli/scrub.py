@@ -96,9 +96,11 @@ def _stop_cleanly_on_signals() -> None:
     previous output stays. Called once the runtime is built, because by then polars is loaded, and its
     import puts a SIGINT handler of its own in Python's place, which could swallow a Ctrl-C that came
     while it parsed (the scrub ran on and replaced the output). SIGTERM's default ends the process at
-    once, leaving the temporary file behind."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminated)
+    once, leaving the temporary file behind. A signal the process was started ignoring (nohup, `trap ''
+    INT`) stays ignored: Python's own table still says so, whatever polars put in its place."""
+    for signum, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, _terminated)):
+        ignored = signal.getsignal(signum) is signal.SIG_IGN
+        signal.signal(signum, signal.SIG_IGN if ignored else handler)
 
 
 def _terminated(signum: int, frame: object) -> None:  # noqa: ARG001 (a signal handler's signature)
