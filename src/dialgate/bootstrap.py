@@ -74,7 +74,9 @@ def tune_for_latency(runtime: Runtime) -> None:
     waiting for it, not Python's default five.
     """
     if runtime.number_tables is not None:
-        parse_bulk(runtime.digits(["+33639980000"]), None, runtime.number_tables.load(), runtime.parse_steps)
+        tables = runtime.number_tables.load()
+        parse_bulk(runtime.digits(["+33639980000"]), None, tables, runtime.parse_steps)
+        tables.scalar  # noqa: B018 - the single check's form of them, built before the freeze below
     else:
         runtime.digits(["+33639980000"])
     gc.collect()

@@ -38,7 +38,7 @@ def _answers(rt) -> list[dict[str, object]]:
     ]
 
 
-def test_loaded_tables_parse_the_international_numbers_with_the_same_decisions(world, monkeypatch):
+def test_loaded_tables_parse_the_numbers_with_the_same_decisions(world, monkeypatch):
     asked: list[str] = []
     real = check.parse_number
 

@@ -17,6 +17,12 @@ def test_the_compiled_reduction_of_number_fields_equals_the_reference(alphabet):
     texts += ["+1 (212) 555-0101", " \t", "", "12345678901234567890123", "\t+44 7700 900123\t"]
     texts += ["".join(rng.choice("0123456789") for _ in range(rng.randrange(15, 20))) for _ in range(300)]
     texts += ["9999999999999999999", "+", "()", "+ 1 212", "++1", "1\t2"]
+    # phonenumbers refuses more than 250 characters (edge spaces stripped): 250 is simple, 251 is not
+    texts += [
+        "+336" + " " * 238 + "39980012",
+        "+336" + " " * 239 + "39980012",
+        " \t" + "0" + "-" * 249 + "\t ",
+    ]
     fast = digits_of(texts)
     reference = NumberDigits.from_strings(texts)
     assert np.array_equal(fast.shape, reference.shape)

@@ -19,6 +19,7 @@ from numba.extending import intrinsic
 
 from dialgate.adapters.jit import jit, jit_inline
 from dialgate.domain.batch import ROW_FIELD_COUNT, ROW_OK
+from dialgate.domain.bulk_numbers import MAX_INPUT
 
 SHAPE_BLANK, SHAPE_NATIONAL, SHAPE_PLUS, SHAPE_OTHER = range(4)  # as bulk_numbers.SHAPE_*
 _TEN = np.uint64(10)
@@ -55,7 +56,7 @@ _popcount: Any = intrinsic(_ctpop)
 @jit
 def reduce_one(data: Any, a: int, b: int) -> tuple[int, Any, int]:
     """The number field data[a:b] as (shape, digits, count): bulk_numbers' rules (edge spaces and tabs
-    trimmed, one leading '+', then only digits and ' ().-'); count is the bytes left when the '+' and
+    trimmed, at most MAX_INPUT bytes, one leading '+', then only digits and ' ().-'); count is the bytes left when the '+' and
     punctuation are dropped (its digits, for simple shapes); digits is 0 unless the shape is simple
     and they fit in 64 bits."""
     while a < b and (data[a] == 32 or data[a] == 9):
@@ -64,6 +65,7 @@ def reduce_one(data: Any, a: int, b: int) -> tuple[int, Any, int]:
         b -= 1
     if a == b:
         return SHAPE_BLANK, _ZERO, 0
+    longer = b - a > MAX_INPUT  # phonenumbers refuses it: never a simple shape
     plus = data[a] == 43
     if plus:
         a += 1
@@ -80,7 +82,7 @@ def reduce_one(data: Any, a: int, b: int) -> tuple[int, Any, int]:
         v = v * _TEN + d if digit else v
         n += kind != _PUNCTUATION
         other |= kind == _OTHER
-    if other:
+    if other or longer:
         return SHAPE_OTHER, _ZERO, n
     if overflow:
         v = _ZERO

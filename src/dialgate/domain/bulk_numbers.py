@@ -54,8 +54,8 @@ Bools = npt.NDArray[np.bool_]
 _POW10 = np.array([10**i for i in range(20)], dtype=np.uint64)
 _HEAD = 6  # leading digits kept per row for prefix tests
 
-# Input shapes. Only NATIONAL and PLUS inputs are parsed in bulk; the rules are regular expressions so
-# that adapters can classify a column with their own (vectorised) engine and get the same answer.
+# Input shapes. Only NATIONAL and PLUS inputs are parsed in bulk; the rules are regular expressions (and
+# MAX_INPUT) so that adapters can classify a column with their own engine and get the same answer.
 SHAPE_BLANK, SHAPE_NATIONAL, SHAPE_PLUS, SHAPE_OTHER = range(4)
 BLANK = r"[ \t]*"
 NATIONAL = r"[ \t]*[0-9 ().\-]*[ \t]*"
@@ -64,10 +64,16 @@ _BLANK, _NATIONAL, _PLUS = re.compile(BLANK), re.compile(NATIONAL), re.compile(P
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
+MAX_INPUT = 250  # phonenumbers refuses longer text (spaces at the edges stripped): such rows go to it
+
+
 def shape_of(text: str) -> int:
-    """The shape of one input: BLANK, NATIONAL or PLUS when the whole text matches that pattern."""
+    """The shape of one input: BLANK, NATIONAL or PLUS when the whole text matches that pattern (and is
+    not longer than MAX_INPUT)."""
     if _BLANK.fullmatch(text):
         return SHAPE_BLANK
+    if len(text.strip(" \t")) > MAX_INPUT:
+        return SHAPE_OTHER
     if _NATIONAL.fullmatch(text):
         return SHAPE_NATIONAL
     if _PLUS.fullmatch(text):
@@ -442,7 +448,7 @@ class _Parse:
 
 def parse_one(text: str, region: str | None, tables: NumberTables) -> PhoneNumber | None:
     """One input as numpy_steps takes a row, in plain Python: a few microseconds, where phonenumbers takes
-    some sixty and a one-row column about a hundred. None when the steps leave the input to parse_number
+    several tens and a one-row column about a hundred. None when the steps leave the input to parse_number
     or find it invalid: parse_number then answers, with its own message. `region`: already cleaned."""
     shape = shape_of(text)
     if shape != SHAPE_PLUS and shape != SHAPE_NATIONAL:
@@ -504,9 +510,7 @@ class _One:
             p_skip, p_leaf = self.strip_prefix(code, len(code), self.walk(code, len(code)), rp)
             if (not self.gd(leaf, rp) and self.gd(p_leaf, rp)) or rp.length_class[count] == LEN_TOO_LONG:
                 skip, leaf, via_main = p_skip, p_leaf, not rp.main
-        # 3. The national prefix, with the metadata phonenumbers would use.
-        if count - skip < 2:
-            return None
+        # 3. The national prefix, with the metadata phonenumbers would use (too short: national_prefix).
         if via_main:
             main = self.parsing.get(main_region_key(rp.country_code))
             if main is None:
