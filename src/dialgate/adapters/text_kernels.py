@@ -56,9 +56,9 @@ _popcount: Any = intrinsic(_ctpop)
 @jit
 def reduce_one(data: Any, a: int, b: int) -> tuple[int, Any, int]:
     """The number field data[a:b] as (shape, digits, count): bulk_numbers' rules (edge spaces and tabs
-    trimmed, at most MAX_INPUT bytes, one leading '+', then only digits and ' ().-'); count is the bytes left when the '+' and
-    punctuation are dropped (its digits, for simple shapes); digits is 0 unless the shape is simple
-    and they fit in 64 bits."""
+    trimmed, at most MAX_INPUT bytes, one leading '+', then only digits and ' ().-'); count is the bytes
+    left when the '+' and punctuation are dropped (its digits, for simple shapes); digits is 0 unless the
+    shape is simple and they fit in 64 bits."""
     while a < b and (data[a] == 32 or data[a] == 9):
         a += 1
     while b > a and (data[b - 1] == 32 or data[b - 1] == 9):

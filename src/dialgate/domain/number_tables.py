@@ -147,15 +147,12 @@ class NumberTables:
 
     @cached_property
     def scalar(self) -> ScalarTables:
+        columns = (self.leaf_valid, self.leaf_region, self.leaf_jurisdiction, self.leaf_kind,
+                   self.leaf_zone_set, self.leaf_zone_source, self.leaf_subdivision)  # fmt: skip
         numbers: list[LeafFacts | None] = [
-            (self.regions[r], JURISDICTIONS[j], KINDS[k], self.zone_sets[z], ZONE_SOURCES[s], self.subdivisions[d] or None)
-            if valid  # (a valid leaf is a known one)
-            else None
-            for valid, r, j, k, z, s, d in zip(
-                self.leaf_valid.tolist(), self.leaf_region.tolist(),
-                self.leaf_jurisdiction.tolist(), self.leaf_kind.tolist(), self.leaf_zone_set.tolist(),
-                self.leaf_zone_source.tolist(), self.leaf_subdivision.tolist(), strict=True,
-            )
+            (self.regions[r], JURISDICTIONS[j], KINDS[k], self.zone_sets[z], ZONE_SOURCES[s],
+             self.subdivisions[d] or None) if valid else None  # (a valid leaf is a known one)
+            for valid, r, j, k, z, s, d in zip(*(c.tolist() for c in columns), strict=True)
         ]  # fmt: skip
         return ScalarTables(
             children=np.ascontiguousarray(self.children).data,
