@@ -413,6 +413,8 @@ def test_a_single_check_decides_as_its_row_in_a_batch(situation: tuple[Facts, da
         assert int(single.next_allowed[0]) == int(batch.next_allowed[row]), f.numbers[row]
         assert single.pack_version is not None and batch.pack_version is not None
         assert single.pack_version[0] == batch.pack_version[row]
+        # the plain row the single check's answer and audit record read, against the batch row's columns
+        assert single.one is not None and single.row(0) == batch.row(row), f.numbers[row]
 
 
 def _tidy(number: str, at: datetime, **changes: object) -> Facts:

@@ -59,7 +59,7 @@ class Reason:
         return {"code": str(self.code), "rule": self.rule, "law": self.law, "message": self.message}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ was a twentieth of a single check; never written
 class Decision:
     check_id: str
     number: str

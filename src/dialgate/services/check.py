@@ -22,7 +22,7 @@ from dialgate.domain.decision import Decision
 from dialgate.domain.numbers import PhoneNumber, clean_region, parse_number
 from dialgate.domain.registry import NO_DATE
 from dialgate.domain.roaming import RoamingState
-from dialgate.domain.rules.engine import Evaluation, evaluate, registers_in_force
+from dialgate.domain.rules.engine import Evaluation, evaluate, registers_in_force, snapshot_ids
 from dialgate.domain.rules.frame import (
     ONE_FALSE,
     ONE_TRUE,
@@ -311,7 +311,7 @@ def check_call(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> D
 
 
 def _snapshots(f: Frame) -> str | None:
-    return ",".join(sorted(r.snapshot.snapshot_id for r in f.registers.values() if r.snapshot)) or None
+    return ",".join(snapshot_ids(f)) or None
 
 
 def _instant_of(epoch: int) -> datetime | None:
@@ -348,20 +348,18 @@ def _log_rows(rt: Runtime, checked: Checked, via: str) -> None:
 
 
 def _log_one(rt: Runtime, checked: Checked, via: str) -> None:
-    """_log_rows of a single check: the same record, without the sharing a request of many rows needs."""
-    ev = checked.evaluation
-    f = ev.frame
-    set_of_row, sets = ev.reason_sets()
-    reasons = [ev.reasons[d] for d in sets[int(set_of_row[0])]]
-    nxt = int(ev.next_allowed[0])
+    """_log_rows of a single check: the same record, from the row _evaluate_one made (Evaluation.row)."""
+    f = checked.evaluation.frame
+    one = checked.evaluation.row(0)
+    reasons = one.reasons
     rt.decision_log.record([{
         "check_id": checked.ids[0], "brand_id": f.campaign.brand, "campaign_id": f.campaign.id,
         "campaign_version": checked.campaign_version, "number": str(f.e164[0])[:64], "at": f.at,
-        "evaluated_at": checked.evaluated_at, "verdict": "BLOCK" if ev.block[0] else "ALLOW",
-        "reasons": "|".join([r.code for r in reasons]), "next_allowed_at": _instant_of(nxt),
-        "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested,
-        "pack_version": ev.pack_version[0] if ev.pack_version is not None else None, "snapshots": _snapshots(f),
-        "via": via, "detail": {"reasons": [r.to_dict() for r in reasons]},
+        "evaluated_at": checked.evaluated_at, "verdict": "BLOCK" if one.block else "ALLOW",
+        "reasons": "|".join([r.code for r in reasons]), "next_allowed_at": _instant_of(one.next_at),
+        "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested, "pack_version": one.version,
+        "snapshots": ",".join(one.snapshots) or None, "via": via,
+        "detail": {"reasons": [r.to_dict() for r in reasons]},
     }])  # fmt: skip
 
 

@@ -44,6 +44,20 @@ class Evaluation:
     # that order, as the single check lists them, whatever order other rows created the descriptors in
     ranks: list[tuple[int, int]] | None = None
     _sets: tuple[npt.NDArray[np.intp], list[tuple[int, ...]]] | None = field(default=None, repr=False)
+    one: OneRow | None = None  # a single check's row, as _evaluate_one made it
+
+    def row(self, row: int) -> OneRow:
+        """One row's decision as plain values: the single check's as made, a batch row's read out of the
+        columns."""
+        if self.one is not None:
+            return self.one
+        return OneRow(
+            bool(self.block[row]),
+            int(self.next_allowed[row]),
+            tuple(self.reasons_of(row)),
+            self.pack_version[row] if self.pack_version is not None else None,
+            snapshot_ids(self.frame),
+        )
 
     def reasons_of(self, row: int) -> list[Reason]:
         set_of_row, sets = self.reason_sets()
@@ -71,23 +85,40 @@ class Evaluation:
 
     def decision(self, row: int, check_id: str, evaluated_at: datetime) -> Decision:
         f = self.frame
+        one = self.row(row)
         group = f.groups[int(f.group[row])]
         zone = zone_info(group.zones[0]) if group.zones else None
-        nxt = int(self.next_allowed[row])
+        nxt = one.next_at
         return Decision(
             check_id=check_id,
             number=str(f.e164[row]),
-            verdict=Verdict.BLOCK if self.block[row] else Verdict.ALLOW,
-            reasons=tuple(self.reasons_of(row)),
+            verdict=Verdict.BLOCK if one.block else Verdict.ALLOW,
+            reasons=one.reasons,
             next_allowed_at=datetime.fromtimestamp(nxt, zone) if nxt != NO_TIME and zone else None,
             jurisdiction=group.jurisdiction or None,
             local_time=f.at.astimezone(zone) if zone else None,
             zones=group.zones,
             zone_source=group.zone_source if group.zones else None,
             evaluated_at=evaluated_at,
-            pack_version=str(self.pack_version[row]) if self.pack_version is not None else None,
-            snapshots=tuple(sorted(r.snapshot.snapshot_id for r in f.registers.values() if r.snapshot)),
+            pack_version=one.version,
+            snapshots=one.snapshots,
         )
+
+
+@dataclass(slots=True)
+class OneRow:
+    """A row's decision as plain values. _evaluate_one makes it for the single check, whose answer and
+    audit record then read it, instead of each taking every value back out of one-element columns."""
+
+    block: bool
+    next_at: int  # NO_TIME where null
+    reasons: tuple[Reason, ...]  # in evaluation order
+    version: str | None  # the pack's, None where no pack decided
+    snapshots: tuple[str, ...]  # the ids of the register snapshots read, sorted
+
+
+def snapshot_ids(frame: Frame) -> tuple[str, ...]:
+    return tuple(sorted(r.snapshot.snapshot_id for r in frame.registers.values() if r.snapshot))
 
 
 class _Collector:
@@ -227,7 +258,9 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     ev = Evaluation(frame, ONE_TRUE if block else ONE_FALSE,
                     _NO_NEXT if nxt == NO_TIME else np.array([nxt], dtype=np.int64), reasons,
                     [(d, _ROW0) for d in found], _version_column(version))  # fmt: skip
-    ev._sets = (_ROW0, [tuple(sorted(set(found)))])
+    # a descriptor is made at its first hit, so the row's reasons are all of them, in order
+    ev._sets = (_ROW0, [tuple(range(len(reasons)))])
+    ev.one = OneRow(block, nxt, tuple(reasons), version, snapshot_ids(frame))
     return ev
 
 
