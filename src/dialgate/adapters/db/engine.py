@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,7 +91,17 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, echo: bool = F
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+# The decision log's statements read JSON with -> and ->> (SQLite 3.38): refused at start with a clear
+# message, not found later as audit writes that fail one after another.
+SQLITE_AT_LEAST = (3, 38, 0)
+
+
 def _sqlite_engine(url: str, busy_timeout_ms: int, echo: bool) -> Engine:
+    if sqlite3.sqlite_version_info < SQLITE_AT_LEAST:
+        raise StoreError(
+            f"this Python's SQLite is {sqlite3.sqlite_version}; dialgate needs "
+            f"{'.'.join(map(str, SQLITE_AT_LEAST))} or newer (or use PostgreSQL: DIALGATE_DATABASE_URL)"
+        )
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
         try:
