@@ -4,7 +4,7 @@ businesses, and a caller ID that is never suppressed (TKG)."""
 from __future__ import annotations
 
 from dialgate.domain.rules.base import COMMERCIAL, CONSUMERS, Pack, validate_pack
-from dialgate.domain.rules.common import caller_id_rule, consent_required, days, internal_dnc, revoked
+from dialgate.domain.rules.common import caller_id_rule, consent_required, internal_dnc, months, revoked
 from dialgate.domain.rules.frame import BASIS_CONSENT
 from dialgate.domain.vocabulary import Purpose
 
@@ -14,7 +14,7 @@ PACK = validate_pack(
     Pack(
         country="DE",
         name="Germany",
-        version="2026.11.2",
+        version="2026.11.3",
         legal_zone="Europe/Berlin",
         rules=(
             revoked("UWG § 7(2) Nr. 1; DSGVO Art. 21(3)"),
@@ -28,7 +28,7 @@ PACK = validate_pack(
                 bases=[BASIS_CONSENT],
                 need="prior express consent",
                 evidence=True,
-                lifetimes={BASIS_CONSENT: days(5 * 365 + 1)},
+                lifetimes={BASIS_CONSENT: months(60)},  # five calendar years, leap days included
                 from_last_use=True,
                 parties=CONSUMERS,
                 purposes=COVERED,
