@@ -156,6 +156,22 @@ def test_check_exit_codes(acme):
         unsupported.exit_code == 1
         and json.loads(unsupported.output)["reasons"][0]["code"] == "UNSUPPORTED_DESTINATION"
     )
+    plain = acme("check", "+81312345678", "--campaign", "fr-fibre", "--at", "2026-11-23T09:30:00Z")
+    assert "(no rule pack, Mon 18:30 Asia/Tokyo)" in plain.output, plain.output
+
+
+def test_a_check_beyond_the_holiday_calendars_is_refused_not_allowed_on_a_holiday(acme):
+    acme("consent", "record", N, "--brand", "acme", "--status", "granted", "--at", "2026-01-05T10:00:00Z")
+    holiday = acme("check", N, "--campaign", "fr-fibre", "--at", "2099-07-14T10:00:00Z", "--json")
+    assert holiday.exit_code == 1 and json.loads(holiday.output)["reasons"][0]["code"] == "PUBLIC_HOLIDAY"
+    beyond = acme("check", N, "--campaign", "fr-fibre", "--at", "2101-07-14T10:00:00Z")
+    assert beyond.exit_code == 2 and "field 'at'" in beyond.output and "end of 2099" in beyond.output
+
+
+def test_an_empty_vendor_is_no_vendor_as_the_api_reads_it(acme):
+    acme("consent", "record", N, "--brand", "acme", "--status", "granted", "--at", "2026-01-05T10:00:00Z")
+    empty = acme("check", N, "--campaign", "fr-fibre", "--at", "2026-11-23T09:30:00Z", "--vendor", "")
+    assert empty.exit_code == 0 and "VENDOR" not in empty.output, empty.output
 
 
 def test_the_installed_entry_point_runs(settings):

@@ -32,7 +32,7 @@ def check(number: str, campaign: str, caller_id: str | None, vendor: str | None,
 
 def _render(d: Decision) -> None:
     where = (
-        f"{d.jurisdiction}, {d.local_time:%a %H:%M} {d.zones[0]}"
+        f"{d.jurisdiction or 'no rule pack'}, {d.local_time:%a %H:%M} {d.zones[0]}"
         if d.local_time and d.zones
         else "no destination"
     )

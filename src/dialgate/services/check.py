@@ -69,10 +69,20 @@ class CheckRequest:
     via: str = "api"
 
 
+# The holidays package has no calendars after 2100: a later day would have no holidays, and be allowed
+# on Christmas. A check so far ahead is refused instead.
+LAST_YEAR = 2099  # a local date of 1 January 2100, east of UTC, still has its calendar
+
+
 def _instant(rt: Runtime, at: str | datetime | None) -> datetime:
     if at is None:
         return rt.clock.now()
-    return parse_instant(at, "at") if isinstance(at, str) else at
+    moment = parse_instant(at, "at") if isinstance(at, str) else at
+    if moment.year > LAST_YEAR:
+        raise InputError(
+            f"dialgate decides calls up to the end of {LAST_YEAR}: its public holiday calendars end there"
+        ).at(field="at")
+    return moment
 
 
 @lru_cache(maxsize=4096)
@@ -134,7 +144,9 @@ def build_frame(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> 
     if len(req.numbers) > MAX_BATCH:
         raise InputError(f"at most {MAX_BATCH} numbers per batch, got {len(req.numbers)}").at(field="numbers")
     caller = caller_facts(req.caller_id if req.caller_id is not None else campaign.caller_id)
-    vendor = VendorFacts(req.vendor, rt.reference.vendor(campaign.brand, req.vendor) if req.vendor else None)
+    vendor = VendorFacts(
+        req.vendor or None, rt.reference.vendor(campaign.brand, req.vendor) if req.vendor else None
+    )
     cols = _parse_all(req.numbers, region, rt)
     return frame_for(rt, campaign, at, caller, vendor, cols), version
 
