@@ -145,13 +145,14 @@ def test_bad_requests_fail_at_once_and_bad_files_fail_the_job(server):
     base, app = server
     headers = _brand_with_key(app.state.runtime, "acme")
     with httpx.Client(base_url=base, timeout=30) as client:
-        bad_region = client.post(
-            "/v1/scrubs",
-            headers=headers,
-            files={"file": ("l.csv", LIST)},
-            data={"campaign": "acme-list", "region": "France"},
-        )
-        assert bad_region.status_code == 422 and bad_region.json()["field"] == "region"
+        for field, value in (("region", "France"), ("at", "2101-07-04T15:00:00Z")):  # beyond the holidays
+            bad = client.post(
+                "/v1/scrubs",
+                headers=headers,
+                files={"file": ("l.csv", LIST)},
+                data={"campaign": "acme-list", field: value},
+            )
+            assert bad.status_code == 422 and bad.json()["field"] == field, value
         assert (
             client.post("/v1/scrubs", files={"file": ("l.csv", LIST)}, data={"campaign": "x"}).status_code
             == 401

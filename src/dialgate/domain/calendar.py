@@ -20,8 +20,24 @@ import numpy.typing as npt
 from dialgate.domain import deadlines, holiday_tables
 from dialgate.domain.timeutil import zone_info
 from dialgate.domain.windows import Span, WeeklyWindows
+from dialgate.errors import InputError
 
 NO_TIME = np.iinfo(np.int64).max  # "never", in int64 epoch seconds
+# The holidays package has no calendars after 2100: a later day would have no holidays, and a call on
+# Christmas would be allowed. Calls so far ahead are not decided; 2099 rather than 2100, so that a local
+# 1 January 2100 east of UTC still has its calendar.
+LAST_YEAR = 2099
+
+
+def within_calendars(moment: datetime, field: str = "at") -> datetime:
+    """`moment`, when calls at it can be decided (its holidays are known); refused otherwise."""
+    if moment.year > LAST_YEAR:
+        raise InputError(
+            f"dialgate decides calls up to the end of {LAST_YEAR}: its public holiday calendars end there"
+        ).at(field=field)
+    return moment
+
+
 _BUILD_DAYS = 21  # first build: three weeks covers holiday clusters and weekends
 _MAX_DAYS = 400  # beyond this, a calendar that never opens is reported as never
 _SCALAR_UNTIL = 7_000 * 365 * 86_400  # far from datetime's year 9999, whatever the months added

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain.bulk_numbers import parse_bulk, parse_one
-from dialgate.domain.calendar import NO_TIME
+from dialgate.domain.calendar import NO_TIME, within_calendars
 from dialgate.domain.campaign import WITHHELD, Campaign
 from dialgate.domain.decision import Decision
 from dialgate.domain.numbers import PhoneNumber, clean_region, parse_number
@@ -69,20 +69,10 @@ class CheckRequest:
     via: str = "api"
 
 
-# The holidays package has no calendars after 2100: a later day would have no holidays, and be allowed
-# on Christmas. A check so far ahead is refused instead.
-LAST_YEAR = 2099  # a local date of 1 January 2100, east of UTC, still has its calendar
-
-
 def _instant(rt: Runtime, at: str | datetime | None) -> datetime:
     if at is None:
         return rt.clock.now()
-    moment = parse_instant(at, "at") if isinstance(at, str) else at
-    if moment.year > LAST_YEAR:
-        raise InputError(
-            f"dialgate decides calls up to the end of {LAST_YEAR}: its public holiday calendars end there"
-        ).at(field="at")
-    return moment
+    return within_calendars(parse_instant(at, "at") if isinstance(at, str) else at)
 
 
 @lru_cache(maxsize=4096)

@@ -26,6 +26,7 @@ from dialgate.domain.batch import (
     ScrubColumns,
 )
 from dialgate.domain.bulk_numbers import SHAPE_NATIONAL, BulkNumbers, ParseSteps, parse_bulk
+from dialgate.domain.calendar import within_calendars
 from dialgate.domain.decision import ReasonCode
 from dialgate.domain.distinct import distinct_masks
 from dialgate.domain.number_tables import NumberTables, build_tables
@@ -129,7 +130,7 @@ def scrub_file(rt: Runtime, request: ScrubRequest, *, progress: Progress | None 
         raise NotFoundError(f"unknown campaign '{request.campaign}'").at(field="campaign")
     context = BatchContext(
         campaign=campaign,
-        at=parse_instant(request.at) if request.at else rt.clock.now(),
+        at=within_calendars(parse_instant(request.at)) if request.at else rt.clock.now(),
         caller_id=campaign.caller_id if request.caller_id is None else request.caller_id.strip(),
     )
     decider: BatchDecider = rt.batch_decider or EngineDecider(rt)

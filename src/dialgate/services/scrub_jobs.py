@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dialgate.domain.calendar import within_calendars
 from dialgate.domain.numbers import clean_region
 from dialgate.domain.scrub_jobs import MAX_ATTEMPTS, STALLED_AFTER, JobStatus, ScrubJob
 from dialgate.domain.timeutil import parse_instant
@@ -45,7 +46,7 @@ def submit_scrub(
         raise NotFoundError(f"unknown campaign '{campaign}'").at(field="campaign")
     clean_region(options.get("region"))
     if options.get("at"):
-        parse_instant(str(options["at"]))
+        within_calendars(parse_instant(str(options["at"])))
     files = _files(rt)
     job_id = rt.ids.new_id()
     size = files.save_input(job_id, chunks)
