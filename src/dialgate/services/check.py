@@ -312,8 +312,9 @@ def check_call(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> D
     return checked.evaluation.decision(0, checked.check_ids[0], checked.evaluated_at)
 
 
-def _snapshots(f: Frame) -> str | None:
-    return ",".join(snapshot_ids(f)) or None
+def _snapshots(ids: Sequence[str]) -> str | None:
+    """The audit record's form of the snapshot ids read (engine.snapshot_ids)."""
+    return ",".join(ids) or None
 
 
 def _instant_of(epoch: int) -> datetime | None:
@@ -338,7 +339,7 @@ def _log_rows(rt: Runtime, checked: Checked, via: str) -> None:
     shared = {
         "brand_id": f.campaign.brand, "campaign_id": f.campaign.id, "campaign_version": checked.campaign_version,
         "at": f.at, "evaluated_at": checked.evaluated_at, "caller_id": f.caller.raw[:32] or None,
-        "vendor_id": f.vendor.requested, "snapshots": _snapshots(f), "via": via,
+        "vendor_id": f.vendor.requested, "snapshots": _snapshots(snapshot_ids(f)), "via": via,
     }  # fmt: skip
     rows = zip(checked.check_ids, f.e164.tolist(), ev.block.tolist(), set_of_row.tolist(),
                nexts, versions, strict=True)  # fmt: skip
@@ -360,7 +361,7 @@ def _log_one(rt: Runtime, checked: Checked, via: str) -> None:
         "evaluated_at": checked.evaluated_at, "verdict": "BLOCK" if one.block else "ALLOW",
         "reasons": "|".join([r.code for r in reasons]), "next_allowed_at": _instant_of(one.next_at),
         "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested, "pack_version": one.version,
-        "snapshots": ",".join(one.snapshots) or None, "via": via,
+        "snapshots": _snapshots(one.snapshots), "via": via,
         "detail": {"reasons": [r.to_dict() for r in reasons]},
     }])  # fmt: skip
 
@@ -381,7 +382,7 @@ def _log_batch(rt: Runtime, checked: Checked, batch_id: str, via: str) -> None:
         "campaign_version": checked.campaign_version, "at": f.at, "evaluated_at": checked.evaluated_at,
         "caller_id": f.caller.raw[:32] or None, "vendor_id": f.vendor.requested, "via": via, "count": f.n,
         "blocked": int(ev.block.sum()), "reason_counts": codes, "pack_versions": ",".join(versions) or None,
-        "snapshots": _snapshots(f),
+        "snapshots": _snapshots(snapshot_ids(f)),
         "payload": {
             "numbers": f.e164.tolist(), "blocked": ev.block, "reason_set": set_of_row,
             "reason_sets": [[ev.reasons[d].to_dict() for d in s] for s in sets], "next_allowed": ev.next_allowed,
