@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from dialgate.domain.vocabulary import Channel, Source
+from dialgate.domain.campaign import Campaign
+from dialgate.domain.vocabulary import Channel, Purpose, Source
 from dialgate.services import brands, campaigns, consent
 from dialgate.services.attempts import AttemptInput, record_attempt
 
@@ -26,8 +27,9 @@ def test_fractions_of_a_second_are_floored_like_python(rt):
     record_attempt(rt, AttemptInput("+447700900123", "c", AT.isoformat(), "no-answer"))
     until = AT + timedelta(seconds=1)
 
+    campaign, _ = rt.reference.campaign("c")
     found, _, attempts = rt.decisions.one(
-        "acme", Channel.CALL, "marketing", "c", "+447700900123", AT - timedelta(days=1), until
+        campaign, Channel.CALL, "+447700900123", AT - timedelta(days=1), until
     )
     assert int(found.captured[0]) == int(CAPTURED.timestamp())
     assert int(found.expires[0]) == int(datetime(2027, 1, 5, 10, 0, 0, tzinfo=UTC).timestamp())
@@ -35,7 +37,7 @@ def test_fractions_of_a_second_are_floored_like_python(rt):
 
     keys, valid = np.array([447700900123], np.uint64), np.ones(1, bool)
     found, _, attempts, last = rt.decisions.facts_for(
-        "acme", Channel.CALL, "marketing", "c", keys, valid, AT - timedelta(days=1), until
+        campaign, Channel.CALL, keys, valid, AT - timedelta(days=1), until
     )
     assert found.captured.tolist() == [int(CAPTURED.timestamp())]
     assert attempts.at.tolist() == last.tolist() == [int(AT.timestamp())]
@@ -49,12 +51,11 @@ def test_closing_the_container_closes_the_decision_stores_connections(settings, 
     container = build(settings, clock=clock)
     store = container.runtime.decisions
     since, until = AT - timedelta(days=1), AT
-    reader = threading.Thread(
-        target=store.one, args=("acme", "call", "marketing", "c", "+447700900123", since, until)
-    )
+    campaign = Campaign("c", "acme", Purpose.MARKETING)
+    reader = threading.Thread(target=store.one, args=(campaign, "call", "+447700900123", since, until))
     reader.start()
     reader.join()
-    store.one("acme", "call", "marketing", "c", "+447700900123", since, until)
+    store.one(campaign, "call", "+447700900123", since, until)
     opened = list(store._opened)  # one per thread that read: they live outside the pool
     assert len(opened) == 2
     container.close()

@@ -10,7 +10,8 @@ import pytest
 
 from dialgate.adapters.db.decision_store import SqlDecisionStore
 from dialgate.bootstrap import build
-from dialgate.domain.vocabulary import Channel, Source
+from dialgate.domain.campaign import Campaign
+from dialgate.domain.vocabulary import Channel, Purpose, Source
 from dialgate.services import brands, campaigns, consent, dnc
 from dialgate.services.attempts import AttemptInput, record_attempt
 from dialgate.services.check import CheckRequest, check_call, evaluate_request
@@ -49,12 +50,14 @@ def _grant(rt, number: str, **fields: str) -> None:
     consent.record_consent(rt, consent.draft_from_fields(rt, {**base, **fields}, default_source=Source.WEB))
 
 
+def _campaign(store) -> Campaign:
+    return Campaign("fr", "acme", Purpose.MARKETING)
+
+
 def _facts(store, numbers=NUMBERS):
     keys = np.array([int(n[1:]) if n.startswith("+") else 0 for n in numbers], np.uint64)
     valid = keys != 0
-    found, listed, attempts, last = store.facts_for(
-        "acme", Channel.CALL, "marketing", "fr", keys, valid, SINCE, UNTIL
-    )
+    found, listed, attempts, last = store.facts_for(_campaign(store), Channel.CALL, keys, valid, SINCE, UNTIL)
     consents = sorted(zip(*(getattr(found, f).tolist() for f in ("row", "seq", "captured", "status", "basis",
                                                                "party", "registry", "expires", "evidence")), strict=True))  # fmt: skip
     tried = sorted(zip(*(getattr(attempts, f).tolist() for f in ("row", "at", "same_campaign", "same_purpose",
@@ -64,7 +67,7 @@ def _facts(store, numbers=NUMBERS):
 
 def _one(store, number):
     """The single check's read: the governing consent, on the list, the attempts and the last use."""
-    consent, listed, attempts = store.one("acme", Channel.CALL, "marketing", "fr", number, SINCE, UNTIL)
+    consent, listed, attempts = store.one(_campaign(store), Channel.CALL, number, SINCE, UNTIL)
     governing = tuple(getattr(consent, f)[0].item() for f in consent.__dataclass_fields__)
     tried = [
         getattr(attempts, f).tolist() for f in ("offsets", "at", "same_campaign", "same_purpose", "refused")
@@ -76,7 +79,7 @@ def _singles(store):
     return [_one(store, n) for n in NUMBERS]
 
 
-def test_the_cached_facts_follow_every_change_made_elsewhere(acme, rt, other, container):
+def test_the_cached_facts_follow_every_change_made_elsewhere(acme, rt, other, container, clock):
     cached = other.decisions
     uncached = SqlDecisionStore(container.engine, cache_limit=0)  # reads the store every time
     try:
@@ -96,6 +99,14 @@ def test_the_cached_facts_follow_every_change_made_elsewhere(acme, rt, other, co
             lambda: record_attempt(rt, AttemptInput(NUMBERS[1], "fr", "2026-11-23T09:30:00.500001Z", "busy")),
             lambda: record_attempt(rt, AttemptInput(NUMBERS[2], "spring", "2026-11-21T10:00:00Z", "refused")),
             lambda: dnc.add_dnc(rt, "acme", NUMBERS[3]),
+            # what counts at UNTIL: not a grant captured after it (and recorded later still), nor another
+            # party's grant; a revocation by either party, one captured after UNTIL by a clock running
+            # ahead but recorded before it
+            lambda: _grant(rt, NUMBERS[4], captured_at="2026-11-23T09:30:00.500001Z"),
+            lambda: _grant(rt, NUMBERS[4], party="business"),
+            lambda: _grant(rt, NUMBERS[1], status="revoked", party="business", captured_at="2026-03-01T10:00:00Z"),
+            lambda: setattr(clock, "at", datetime(2026, 11, 23, 9, 29, tzinfo=UTC)),
+            lambda: _grant(rt, NUMBERS[4], status="revoked", captured_at="2026-11-23T09:32:00Z"),
         ]  # fmt: skip
         assert _facts(cached) == _facts(uncached)  # the first read loads the brand
         assert _singles(cached) == _singles(uncached)
@@ -107,9 +118,10 @@ def test_the_cached_facts_follow_every_change_made_elsewhere(acme, rt, other, co
             assert _facts(cached) == _facts(uncached), i
             assert _singles(cached) == _singles(uncached), i
         consents, listed, tried, last = _facts(cached)
-        # the grant and the revocation; the grant for all purposes; the refusal's revocation (the survey
-        # and SMS consents are another campaign's business)
-        assert [c[:2] for c in consents] == [(0, 1), (0, 5), (1, 2), (2, 6)]
+        # the grant and the revocation; the grant for all purposes and the business's revocation; the
+        # refusal's revocation (the survey and SMS consents are another campaign's business); of the last
+        # number only the skewed revocation (seq 7 and 8 do not count at UNTIL)
+        assert [c[:2] for c in consents] == [(0, 1), (0, 5), (1, 2), (1, 9), (2, 6), (4, 10)]
         assert listed == [False, False, False, True, True]
         # the edges kept, what lies just outside them not
         assert [t[:2] for t in tried] == [(1, 1795168800), (1, 1795426200), (2, 1795255200)]

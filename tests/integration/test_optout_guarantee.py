@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,10 +20,11 @@ import pytest
 from dialgate.domain.vocabulary import Source
 from dialgate.services import apikeys, brands, campaigns, consent
 
+# Turkey has no calling hours and no caps: checked at the real "now", as a dialer checks, only consent
+# decides. (A check at a fixed past instant would rightly not see a revocation made after it.)
 CAMPAIGN = (
-    'id = "fr"\nbrand = "acme"\npurpose = "marketing"\ncaller_id = "+33162000000"\ncountries = ["FR"]\n'
+    'id = "tr"\nbrand = "acme"\npurpose = "marketing"\ncaller_id = "+902120000199"\ncountries = ["TR"]\n'
 )
-AT = "2026-11-23T09:30:00Z"  # a Monday morning in Paris: only consent decides
 
 
 def _port() -> int:
@@ -70,7 +72,7 @@ def servers(settings, rt, store_url, number_tables_dir):
     if not store_url.startswith("postgresql"):
         pytest.skip("the cross-process guarantee is tested on PostgreSQL (SQLite is one file on one machine)")
     brands.add_brand(rt, "acme")
-    campaigns.apply_campaign(rt, CAMPAIGN, file="fr.toml")
+    campaigns.apply_campaign(rt, CAMPAIGN, file="tr.toml")
     up = [Server(settings, _port(), number_tables_dir), Server(settings, _port(), number_tables_dir)]
     try:
         for s in up:
@@ -82,8 +84,10 @@ def servers(settings, rt, store_url, number_tables_dir):
 
 
 def _grant(rt, number: str) -> None:
-    fields = {"number": number, "brand": "acme", "status": "granted", "captured_at": "2026-01-05T10:00:00Z"}
-    consent.record_consent(rt, consent.draft_from_fields(rt, fields, default_source=Source.WEB))
+    """An ONAY as İYS returns it, given a year before the real now."""
+    captured = (datetime.now(UTC) - timedelta(days=365)).isoformat()
+    fields = {"number": number, "brand": "acme", "status": "granted", "captured_at": captured}
+    consent.record_consent(rt, consent.draft_from_fields(rt, fields, default_source=Source.REGISTRY))
 
 
 def _hammer(
@@ -92,15 +96,13 @@ def _hammer(
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=10) as client:
         while not stop.is_set():
             sent = time.monotonic()
-            verdict = client.post("/v1/checks", json={"number": number, "campaign": "fr", "at": AT}).json()[
-                "verdict"
-            ]
+            verdict = client.post("/v1/checks", json={"number": number, "campaign": "tr"}).json()["verdict"]
             log.append((sent, time.monotonic(), verdict))
 
 
 @pytest.mark.parametrize("how", ["opt-out request", "revocation"])
 def test_after_the_answer_every_check_everywhere_blocks(servers, rt, how):
-    number = "+33639980077" if how == "revocation" else "+33639980078"
+    number = "+905100000177" if how == "revocation" else "+905100000178"
     _grant(rt, number)
     key = apikeys.create_api_key(rt, brand="acme", scopes=["check", "requests", "consent:write"])
     stop, log = threading.Event(), []

@@ -42,8 +42,10 @@ def _attempt_row(cols, i: int) -> tuple[object, ...]:
 def test_one_number_reads_as_the_column_read_of_that_number():
     """for_one (the single check) against for_rows: random facts over a few numbers, added in steps so
     that both runs hold some, with instants on and beside the window's edges and repeated sequences."""
+    from dialgate.domain.campaign import Campaign
     from dialgate.domain.rules.fact_index import ATTEMPT_FIELDS, CONSENT_FIELDS, BrandIndex
     from dialgate.domain.rules.inputs import attempt_columns, consent_columns
+    from dialgate.domain.vocabulary import Party, Purpose
 
     rng = np.random.default_rng(11)
     index = BrandIndex.empty()
@@ -57,8 +59,9 @@ def test_one_number_reads_as_the_column_read_of_that_number():
         consents[:, 0] = rng.integers(1_700_000_000, 1_700_000_100, size)  # ties in capture instants
         consents[:, 1] = rng.integers(1, 50, size)
         consents[:, 6] = rng.integers(1_700_000_000, 1_800_000_000, size)
-        consents[:, 8] = rng.choice([code["call"], code["sms"]], size)
-        consents[:, 9] = rng.choice([code["marketing"], code["all"], code["survey"]], size)
+        consents[:, 8] = rng.choice(edges, size)  # known from: on and beside `until`
+        consents[:, 9] = rng.choice([code["call"], code["sms"]], size)
+        consents[:, 10] = rng.choice([code["marketing"], code["all"], code["survey"]], size)
         dnc = np.stack([rng.integers(0, 4, size), rng.integers(0, 2, size)], axis=1)  # equal seqs too
         attempts = np.zeros((size, len(ATTEMPT_FIELDS)), np.int64)
         attempts[:, 0] = np.where(rng.random(size) < 0.5, rng.choice(edges, size),
@@ -70,13 +73,14 @@ def test_one_number_reads_as_the_column_read_of_that_number():
                            index.dnc.added(keys, dnc.astype(np.int64)),
                            index.attempts.added(keys, attempts), index.codes)  # fmt: skip
         for key in range(0, 13):
-            for channel, purpose, campaign in [("call", "marketing", "fr"), ("sms", "survey", "spring"),
-                                               ("call", "unknown", "nowhere")]:  # fmt: skip
-                consent, listed, attempts = index.for_one(key, channel, purpose, campaign, since, until)
+            for channel, campaign in [("call", Campaign("fr", "b", Purpose.MARKETING)),
+                                      ("sms", Campaign("spring", "b", Purpose.SURVEY, Party.BUSINESS)),
+                                      ("call", Campaign("nowhere", "b", Purpose.SERVICE))]:  # fmt: skip
+                consent, listed, attempts = index.for_one(key, channel, campaign, since, until)
                 # the number among others, read and folded as a batch's frame is
                 probe = np.array([99, key, 98], np.uint64)
-                found, on_list, tried, last = index.for_rows(probe, np.ones(3, bool), channel, purpose,
-                                                             campaign, since, until)  # fmt: skip
+                found, on_list, tried, last = index.for_rows(probe, np.ones(3, bool), channel, campaign, since,
+                                                             until)  # fmt: skip
                 assert _consent_row(consent, 0) == _consent_row(consent_columns(3, found), 1), (size, key)
                 assert listed == bool(on_list[1]), (size, key)
                 assert _attempt_row(attempts, 0) == _attempt_row(attempt_columns(3, tried, last), 1), (

@@ -43,9 +43,8 @@ class EngineDecider:
         names = registers_for(campaign, context.at, PACKS)
         snapshots = {name: rt.registers.current(name) for name in names}
         facts = rt.decisions.brand_facts(
-            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, context.at - lookback(campaign), context.at,
-            limit=self._facts_limit,
-        )  # fmt: skip
+            campaign, Channel.CALL, context.at - lookback(campaign), context.at, limit=self._facts_limit
+        )
         return EngineRun(rt, context, caller, vendor, snapshots, facts)
 
 

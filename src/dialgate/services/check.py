@@ -158,14 +158,12 @@ def frame_for(
     store = rt.decisions
     since = at - lookback(campaign)
     if n == 1 and facts is None and cols.valid[0]:  # the single check: one round trip
-        consent, listed, attempts = store.one(
-            campaign.brand, Channel.CALL, campaign.purpose, campaign.id, f"+{int(cols.key[0])}", since, at
-        )
+        consent, listed, attempts = store.one(campaign, Channel.CALL, f"+{int(cols.key[0])}", since, at)
         dnc = ONE_TRUE if listed else ONE_FALSE
     else:
         if facts is None:  # a batch
             found, dnc, recent, last_uses = store.facts_for(
-                campaign.brand, Channel.CALL, campaign.purpose, campaign.id, cols.key, cols.valid, since, at
+                campaign, Channel.CALL, cols.key, cols.valid, since, at
             )
         else:
             found, dnc, recent, last_uses = facts.for_rows(cols.key, cols.valid)

@@ -468,29 +468,21 @@ class HlrProvider(Protocol):
 
 
 class DecisionStore(Protocol):
-    """The per-number facts a decision reads: consents of the campaign's channel and purpose (and `all`),
-    the brand's do-not-call entries, attempts in [since, until] and the last attempt up to `until`."""
+    """The per-number facts a decision reads for a campaign: the consent events that count at `until`
+    (its channel, its purpose or `all`, its party's grants and every revocation; see
+    adapters/db/fact_columns.CONSENT_WHERE), the brand's do-not-call entries, attempts in [since, until]
+    and the last attempt up to `until`."""
 
     def brand_facts(
-        self,
-        brand: str,
-        channel: str,
-        purpose: str,
-        campaign: str,
-        since: datetime,
-        until: datetime,
-        *,
-        limit: int,
+        self, campaign: Campaign, channel: str, since: datetime, until: datetime, *, limit: int
     ) -> BrandFacts | None:
         """Everything of the brand keyed by number (for a scrub), or None above `limit` rows."""
         ...
 
     def facts_for(
         self,
-        brand: str,
+        campaign: Campaign,
         channel: str,
-        purpose: str,
-        campaign: str,
         keys: npt.NDArray[np.uint64],
         valid: npt.NDArray[np.bool_],
         since: datetime,
@@ -500,14 +492,7 @@ class DecisionStore(Protocol):
         ...
 
     def one(
-        self,
-        brand: str,
-        channel: str,
-        purpose: str,
-        campaign: str,
-        number: str,
-        since: datetime,
-        until: datetime,
+        self, campaign: Campaign, channel: str, number: str, since: datetime, until: datetime
     ) -> OneFacts:
         """The facts of a single number in one round trip, folded as its frame row needs them: the
         governing consent, on the do-not-call list, attempts in [since, until] with the last attempt ever

@@ -24,10 +24,12 @@ from sqlalchemy import Engine
 
 from dialgate.adapters.db.fact_cache import FactCache
 from dialgate.adapters.db.fact_columns import CONSENT as _CONSENT
+from dialgate.adapters.db.fact_columns import CONSENT_WHERE as _CONSENT_WHERE
 from dialgate.adapters.db.fact_columns import KEY as _KEY
 from dialgate.adapters.db.fact_columns import dialect_sql as _dialect_sql
 from dialgate.adapters.db.fact_columns import int_table as _table
 from dialgate.adapters.db.types import raw_instant
+from dialgate.domain.campaign import Campaign
 from dialgate.domain.rules.inputs import (
     AttemptRows,
     BrandFacts,
@@ -41,7 +43,6 @@ from dialgate.domain.rules.inputs import (
 
 _CHUNK = 4000  # numbers per statement: stays under SQLite's bound-variable limit
 
-_CONSENT_WHERE = "brand_id = {p} AND channel = {p} AND purpose IN ({p}, 'all')"
 # An attempt as integers: key, at, same campaign, same purpose, refused.
 _ATTEMPT = (
     "EPOCH(at), CAST(campaign_id = {p} AS INTEGER), CAST(purpose = {p} AS INTEGER), "
@@ -197,27 +198,19 @@ class SqlDecisionStore:
         return rows
 
     def one(
-        self,
-        brand: str,
-        channel: str,
-        purpose: str,
-        campaign: str,
-        number: str,
-        since: datetime,
-        until: datetime,
+        self, campaign: Campaign, channel: str, number: str, since: datetime, until: datetime
     ) -> OneFacts:
         """Everything about one number (the single check's read). On SQLite, from the brand's facts held in
         the process, brought up to date only when another connection has committed since this thread last
         looked (fact_cache.py); elsewhere, or above the cache's limit, in one statement."""
+        brand = campaign.brand
         if self._sqlite:
             index = self._cache.current(brand, token=self._data_version)
             if index is not None:
-                return index.for_one(
-                    int(number[1:]), channel, purpose, campaign, _micros(since), _micros(until)
-                )
+                return index.for_one(int(number[1:]), channel, campaign, _micros(since), _micros(until))
         lo, hi = self._param(since), self._param(until)
-        params = [brand, channel, purpose, number, brand, number, campaign, purpose, brand, number, lo, hi,
-                  brand, number, hi]  # fmt: skip
+        params = [*self._consent_params(campaign, channel, hi), number, brand, number, campaign.id,
+                  campaign.purpose, brand, number, lo, hi, brand, number, hi]  # fmt: skip
         cur = self._cursor()
         try:
             cur.execute(self._render(_ONE, 0), params)
@@ -231,6 +224,11 @@ class SqlDecisionStore:
         last = max((int(r[1]) for r in found if r[0] == 4), default=0)
         return one_consent(consents), any(r[0] == 2 for r in found), one_attempts(attempts, last)
 
+    @staticmethod
+    def _consent_params(campaign: Campaign, channel: str, until: Any) -> list[Any]:
+        """fact_columns.CONSENT_WHERE's parameters."""
+        return [campaign.brand, channel, campaign.purpose.value, campaign.party.value, until, until]
+
     def _data_version(self) -> int:
         """SQLite's count of commits by other connections, as this thread's connection sees it. The
         thread keeps one cursor for it: asked before every single check, a new cursor each time showed."""
@@ -241,18 +239,11 @@ class SqlDecisionStore:
         return int(cur.fetchone()[0])
 
     def brand_facts(
-        self,
-        brand: str,
-        channel: str,
-        purpose: str,
-        campaign: str,
-        since: datetime,
-        until: datetime,
-        *,
-        limit: int,
+        self, campaign: Campaign, channel: str, since: datetime, until: datetime, *, limit: int
     ) -> BrandFacts | None:
         """All of a brand's facts keyed by number, or None when there are more than `limit` rows (then the
         caller reads per chunk instead, so memory stays bounded)."""
+        brand = campaign.brand
         lo, hi = self._param(since), self._param(until)
         cur = self._cursor()
         try:
@@ -260,11 +251,11 @@ class SqlDecisionStore:
             (count,) = cur.fetchone()
             if count > limit:
                 return None
-            cur.execute(self._render(_ALL_CONSENTS, 0), [brand, channel, purpose])
+            cur.execute(self._render(_ALL_CONSENTS, 0), self._consent_params(campaign, channel, hi))
             consents = cur.fetchall()
             cur.execute(self._render(_ALL_DNC, 0), [brand])
             dnc = cur.fetchall()
-            cur.execute(self._render(_ALL_ATTEMPTS, 0), [campaign, purpose, brand, lo, hi])
+            cur.execute(self._render(_ALL_ATTEMPTS, 0), [campaign.id, campaign.purpose, brand, lo, hi])
             attempts = cur.fetchall()
             cur.execute(self._render(_ALL_LAST_USE, 0), [brand, hi])
             last = cur.fetchall()
@@ -274,10 +265,8 @@ class SqlDecisionStore:
 
     def facts_for(
         self,
-        brand: str,
+        campaign: Campaign,
         channel: str,
-        purpose: str,
-        campaign: str,
         keys: npt.NDArray[np.uint64],
         valid: npt.NDArray[np.bool_],
         since: datetime,
@@ -285,18 +274,19 @@ class SqlDecisionStore:
     ) -> RowFacts:
         """The facts of each row (row i is keys[i]; invalid rows get none). On SQLite the statement that
         brings the cached facts up to date is skipped, as for `one`, while nothing was committed."""
+        brand = campaign.brand
         index = self._cache.current(brand, token=self._data_version if self._sqlite else None)
         if index is not None:
-            return index.for_rows(keys, valid, channel, purpose, campaign, _micros(since), _micros(until))
+            return index.for_rows(keys, valid, channel, campaign, _micros(since), _micros(until))
         lo, hi = self._param(since), self._param(until)
         consents: list[tuple[Any, ...]] = []
         dnc: list[tuple[Any, ...]] = []
         attempts: list[tuple[Any, ...]] = []
         last: list[tuple[Any, ...]] = []
         for part in _chunks([f"+{k}" for k in np.unique(keys[valid]).tolist()]):
-            consents += self._query(_CONSENTS, [brand, channel, purpose], part)
+            consents += self._query(_CONSENTS, self._consent_params(campaign, channel, hi), part)
             dnc += self._query(_DNC, [brand], part)
-            attempts += self._query(_ATTEMPTS, [campaign, purpose, brand], part, [lo, hi])
+            attempts += self._query(_ATTEMPTS, [campaign.id, campaign.purpose, brand], part, [lo, hi])
             last += self._query(_LAST_USE, [brand], part, [hi])
         return _facts(consents, dnc, attempts, last).for_rows(keys, valid)
 

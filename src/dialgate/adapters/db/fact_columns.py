@@ -23,6 +23,18 @@ CONSENT = (
     "CAST(evidence_sha256 IS NOT NULL OR evidence_uri IS NOT NULL AS INTEGER)"
 )
 
+# The consent events that count for a campaign at an instant (brand, channel, purpose, party, at, at):
+# - its purpose's and those for `all`;
+# - the campaign's party's: a grant counts for the party it was given as (İYS keeps an individual's and a
+#   trader's records apart), while a revocation of either stops the calls (a revocation always wins);
+# - known at the instant: captured by then, or recorded by then (a capture dated ahead by a skewed clock
+#   counts from its recording, so a revocation blocks the next check). A check at a past instant does
+#   not see what was given or withdrawn after it.
+CONSENT_WHERE = (
+    "brand_id = {p} AND channel = {p} AND purpose IN ({p}, 'all') AND (party = {p} OR status = 'revoked') "
+    "AND (captured_at <= {p} OR recorded_at <= {p})"
+)
+
 _EPOCH = re.compile(r"EPOCH(_US)?\((\w+|MAX\(\w+\))\)")
 # SQLite rounds a fraction to the millisecond before '%s' (…:00.9996 would read as the next second), so
 # its text (always "YYYY-MM-DD HH:MM:SS.ffffff") is cut to whole seconds first

@@ -14,6 +14,8 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
+from dialgate.domain.campaign import Campaign
+from dialgate.domain.rules.frame import PARTY_CODES, REVOKED
 from dialgate.domain.rules.inputs import (
     AttemptRows,
     ConsentRows,
@@ -28,7 +30,8 @@ Keys = npt.NDArray[np.uint64]
 Table = npt.NDArray[np.int64]  # one row per fact, one int64 column per field
 
 # The columns of each table (the store fills them in this order).
-CONSENT_FIELDS = ("captured", "seq", "status", "basis", "party", "registry", "expires", "evidence",
+# known_us: from when the event counts (microseconds), the earlier of its capture and its recording
+CONSENT_FIELDS = ("captured", "seq", "status", "basis", "party", "registry", "expires", "evidence", "known_us",
                   "channel", "purpose")  # fmt: skip
 DNC_FIELDS = ("seq", "listed")  # seq: 0 for the list as first read, then the change feed's sequence
 ATTEMPT_FIELDS = ("at_us", "refused", "campaign", "purpose")  # at in microseconds: windows compare exactly
@@ -140,20 +143,23 @@ class BrandIndex:
         keys: Keys,
         valid: npt.NDArray[np.bool_],
         channel: str,
-        purpose: str,
-        campaign: str,
+        campaign: Campaign,
         since_us: int,
         until_us: int,
     ) -> RowFacts:
-        """As BrandFacts.for_rows: consents of the channel for the purpose or `all`, on the do-not-call
-        list, attempts in [since, until] and the last attempt up to `until` (epoch seconds, 0 if none)."""
+        """As BrandFacts.for_rows: the consents that count for the campaign at `until` (consents.py's
+        CONSENT_WHERE), on the do-not-call list, attempts in [since, until] and the last attempt up to
+        `until` (epoch seconds, 0 if none)."""
         probe = np.where(valid, keys, np.uint64(0))  # no fact has key 0
         n = keys.size
         code = self.codes.of
         rows, t = self.consents.matches(probe)
         purposes = t[:, _C["purpose"]]  # two comparisons: np.isin sorts, and cost more than the read
-        keep = (t[:, _C["channel"]] == code(channel)) & (
-            (purposes == code(purpose)) | (purposes == code("all"))
+        keep = (
+            (t[:, _C["channel"]] == code(channel))
+            & ((purposes == code(campaign.purpose)) | (purposes == code("all")))
+            & ((t[:, _C["party"]] == PARTY_CODES[campaign.party]) | (t[:, _C["status"]] == REVOKED))
+            & (t[:, _C["known_us"]] <= until_us)
         )
         rows, t = rows[keep], t[keep]
         consents = ConsentRows(
@@ -161,6 +167,7 @@ class BrandIndex:
             t[:, 5].astype(bool), t[:, 6], t[:, 7].astype(bool),
         )  # fmt: skip
         rows, t = self.attempts.matches(probe)
+        cam, pur = code(campaign.id), code(campaign.purpose)
         at_us = t[:, _A["at_us"]]
         at = at_us // _US  # whole seconds, floored like int(datetime.timestamp())
         last = np.zeros(n, dtype=np.int64)
@@ -170,24 +177,29 @@ class BrandIndex:
         win = up_to & (at_us >= since_us)
         t = t[win]
         attempts = AttemptRows(
-            rows[win], at[win], t[:, _A["campaign"]] == code(campaign), t[:, _A["purpose"]] == code(purpose),
+            rows[win], at[win], t[:, _A["campaign"]] == cam, t[:, _A["purpose"]] == pur,
             t[:, _A["refused"]].astype(bool),
         )  # fmt: skip
         return consents, self._listed(probe) & valid, attempts, last
 
-    def for_one(
-        self, key: int, channel: str, purpose: str, campaign: str, since_us: int, until_us: int
-    ) -> OneFacts:
+    def for_one(self, key: int, channel: str, campaign: Campaign, since_us: int, until_us: int) -> OneFacts:
         """for_rows of one valid number, folded as the frame needs it, in plain Python over its few rows:
         numpy's per-call cost on one-element arrays was most of a single check's read (test_fact_index
         holds the two together)."""
         probe, code = np.uint64(key), self.codes.of
-        ch, purposes = code(channel), (code(purpose), code("all"))
+        ch, purposes, party = (
+            code(channel),
+            (code(campaign.purpose), code("all")),
+            PARTY_CODES[campaign.party],
+        )
         c = _C
         consents = [
             r[:8]
             for r in self.consents.rows_of(probe)
-            if r[c["channel"]] == ch and r[c["purpose"]] in purposes
+            if r[c["channel"]] == ch
+            and r[c["purpose"]] in purposes
+            and (r[c["party"]] == party or r[c["status"]] == REVOKED)
+            and r[c["known_us"]] <= until_us
         ]
         # the latest change says; on equal seq the later arrival (max keeps the first of equals it meets)
         changes = self.dnc.rows_of(probe)
@@ -195,7 +207,7 @@ class BrandIndex:
         a = _A
         tried = [r for r in self.attempts.rows_of(probe) if r[a["at_us"]] <= until_us]
         last = max([0, *(r[a["at_us"]] // _US for r in tried)])  # as for_rows: 0 when none
-        cam, pur = code(campaign), code(purpose)
+        cam, pur = code(campaign.id), code(campaign.purpose)
         kept = [
             (r[a["at_us"]] // _US, r[a["campaign"]] == cam, r[a["purpose"]] == pur, bool(r[a["refused"]]))
             for r in tried

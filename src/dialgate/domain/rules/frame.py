@@ -24,6 +24,7 @@ from dialgate.domain.campaign import Campaign
 from dialgate.domain.model import Vendor
 from dialgate.domain.numbers import PhoneNumber
 from dialgate.domain.registry import SnapshotInfo
+from dialgate.domain.vocabulary import Party
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -45,6 +46,7 @@ NEVER = np.iinfo(np.int64).max
 NONE, GRANTED, REVOKED = 0, 1, 2
 BASIS_CONSENT, BASIS_CONTRACT, BASIS_INQUIRY = 0, 1, 2
 PARTY_CONSUMER, PARTY_BUSINESS = 0, 1
+PARTY_CODES = {Party.CONSUMER: PARTY_CONSUMER, Party.BUSINESS: PARTY_BUSINESS}
 # roaming codes, in RoamingState order
 ROAM_NOT_NEEDED, ROAM_HOME, ROAM_IN_EEA, ROAM_OUTSIDE, ROAM_UNKNOWN = 0, 1, 2, 3, 4
 

@@ -1,7 +1,9 @@
 """Building a Frame from what the store returns: numbers, consent events, attempts, registers.
 
 The consent fold here is the vectorised twin of consent.fold/effective: per row, the latest event (by
-captured_at, then seq) among the campaign's purpose and `all`. A test holds the two to the same answers.
+captured_at, then seq) among those the store returns as counting for the campaign at the instant (its
+purpose and `all`, its party's grants, every revocation, known by then: fact_columns.CONSENT_WHERE).
+A test holds the two to the same answers.
 """
 
 from __future__ import annotations
@@ -288,7 +290,7 @@ RowFacts = tuple[ConsentRows, npt.NDArray[np.bool_], AttemptRows, Ints]
 
 @dataclass(frozen=True)
 class BrandFacts:
-    """A brand's consents (the campaign's channel and purpose), do-not-call list and recent attempts,
+    """A brand's consents (those that count for the campaign at the instant), do-not-call list and recent attempts,
     keyed by E.164 number and sorted: read once for a whole scrub, joined to each chunk in numpy."""
 
     consents: KeyedConsents
