@@ -528,6 +528,8 @@ def attempt_cap(
     parties: frozenset[Party] = EVERY_PARTY,
     purposes: frozenset[Purpose] = COMMERCIAL,
     firmness: Firmness = "V",
+    effective_from: date | None = None,
+    effective_until: date | None = None,
 ) -> Rule:
     """At most `count` attempts in any `seconds`; scope: brand, purpose (same subject) or campaign."""
     msg = f"{label}: this would exceed {count} attempt{'s' * (count > 1)} in {_span(seconds)}."
@@ -571,7 +573,8 @@ def attempt_cap(
         # the cap lets go when the attempt `count` places from the end leaves the window
         return [(R.FREQUENCY_CAP, msg, inside[len(inside) - count] + seconds)], None
 
-    return Rule(rule_id, law, (R.FREQUENCY_CAP,), summary, firmness, check, None, purposes, parties, one=one)
+    return Rule(rule_id, law, (R.FREQUENCY_CAP,), summary, firmness, check, None, purposes, parties, effective_from,
+                effective_until, one=one)  # fmt: skip
 
 
 def _span(seconds: int) -> str:
@@ -588,6 +591,8 @@ def cooling_off(
     parties: frozenset[Party] = EVERY_PARTY,
     purposes: frozenset[Purpose] = COMMERCIAL,
     firmness: Firmness = "V",
+    effective_from: date | None = None,
+    effective_until: date | None = None,
 ) -> Rule:
     """No call for `days` full calendar days (callee's time) after the day of a refusal."""
     msg = f"{label}: no call for {days} days after a refusal."
@@ -622,7 +627,8 @@ def cooling_off(
         clears = max(_midnight_after(last, z, days) for z in f.group0.zones)
         return ([(R.COOLING_OFF, msg, clears)] if at_s < clears else []), None
 
-    return Rule(rule_id, law, (R.COOLING_OFF,), summary, firmness, check, None, purposes, parties, one=one)
+    return Rule(rule_id, law, (R.COOLING_OFF,), summary, firmness, check, None, purposes, parties, effective_from,
+                effective_until, one=one)  # fmt: skip
 
 
 def _midnight_after(instant: int, zone: str, days: int) -> int:

@@ -23,6 +23,7 @@ from dialgate.domain.rules.frame import BASIS_CONSENT, BASIS_CONTRACT, Group
 from dialgate.domain.windows import parse_weekly
 
 D223_9 = "C. conso. art. D.223-9 (Décret n° 2022-1313)"
+D223_9_FROM = date(2023, 3, 1)  # its days, hours, cap and cooling-off alike
 WEEKDAYS = parse_weekly({"mon-fri": ["10:00-13:00", "14:00-20:00"]}, "FR.hours")
 ARCEP = re.compile(
     r"^\+33(?:16[23]|27[01]|37[78]|42[45]|56[89]|94[89])\d{6}$|^\+(?:5909475|5949476|5969477|262947[89])\d{5}$"
@@ -49,7 +50,7 @@ PACK = validate_pack(
     Pack(
         country="FR",
         name="France",
-        version="2026.11.2",
+        version="2026.11.3",
         legal_zone="Europe/Paris",
         rules=(
             revoked("C. conso. art. L.223-1; RGPD art. 21(3)"),
@@ -84,7 +85,7 @@ PACK = validate_pack(
                 country="FR",
                 subdiv=_subdiv,
                 parties=CONSUMERS,
-                effective_from=date(2023, 3, 1),
+                effective_from=D223_9_FROM,
             ),
             attempt_cap(
                 "attempts",
@@ -95,6 +96,7 @@ PACK = validate_pack(
                 scope="brand",
                 label="France allows at most 4 canvassing attempts per 30 days",
                 parties=CONSUMERS,
+                effective_from=D223_9_FROM,
             ),
             cooling_off(
                 "cooling-off",
@@ -103,6 +105,7 @@ PACK = validate_pack(
                 days=60,
                 label="France",
                 parties=CONSUMERS,
+                effective_from=D223_9_FROM,
             ),
             caller_id_rule(
                 "caller-id",
