@@ -4,13 +4,16 @@ Every rule is evaluated (never first-fail). `next_allowed_at` is the earliest in
 time-based reasons have cleared at once: the latest moment a frequency cap or cooling-off lets go, then
 the first instant from there at which every calling window of the row is open. It is null when any
 reason would not clear by waiting, or when something else would start to block by then (a snapshot
-going stale, a consent expiring, a change in the law).
+going stale, a consent expiring). When the law changes before that instant (a rule of the pack enters or
+leaves force), the row is decided again at that instant under the new day's law: the instant stands if
+the call would be allowed then, and moves on to that decision's own next instant if only time still
+blocks it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache, partial
 
@@ -129,6 +132,7 @@ class _Collector:
         self.not_time = np.zeros(n, dtype=bool)
         self.wait_until = np.full(n, frame.at_s, dtype=np.int64)
         self.stable_until = np.full(n, NEVER, dtype=np.int64)
+        self.law_changes = np.full(n, NEVER, dtype=np.int64)  # the next change of the row's pack
         self.reasons: list[Reason] = []
         self.index: dict[Reason, int] = {}
         self.ranks: list[tuple[int, int]] = []
@@ -183,7 +187,7 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         pack_version[idx] = plan.version
         edge = pack.next_change_after(frame.at)
         if edge is not None:
-            c.stable_until[idx] = np.minimum(c.stable_until[idx], edge)  # idx holds each row once
+            c.law_changes[idx] = edge
         for step, (prefix, rule) in enumerate(plan.checks):
             if rule.id.startswith("register-") and _leaves_out(
                 pack, rule, [g.jurisdiction for g in sub.groups]
@@ -195,7 +199,8 @@ def evaluate(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
             if outcome.valid_until is not None:
                 c.stable_until[idx] = np.minimum(c.stable_until[idx], outcome.valid_until)
         _windows(c, sub, idx, plan, calendars)
-    return Evaluation(frame, c.block, _next_allowed(c, calendars), c.reasons, c.hits, pack_version, c.ranks)
+    nxt = _next_allowed(c, calendars, packs)
+    return Evaluation(frame, c.block, nxt, c.reasons, c.hits, pack_version, c.ranks)
 
 
 _ROW0 = shared(np.zeros(1, dtype=np.intp))  # every single check's reasons hit its one row
@@ -208,7 +213,7 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     index: dict[Reason, int] = {}
     found: list[int] = []  # the descriptors this row hit, in order, repeats included
     block = not_time = False
-    wait_until, stable_until = frame.at_s, NEVER
+    wait_until, stable_until, law_changes = frame.at_s, NEVER, NEVER
 
     def add(rule_id: str, law: str, code: ReasonCode, message: str, clears_at: int | None) -> None:
         nonlocal block, not_time, wait_until
@@ -235,9 +240,7 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         pack = packs[group.jurisdiction]
         plan = _plan_of(frame.campaign, pack, pack.legal_day(frame.at))
         version = plan.version
-        edge = pack.next_change_after(frame.at)
-        if edge is not None:
-            stable_until = min(stable_until, edge)
+        law_changes = pack.next_change_after(frame.at) or NEVER
         for rule_id, law, one in plan.one_checks(pack, group.jurisdiction):
             hits, valid_until = one(frame)
             for code, message, clears_at in hits:
@@ -255,6 +258,8 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
         nxt = calendar.next_open_one(wait_until)
         if nxt >= stable_until:
             nxt = NO_TIME
+        elif nxt >= law_changes:
+            nxt = int(_under_later_law(frame, packs, _ROW0, np.array([nxt], dtype=np.int64))[0])
     ev = Evaluation(frame, ONE_TRUE if block else ONE_FALSE,
                     _NO_NEXT if nxt == NO_TIME else np.array([nxt], dtype=np.int64), reasons,
                     [(d, _ROW0) for d in found], _version_column(version))  # fmt: skip
@@ -476,7 +481,7 @@ def _shut(wr: WindowRule, zones: tuple[str, ...], minute: int) -> tuple[ReasonCo
     )
 
 
-def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
+def _next_allowed(c: _Collector, calendars: dict[int, Calendar], packs: Mapping[str, Pack]) -> Ints:
     f = c.frame
     out = np.full(f.n, NO_TIME, dtype=np.int64)
     if not np.count_nonzero(c.block):
@@ -486,7 +491,27 @@ def _next_allowed(c: _Collector, calendars: dict[int, Calendar]) -> Ints:
         rows = np.flatnonzero(waiting & (f.group == g))
         if rows.size:
             out[rows] = cal.next_open(c.wait_until[rows])
-    return np.where(waiting & (out < c.stable_until), out, NO_TIME)
+    out = np.where(waiting & (out < c.stable_until), out, NO_TIME)
+    later = np.flatnonzero((out != NO_TIME) & (out >= c.law_changes))
+    if later.size:
+        out[later] = _under_later_law(f, packs, later, out[later])
+    return out
+
+
+def _under_later_law(frame: Frame, packs: Mapping[str, Pack], rows: npt.NDArray[np.intp], at_s: Ints) -> Ints:
+    """The next instant of rows whose candidate `at_s` comes after a change in their pack: each row
+    decided again at its candidate, under that day's law, with the same facts (rules read only the
+    attempts inside their own windows, so those read for the earlier instant serve). The candidate if
+    that decision allows the call, else that decision's own next instant. Each round starts past a change
+    of the law, so it ends within as many rounds as the pack has changes ahead."""
+    out = np.empty(rows.size, dtype=np.int64)
+    for t in np.unique(at_s).tolist():
+        sel = at_s == t
+        sub = frame if frame.n == 1 else frame.take(rows[sel])
+        moment = datetime.fromtimestamp(t, UTC)
+        ev = evaluate(replace(sub, at=moment, at_s=t, today=moment.date()), packs)
+        out[sel] = np.where(ev.block, ev.next_allowed, t)
+    return out
 
 
 def decide_instant(at: datetime) -> int:
