@@ -102,6 +102,13 @@ class PermissionDeniedError(DialgateError):
     title = "Forbidden"
 
 
+class PayloadTooLargeError(DialgateError):
+    code = "payload_too_large"
+    http_status = 413
+    exit_code = 2
+    title = "Payload too large"
+
+
 class RateLimitedError(DialgateError):
     code = "rate_limited"
     http_status = 429

@@ -149,6 +149,26 @@ def test_check_request_errors_are_4xx_naming_the_field(live, keys, body, status,
     with client(live, keys["acme"]) as c:
         r = c.post("/v1/checks", json=body)
     assert (r.status_code, r.json().get("field")) == (status, field)
+    assert f"field '{field}'" in r.json()["detail"], "the text names the field too"
+
+
+def test_a_body_too_large_is_refused_with_413_and_the_key_is_checked_first(live, keys):
+    huge = b'{"campaign": "acme-fr", "numbers": ["' + b"0" * (5 * 1024 * 1024) + b'"]}'
+    with client(live, keys["acme"]) as c:
+        r = c.post("/v1/checks:batch", content=huge, headers={"content-type": "application/json"})
+        assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+        assert "KiB" in r.json()["detail"]
+    with client(live, keys["acme"]) as c:  # no declared length: refused once the read passes the limit
+        chunks = iter([b'{"number": "', b"1" * (100 * 1024), b'", "campaign": "acme-fr"}'])
+        assert c.post("/v1/checks", content=chunks).status_code == 413
+    with client(live) as c:  # no key: refused before the body matters
+        assert c.post("/v1/checks:batch", content=huge).status_code == 401
+    with client(live, keys["acme-read"]) as c:
+        assert c.post("/v1/checks:batch", content=huge).status_code == 403
+    with client(live, keys["acme"]) as c:  # the limit leaves room for a full batch typed loosely
+        numbers = [f"+33 (0)6 39 98 {i // 100:02d} {i % 100:02d}" for i in range(10_000)]
+        r = c.post("/v1/checks:batch", json={"campaign": "acme-fr", "numbers": numbers})
+        assert r.status_code == 200 and len(r.json()["decisions"]) == 10_000
 
 
 @pytest.mark.parametrize("numbers", [[N, 33639980013], [N, None], "+33639980013", [[N]]])

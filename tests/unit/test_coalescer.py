@@ -6,6 +6,8 @@ loop (tests/integration/test_batch_answer.py holds the answers of checks decided
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -22,10 +24,15 @@ def frames(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     def evaluate(_rt: Any, req: CheckRequest, *, brand: str, separate: bool) -> list[str]:
         assert separate and brand == "acme"
+        # a campaign whose checks may wait on roaming lookups is decided off the event loop's thread
+        assert (threading.current_thread() is threading.main_thread()) == (req.campaign != "pl")
+        if req.campaign == "pl":
+            time.sleep(0.2)  # a slow provider
         seen.append(list(req.numbers))
         return list(req.numbers)
 
     monkeypatch.setattr(routes_checks, "evaluate_request", evaluate)
+    monkeypatch.setattr(routes_checks, "waits_on_lookups", lambda _rt, campaign: campaign == "pl")
     monkeypatch.setattr(routes_checks, "decision_json", lambda checked: checked[0].encode())
     monkeypatch.setattr(routes_checks, "answers_json", lambda checked: [n.encode() for n in checked])
     return seen
@@ -78,3 +85,35 @@ def test_checks_of_different_campaigns_are_never_mixed(frames):
 
     assert asyncio.run(main()) == [b"+33639980012", b"+33639980014", b"+33639980015"]
     assert sorted(frames) == [["+33639980012", "+33639980015"], ["+33639980014"]]
+
+
+def test_checks_that_wait_on_roaming_lookups_do_not_hold_up_the_others(frames):
+    """A check whose campaign reaches a country that asks where a mobile is waits on the network: it is
+    decided on another thread, and the checks of other campaigns are answered meanwhile."""
+
+    async def main() -> list[str]:
+        co = Coalescer(rt=None)  # type: ignore[arg-type]
+        done: list[str] = []
+
+        async def check(number: str, campaign: str) -> None:
+            await co.decide(_check(number, campaign), "acme")
+            done.append(campaign)
+
+        await asyncio.gather(check("+48451000120", "pl"), check("+33639980012", "fr"))
+        return done
+
+    assert asyncio.run(main()) == ["fr", "pl"]
+
+
+def test_a_failure_before_deciding_answers_every_waiting_check(frames, monkeypatch):
+    def broken(_rt: Any, _campaign: str) -> bool:
+        raise RuntimeError("the store is down")
+
+    monkeypatch.setattr(routes_checks, "waits_on_lookups", broken)
+
+    async def main() -> list[object]:
+        co = Coalescer(rt=None)  # type: ignore[arg-type]
+        return await asyncio.gather(co.decide(_check("+33639980012"), "acme"), co.decide(_check("+33639980014"), "acme"),
+                                    return_exceptions=True)  # fmt: skip
+
+    assert [str(e) for e in asyncio.run(asyncio.wait_for(main(), 5))] == ["the store is down"] * 2

@@ -34,12 +34,13 @@ def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> Re
 
 
 def error_parts(exc: DialgateError) -> tuple[int, bytes, dict[str, str]]:
-    """An error as (status, problem+json body, extra headers), for handlers below the framework."""
+    """An error as (status, problem+json body, extra headers), for handlers below the framework. The
+    detail says where as well as what (the location's members say it for programs)."""
     loc = exc.location
     body = problem_body(
         exc.http_status,
         exc.title,
-        exc.message,
+        str(exc),
         exc.code,
         field=loc.field if loc else None,
         line=loc.line if loc else None,

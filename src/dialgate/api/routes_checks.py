@@ -15,12 +15,12 @@ import orjson
 from dialgate.api.auth import principal_from
 from dialgate.api.problems import error_parts
 from dialgate.api.render import answers_json, decision_json, decisions_json
-from dialgate.domain.access import Scope
+from dialgate.domain.access import Principal, Scope
 from dialgate.domain.decision import Verdict
 from dialgate.domain.numbers import clean_region
 from dialgate.domain.timeutil import parse_instant
-from dialgate.errors import DialgateError, InputError, PermissionDeniedError
-from dialgate.services.check import MAX_BATCH, CheckRequest, caller_facts, evaluate_request
+from dialgate.errors import DialgateError, InputError, PayloadTooLargeError, PermissionDeniedError
+from dialgate.services.check import MAX_BATCH, CheckRequest, caller_facts, evaluate_request, waits_on_lookups
 from dialgate.services.runtime import Runtime
 
 _SINGLE = {"number", "campaign", "caller_id", "vendor", "at", "region"}
@@ -69,6 +69,7 @@ class Coalescer:
         self._rt = rt
         self._pending: list[tuple[tuple[Any, ...], CheckRequest, str, asyncio.Future[bytes]]] = []
         self._scheduled = False
+        self._off: set[asyncio.Future[None]] = set()
 
     async def decide(self, req: CheckRequest, brand: str) -> bytes:
         loop = asyncio.get_running_loop()
@@ -87,73 +88,87 @@ class Coalescer:
         for key, req, _brand, future in pending:
             groups.setdefault(key, []).append((req, future))
         for key, items in groups.items():
-            first = items[0][0]
-            numbers = [n for req, _ in items for n in req.numbers]
             try:
-                together = CheckRequest(
-                    first.campaign, numbers, first.caller_id, first.vendor, first.at, first.region, via="api"
-                )
-                checked = evaluate_request(self._rt, together, brand=key[0], separate=True)
-            except DialgateError as exc:
-                for _, future in items:
-                    future.set_exception(exc)
+                slow = waits_on_lookups(self._rt, key[1])
+            except Exception as exc:  # the store could not be read: say so to the waiting checks
+                _settle(items, exc)
                 continue
-            except Exception as exc:  # an unexpected failure answers every waiting check, not just one
-                for _, future in items:
-                    future.set_exception(exc)
-                continue
-            answers = [decision_json(checked)] if len(items) == 1 else answers_json(checked)
-            for answer, (_, future) in zip(answers, items, strict=True):
-                if not future.cancelled():
-                    future.set_result(answer)
+            if slow:  # the network may answer slowly: decided off the loop, which goes on serving
+                task = asyncio.ensure_future(self._off_loop(key, items))
+                self._off.add(task)  # held until done: the loop keeps only a weak reference
+                task.add_done_callback(self._off.discard)
+            else:
+                _settle(items, self._answers(key, items))
+
+    async def _off_loop(
+        self, key: tuple[Any, ...], items: list[tuple[CheckRequest, asyncio.Future[bytes]]]
+    ) -> None:
+        _settle(items, await asyncio.to_thread(self._answers, key, items))
+
+    def _answers(
+        self, key: tuple[Any, ...], items: list[tuple[CheckRequest, asyncio.Future[bytes]]]
+    ) -> list[bytes] | BaseException:
+        """Each check's answer, or the failure that answers every one of them."""
+        first = items[0][0]
+        numbers = [n for req, _ in items for n in req.numbers]
+        try:
+            together = CheckRequest(
+                first.campaign, numbers, first.caller_id, first.vendor, first.at, first.region, via="api"
+            )
+            checked = evaluate_request(self._rt, together, brand=key[0], separate=True)
+        except Exception as exc:  # an unexpected failure answers every waiting check, not just one
+            return exc
+        return [decision_json(checked)] if len(items) == 1 else answers_json(checked)
 
 
+def _settle(
+    items: list[tuple[CheckRequest, asyncio.Future[bytes]]], answers: list[bytes] | BaseException
+) -> None:
+    for i, (_, future) in enumerate(items):
+        if future.cancelled():
+            continue
+        if isinstance(answers, BaseException):
+            future.set_exception(answers)
+        else:
+            future.set_result(answers[i])
+
+
+async def check_one(state: Any, who: Principal, raw: bytes) -> bytes:
+    body = _body(raw, _SINGLE)
+    number = body.get("number")
+    if not isinstance(number, str):
+        raise InputError("is required").at(field="number")
+    req = _request(body, [number], who.vendor)
+    # a request error is this request's alone: find it before joining others
+    if isinstance(req.at, str):
+        parse_instant(req.at, "at")
+    if req.caller_id is not None:
+        caller_facts(req.caller_id)
+    clean_region(req.region)
+    coalescer: Coalescer = state.check_coalescer
+    return await coalescer.decide(req, who.brand)
+
+
+async def check_batch(state: Any, who: Principal, raw: bytes) -> bytes:
+    body = _body(raw, _BATCH)
+    numbers = body.get("numbers")
+    # the types present, gathered in C: a generator over 10,000 numbers cost a millisecond
+    if not isinstance(numbers, list) or not set(map(type, numbers)) <= {str}:
+        raise InputError("must be a list of strings").at(field="numbers")
+    if len(numbers) > MAX_BATCH:
+        raise InputError(f"at most {MAX_BATCH} numbers per batch").at(field="numbers")
+    rt, req = state.runtime, _request(body, numbers, who.vendor)
+    if waits_on_lookups(rt, req.campaign):  # the network may answer slowly: off the loop
+        checked = await asyncio.to_thread(evaluate_request, rt, req, brand=who.brand)
+    else:
+        checked = evaluate_request(rt, req, brand=who.brand)
+    return decisions_json(checked)
+
+
+# Each route's handler and the largest body it reads: a single check is a few hundred bytes; a batch of
+# MAX_BATCH numbers, each as a person might type it, well under a megabyte.
+HANDLERS = {b"/v1/checks": (check_one, 64 * 1024), b"/v1/checks:batch": (check_batch, 4 * 1024 * 1024)}
 JSON, PROBLEM = b"application/json", b"application/problem+json"
-Answer = tuple[int, bytes, bytes, dict[str, str]]  # status, body, content type, extra headers
-
-
-async def check_one(state: Any, authorization: str | None, raw: bytes) -> Answer:
-    try:
-        who = principal_from(state.key_cache, state.runtime, authorization)
-        who.require(Scope.CHECK)
-        body = _body(raw, _SINGLE)
-        number = body.get("number")
-        if not isinstance(number, str):
-            raise InputError("is required").at(field="number")
-        req = _request(body, [number], who.vendor)
-        if isinstance(req.at, str):
-            parse_instant(
-                req.at, "at"
-            )  # a request error is this request's alone: find it before joining others
-        if req.caller_id is not None:
-            caller_facts(req.caller_id)
-        clean_region(req.region)
-        coalescer: Coalescer = state.check_coalescer
-        return 200, await coalescer.decide(req, who.brand), JSON, {}
-    except DialgateError as exc:
-        status, problem, headers = error_parts(exc)
-        return status, problem, PROBLEM, headers
-
-
-async def check_batch(state: Any, authorization: str | None, raw: bytes) -> Answer:
-    try:
-        who = principal_from(state.key_cache, state.runtime, authorization)
-        who.require(Scope.CHECK)
-        body = _body(raw, _BATCH)
-        numbers = body.get("numbers")
-        # the types present, gathered in C: a generator over 10,000 numbers cost a millisecond
-        if not isinstance(numbers, list) or not set(map(type, numbers)) <= {str}:
-            raise InputError("must be a list of strings").at(field="numbers")
-        if len(numbers) > MAX_BATCH:
-            raise InputError(f"at most {MAX_BATCH} numbers per batch").at(field="numbers")
-        checked = evaluate_request(state.runtime, _request(body, numbers, who.vendor), brand=who.brand)
-        return 200, decisions_json(checked), JSON, {}
-    except DialgateError as exc:
-        status, problem, headers = error_parts(exc)
-        return status, problem, PROBLEM, headers
-
-
-HANDLERS = {b"/v1/checks": check_one, b"/v1/checks:batch": check_batch}
 
 
 class HotPath:
@@ -167,23 +182,51 @@ class HotPath:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope.get("raw_path") or scope.get("path", "").encode()
-        handler = HANDLERS.get(path) if scope["type"] == "http" else None
-        if handler is None or scope["method"] != "POST":
+        route = HANDLERS.get(path) if scope["type"] == "http" else None
+        if route is None or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        raw, more = b"", True
-        while more:
-            message = await receive()
-            raw += message.get("body", b"")
-            more = message.get("more_body", False)
-        authorization = next(
-            (v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None
-        )
-        status, body, content_type, extra = await handler(self.app.state, authorization, raw)
-        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
-        headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        handler, limit = route
+        state = self.app.state
+        headers = dict(scope["headers"])  # the last of a repeated header, as the app's own routes read them
+        extra: dict[str, str] = {}
+        try:
+            # who is asking, from the headers alone: a body is read only for a caller with the right
+            authorization = headers.get(b"authorization")
+            who = principal_from(
+                state.key_cache, state.runtime, authorization.decode("latin-1") if authorization else None
+            )
+            who.require(Scope.CHECK)
+            raw = await _read_body(receive, headers.get(b"content-length"), limit)
+            status, body, content_type = 200, await handler(state, who, raw), JSON
+        except DialgateError as exc:
+            status, body, extra = error_parts(exc)
+            content_type = PROBLEM
+        out = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+        out += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
+        await send({"type": "http.response.start", "status": status, "headers": out})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Any, length: bytes | None, limit: int) -> bytes:
+    """The request body, refused as soon as it is known to exceed `limit` bytes."""
+    too_large = PayloadTooLargeError(
+        f"the body exceeds {limit // 1024} KiB; send at most {MAX_BATCH} numbers a batch"
+    )
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise too_large
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
 
 
 _DECISION = {

@@ -122,8 +122,21 @@ def lookback(campaign: Campaign) -> timedelta:
     return timedelta(days=days)
 
 
-def build_frame(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> tuple[Frame, int]:
-    """Everything the engine needs about these calls, read in bulk. Returns the frame and the campaign version."""
+def waits_on_lookups(rt: Runtime, campaign_id: str) -> bool:
+    """Whether deciding for this campaign may wait on the network (roaming lookups): the API decides such
+    requests off its event loop. An unknown campaign waits on nothing (build_frame refuses it)."""
+    try:
+        campaign, _ = rt.reference.campaign(campaign_id)
+    except NotFoundError:
+        return False
+    return not ROAMING_COUNTRIES.isdisjoint(campaign.countries)
+
+
+def build_frame(
+    rt: Runtime, req: CheckRequest, *, brand: str | None = None, singles: bool = False
+) -> tuple[Frame, int]:
+    """Everything the engine needs about these calls, read in bulk. Returns the frame and the campaign version.
+    `singles`: the numbers are single checks answered together, each held to a single check's lookup budget."""
     region = clean_region(req.region)
     at = _instant(rt, req.at)
     campaign, version = rt.reference.campaign(req.campaign)
@@ -138,7 +151,8 @@ def build_frame(rt: Runtime, req: CheckRequest, *, brand: str | None = None) -> 
         req.vendor or None, rt.reference.vendor(campaign.brand, req.vendor) if req.vendor else None
     )
     cols = _parse_all(req.numbers, region, rt)
-    return frame_for(rt, campaign, at, caller, vendor, cols), version
+    budget = rt.roaming.policy.check_budget if singles else None
+    return frame_for(rt, campaign, at, caller, vendor, cols, roaming_budget=budget), version
 
 
 def frame_for(
@@ -151,9 +165,11 @@ def frame_for(
     *,
     snapshots: Mapping[str, RegisterSnapshot | None] | None = None,
     facts: BrandFacts | None = None,
+    roaming_budget: float | None = None,
 ) -> Frame:
     """Everything the engine needs about these calls. A batch run passes the snapshots it took once,
-    and the brand's facts when it read them whole (scrub); otherwise they are read here."""
+    and the brand's facts when it read them whole (scrub); otherwise they are read here. Roaming lookups
+    of several numbers wait `roaming_budget` seconds at most (None: for all of them)."""
     n = cols.valid.size
     store = rt.decisions
     since = at - lookback(campaign)
@@ -186,7 +202,7 @@ def frame_for(
         dnc=dnc,
         registers=_registers(rt, campaign, at, cols, snapshots),
         attempts=attempts,
-        roaming=_roaming(rt, cols),
+        roaming=_roaming(rt, campaign, cols, roaming_budget),
         roaming_fail_open=rt.roaming.policy.fail_open,
     )
 
@@ -237,14 +253,18 @@ def _registers(
 ROAMING_COUNTRIES = frozenset(c for c, p in PACKS.items() if any(r.id == "roaming" for r in p.rules))
 
 
-def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
-    """Look up roaming only where a pack asks, for mobiles: one number within the check's budget,
-    many concurrently (the batch API and scrub wait for all of them, sharing the cache)."""
+def _roaming(
+    rt: Runtime, campaign: Campaign, cols: NumberColumns, budget: float | None
+) -> npt.NDArray[np.int8]:
+    """Look up roaming only where a pack asks, for mobiles of the campaign's countries (elsewhere the call
+    is refused anyway): one number within the check's budget, many concurrently within `budget` (the
+    batch API and scrub wait for all of them, sharing the cache)."""
     n = cols.valid.size
     out = np.zeros(n, dtype=np.int8)
-    if not any(g.jurisdiction in ROAMING_COUNTRIES for g in cols.groups):
+    countries = ROAMING_COUNTRIES.intersection(campaign.countries)
+    if not any(g.jurisdiction in countries for g in cols.groups):
         return out
-    asks = np.array([g.jurisdiction in ROAMING_COUNTRIES for g in cols.groups], dtype=bool)
+    asks = np.array([g.jurisdiction in countries for g in cols.groups], dtype=bool)
     wanted = np.flatnonzero(cols.valid & cols.mobile & asks[cols.group]) if n else np.zeros(0, np.intp)
     if wanted.size == 0:
         return out
@@ -252,7 +272,7 @@ def _roaming(rt: Runtime, cols: NumberColumns) -> npt.NDArray[np.int8]:
     if len(numbers) == 1:
         statuses = {numbers[0]: rt.roaming.check_sync(numbers[0])}
     else:
-        statuses = rt.roaming.resolve_sync(numbers)
+        statuses = rt.roaming.resolve_sync(numbers, budget=budget)
     for i, number in zip(wanted, numbers, strict=True):
         status = statuses.get(number)
         out[i] = _ROAMING_CODE[status.state if status else RoamingState.UNKNOWN]
@@ -289,7 +309,7 @@ def evaluate_request(
     Rows of a batch share one audit record; with `separate` (single checks answered together, see
     api/routes_checks.py) each row is its own check with its own id and audit row.
     """
-    frame, version = build_frame(rt, req, brand=brand)
+    frame, version = build_frame(rt, req, brand=brand, singles=separate)
     ev = evaluate(frame, PACKS)
     now = rt.clock.now()
     if frame.n == 1 or separate:

@@ -1,0 +1,56 @@
+"""Which checks ask where a mobile is, and how long they may wait for the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dialgate.domain.roaming import RoamingState
+from dialgate.services import brands, campaigns
+from dialgate.services.check import CheckRequest, evaluate_request, waits_on_lookups
+
+PL_MOBILES = ["+48451000110", "+48451000120", "+48451000130"]
+AT = "2026-11-23T10:00:00Z"
+
+
+@pytest.fixture
+def asked(rt, monkeypatch) -> list[tuple[list[str], Any]]:
+    """Every roaming lookup the checks make: the numbers and the budget."""
+    seen: list[tuple[list[str], Any]] = []
+    real = rt.roaming.resolve_sync
+
+    def resolve_sync(numbers, *, budget=None, **kw):  # type: ignore[no-untyped-def]
+        seen.append((list(numbers), budget))
+        return real(numbers, budget=budget, **kw)
+
+    monkeypatch.setattr(rt.roaming, "resolve_sync", resolve_sync)
+    brands.add_brand(rt, "acme")
+    for cid, countries in (("pl", '["PL"]'), ("fr", '["FR"]')):
+        campaigns.apply_campaign(
+            rt, f'id = "{cid}"\nbrand = "acme"\npurpose = "marketing"\ncaller_id = "+48221234567"\n'
+            f"countries = {countries}\n", file=f"{cid}.toml",
+        )  # fmt: skip
+    return seen
+
+
+def test_a_campaign_that_cannot_call_the_country_makes_no_lookup(rt, asked):
+    checked = evaluate_request(rt, CheckRequest("fr", PL_MOBILES, at=AT))
+    assert asked == []
+    ev = checked.evaluation
+    assert all("DESTINATION_NOT_ALLOWED" in {r.code for r in ev.reasons_of(i)} for i in range(len(PL_MOBILES)))
+    assert not waits_on_lookups(rt, "fr") and waits_on_lookups(rt, "pl") and not waits_on_lookups(rt, "nope")
+
+
+def test_single_checks_answered_together_keep_a_single_checks_budget(rt, asked):
+    evaluate_request(rt, CheckRequest("pl", PL_MOBILES, at=AT), separate=True)
+    evaluate_request(rt, CheckRequest("pl", PL_MOBILES[1:], at=AT))  # a batch waits for every answer
+    assert asked == [(PL_MOBILES, rt.roaming.policy.check_budget), (PL_MOBILES[1:], None)]
+
+
+def test_the_lookups_decide_the_roaming_rule(rt, asked):
+    checked = evaluate_request(rt, CheckRequest("pl", PL_MOBILES[:2], at=AT))
+    found = rt.roaming.resolve_sync(PL_MOBILES[:2])
+    outside = [found[n].state is RoamingState.OUTSIDE_EEA for n in PL_MOBILES[:2]]
+    assert outside == [False, True]
+    assert checked.evaluation.block.tolist()[1] is True
