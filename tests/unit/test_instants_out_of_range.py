@@ -37,3 +37,13 @@ def test_an_instant_out_of_range_names_the_field(text: str) -> None:
 )
 def test_the_edges_inside_the_range_are_kept(text: str, expected: datetime) -> None:
     assert parse_instant(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2026-11-23", "2026-11-23T14:00", "20261123", "2026-11-23 14:00:00.5"])
+def test_an_instant_without_an_offset_is_refused_with_forms_that_parse(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_instant(text)
+    suggested = caught.value.message.split("write it as ")[1].split(" so ")[0].split(" or ")
+    assert len(suggested) == 2
+    for form in suggested:
+        parse_instant(form)  # each suggestion is itself a valid instant

@@ -36,8 +36,9 @@ def parse_instant(text: str, field: str = "at") -> datetime:
             field=field
         ) from None
     if moment.tzinfo is None:
+        shown = value if len(value) > 10 else f"{value}T00:00:00"  # a date alone: its midnight
         raise InputError(
-            f"'{text}' has no UTC offset; write it as {value}Z or {value}+01:00 so the instant is unambiguous"
+            f"'{text}' has no UTC offset; write it as {shown}Z or {shown}+01:00 so the instant is unambiguous"
         ).at(field=field)
     try:
         moment = moment.astimezone(UTC)
