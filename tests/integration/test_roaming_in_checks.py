@@ -38,7 +38,9 @@ def test_a_campaign_that_cannot_call_the_country_makes_no_lookup(rt, asked):
     checked = evaluate_request(rt, CheckRequest("fr", PL_MOBILES, at=AT))
     assert asked == []
     ev = checked.evaluation
-    assert all("DESTINATION_NOT_ALLOWED" in {r.code for r in ev.reasons_of(i)} for i in range(len(PL_MOBILES)))
+    assert all(
+        "DESTINATION_NOT_ALLOWED" in {r.code for r in ev.reasons_of(i)} for i in range(len(PL_MOBILES))
+    )
     assert not waits_on_lookups(rt, "fr") and waits_on_lookups(rt, "pl") and not waits_on_lookups(rt, "nope")
 
 
