@@ -27,6 +27,9 @@ NO_TIME = np.iinfo(np.int64).max  # "never", in int64 epoch seconds
 # Christmas would be allowed. Calls so far ahead are not decided; 2099 rather than 2100, so that a local
 # 1 January 2100 east of UTC still has its calendar.
 LAST_YEAR = 2099
+# The last instant whose local day, in any zone, still has a calendar (2100's): a next lawful moment
+# later than this cannot be vouched for.
+CALENDARS_END = int(datetime(LAST_YEAR + 1, 12, 31, 10, tzinfo=UTC).timestamp())
 
 
 def within_calendars(moment: datetime, field: str = "at") -> datetime:

@@ -4,7 +4,7 @@ Every rule is evaluated (never first-fail). `next_allowed_at` is the earliest in
 time-based reasons have cleared at once: the latest moment a frequency cap or cooling-off lets go, then
 the first instant from there at which every calling window of the row is open. It is null when any
 reason would not clear by waiting, or when something else would start to block by then (a snapshot
-going stale, a consent expiring). When the law changes before that instant (a rule of the pack enters or
+going stale, a consent expiring), or when it would fall after the last day with a holiday calendar. When the law changes before that instant (a rule of the pack enters or
 leaves force), the row is decided again at that instant under the new day's law: the instant stands if
 the call would be allowed then, and moves on to that decision's own next instant if only time still
 blocks it.
@@ -20,7 +20,15 @@ from functools import lru_cache, partial
 import numpy as np
 import numpy.typing as npt
 
-from dialgate.domain.calendar import NO_TIME, Calendar, WindowRule, calendar_for, closure, describe_windows
+from dialgate.domain.calendar import (
+    CALENDARS_END,
+    NO_TIME,
+    Calendar,
+    WindowRule,
+    calendar_for,
+    closure,
+    describe_windows,
+)
 from dialgate.domain.campaign import Campaign
 from dialgate.domain.decision import TIME_BASED, Decision, Reason, ReasonCode, Verdict
 from dialgate.domain.distinct import distinct_masks
@@ -131,7 +139,7 @@ class _Collector:
         self.block = np.zeros(n, dtype=bool)
         self.not_time = np.zeros(n, dtype=bool)
         self.wait_until = np.full(n, frame.at_s, dtype=np.int64)
-        self.stable_until = np.full(n, NEVER, dtype=np.int64)
+        self.stable_until = np.full(n, CALENDARS_END, dtype=np.int64)  # what nothing makes earlier
         self.law_changes = np.full(n, NEVER, dtype=np.int64)  # the next change of the row's pack
         self.reasons: list[Reason] = []
         self.index: dict[Reason, int] = {}
@@ -213,7 +221,7 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     index: dict[Reason, int] = {}
     found: list[int] = []  # the descriptors this row hit, in order, repeats included
     block = not_time = False
-    wait_until, stable_until, law_changes = frame.at_s, NEVER, NEVER
+    wait_until, stable_until, law_changes = frame.at_s, CALENDARS_END, NEVER
 
     def add(rule_id: str, law: str, code: ReasonCode, message: str, clears_at: int | None) -> None:
         nonlocal block, not_time, wait_until
