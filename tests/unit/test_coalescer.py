@@ -117,3 +117,24 @@ def test_a_failure_before_deciding_answers_every_waiting_check(frames, monkeypat
                                     return_exceptions=True)  # fmt: skip
 
     assert [str(e) for e in asyncio.run(asyncio.wait_for(main(), 5))] == ["the store is down"] * 2
+
+
+def test_a_failure_to_render_answers_its_checks_and_the_other_groups_still_get_theirs(frames, monkeypatch):
+    def broken(checked: list[str]) -> list[bytes]:
+        if any(n.startswith("+33") for n in checked):
+            raise RuntimeError("cannot render")
+        return [n.encode() for n in checked]
+
+    monkeypatch.setattr(routes_checks, "answers_json", broken)
+
+    async def main() -> list[object]:
+        co = Coalescer(rt=None)  # type: ignore[arg-type]
+        checks = [("+33639980012", "fr"), ("+33639980014", "fr"), ("+4915112345678", "de"), ("+4915112345679", "de"),
+                  ("+48451000120", "pl"), ("+33639980015", "pl")]  # fmt: skip
+        return await asyncio.gather(
+            *(co.decide(_check(n, c), "acme") for n, c in checks), return_exceptions=True
+        )
+
+    got = [str(a) if isinstance(a, Exception) else a for a in asyncio.run(asyncio.wait_for(main(), 5))]
+    assert got == ["cannot render", "cannot render", b"+4915112345678", b"+4915112345679", "cannot render",
+                   "cannot render"]  # fmt: skip

@@ -87,7 +87,7 @@ class Coalescer:
         groups: dict[tuple[Any, ...], list[tuple[CheckRequest, asyncio.Future[bytes]]]] = {}
         for key, req, _brand, future in pending:
             groups.setdefault(key, []).append((req, future))
-        for key, items in groups.items():
+        for key, items in groups.items():  # every group is answered, whatever another one met
             try:
                 slow = waits_on_lookups(self._rt, key[1])
             except Exception as exc:  # the store could not be read: say so to the waiting checks
@@ -103,7 +103,12 @@ class Coalescer:
     async def _off_loop(
         self, key: tuple[Any, ...], items: list[tuple[CheckRequest, asyncio.Future[bytes]]]
     ) -> None:
-        _settle(items, await asyncio.to_thread(self._answers, key, items))
+        try:
+            answers = await asyncio.to_thread(self._answers, key, items)
+        except BaseException as exc:  # cancelled at shutdown, or the thread could not start
+            _settle(items, exc)
+            raise
+        _settle(items, answers)
 
     def _answers(
         self, key: tuple[Any, ...], items: list[tuple[CheckRequest, asyncio.Future[bytes]]]
@@ -116,9 +121,9 @@ class Coalescer:
                 first.campaign, numbers, first.caller_id, first.vendor, first.at, first.region, via="api"
             )
             checked = evaluate_request(self._rt, together, brand=key[0], separate=True)
+            return [decision_json(checked)] if len(items) == 1 else answers_json(checked)
         except Exception as exc:  # an unexpected failure answers every waiting check, not just one
             return exc
-        return [decision_json(checked)] if len(items) == 1 else answers_json(checked)
 
 
 def _settle(
@@ -188,16 +193,17 @@ class HotPath:
             return
         handler, limit = route
         state = self.app.state
-        headers = dict(scope["headers"])  # the last of a repeated header, as the app's own routes read them
         extra: dict[str, str] = {}
         try:
             # who is asking, from the headers alone: a body is read only for a caller with the right
-            authorization = headers.get(b"authorization")
+            authorization = _header(scope, b"authorization")
             who = principal_from(
                 state.key_cache, state.runtime, authorization.decode("latin-1") if authorization else None
             )
             who.require(Scope.CHECK)
-            raw = await _read_body(receive, headers.get(b"content-length"), limit)
+            raw = await _read_body(receive, _header(scope, b"content-length"), limit)
+            if raw is None:  # the client went away mid-body: nothing to decide, nobody to answer
+                return
             status, body, content_type = 200, await handler(state, who, raw), JSON
         except DialgateError as exc:
             status, body, extra = error_parts(exc)
@@ -208,10 +214,16 @@ class HotPath:
         await send({"type": "http.response.body", "body": body})
 
 
-async def _read_body(receive: Any, length: bytes | None, limit: int) -> bytes:
-    """The request body, refused as soon as it is known to exceed `limit` bytes."""
+def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
+    """The first of a repeated header, as the app's own routes (Starlette) read it."""
+    return next((v for k, v in scope["headers"] if k == name), None)
+
+
+async def _read_body(receive: Any, length: bytes | None, limit: int) -> bytes | None:
+    """The request body, refused as soon as it is known to exceed `limit` bytes; None when the client
+    disconnected before sending all of it."""
     too_large = PayloadTooLargeError(
-        f"the body exceeds {limit // 1024} KiB; send at most {MAX_BATCH} numbers a batch"
+        f"the body exceeds the {limit // 1024:,} KiB a request of this route may send"
     )
     if length is not None and length.isdigit() and int(length) > limit:
         raise too_large
@@ -219,7 +231,7 @@ async def _read_body(receive: Any, length: bytes | None, limit: int) -> bytes:
     while more:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

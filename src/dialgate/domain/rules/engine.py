@@ -139,7 +139,7 @@ class _Collector:
         self.block = np.zeros(n, dtype=bool)
         self.not_time = np.zeros(n, dtype=bool)
         self.wait_until = np.full(n, frame.at_s, dtype=np.int64)
-        self.stable_until = np.full(n, CALENDARS_END, dtype=np.int64)  # what nothing makes earlier
+        self.stable_until = np.full(n, NEVER, dtype=np.int64)
         self.law_changes = np.full(n, NEVER, dtype=np.int64)  # the next change of the row's pack
         self.reasons: list[Reason] = []
         self.index: dict[Reason, int] = {}
@@ -221,7 +221,7 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     index: dict[Reason, int] = {}
     found: list[int] = []  # the descriptors this row hit, in order, repeats included
     block = not_time = False
-    wait_until, stable_until, law_changes = frame.at_s, CALENDARS_END, NEVER
+    wait_until, stable_until, law_changes = frame.at_s, NEVER, NEVER
 
     def add(rule_id: str, law: str, code: ReasonCode, message: str, clears_at: int | None) -> None:
         nonlocal block, not_time, wait_until
@@ -264,10 +264,12 @@ def _evaluate_one(frame: Frame, packs: Mapping[str, Pack]) -> Evaluation:
     nxt = NO_TIME
     if block and not not_time and calendar is not None:
         nxt = calendar.next_open_one(wait_until)
-        if nxt >= stable_until:
+        if nxt >= CALENDARS_END:
             nxt = NO_TIME
-        elif nxt >= law_changes:
+        elif nxt >= law_changes:  # the new law decides, whatever the old one would have let lapse
             nxt = int(_under_later_law(frame, packs, _ROW0, np.array([nxt], dtype=np.int64))[0])
+        elif nxt >= stable_until:
+            nxt = NO_TIME
     ev = Evaluation(frame, ONE_TRUE if block else ONE_FALSE,
                     _NO_NEXT if nxt == NO_TIME else np.array([nxt], dtype=np.int64), reasons,
                     [(d, _ROW0) for d in found], _version_column(version))  # fmt: skip
@@ -499,8 +501,9 @@ def _next_allowed(c: _Collector, calendars: dict[int, Calendar], packs: Mapping[
         rows = np.flatnonzero(waiting & (f.group == g))
         if rows.size:
             out[rows] = cal.next_open(c.wait_until[rows])
-    out = np.where(waiting & (out < c.stable_until), out, NO_TIME)
-    later = np.flatnonzero((out != NO_TIME) & (out >= c.law_changes))
+    later_law = out >= c.law_changes  # the new law decides, whatever the old one would have let lapse
+    out = np.where(waiting & (out < CALENDARS_END) & ((out < c.stable_until) | later_law), out, NO_TIME)
+    later = np.flatnonzero((out != NO_TIME) & later_law)
     if later.size:
         out[later] = _under_later_law(f, packs, later, out[later])
     return out
