@@ -103,14 +103,15 @@ def build(settings: Settings, *, clock: Clock | None = None, check_schema: bool 
     metrics = AppMetrics()
     uow = SqlUnitOfWorkFactory(engine)
     register_files = RegisterFiles(settings.data_dir, memory_budget_mb=settings.register_import_memory_mb)
+    clock_skew = timedelta(seconds=settings.clock_skew_seconds)
     runtime = Runtime(
         uow=uow,
         clock=clock,
         ids=UlidGenerator(),
         evidence=FileEvidenceStore(settings.data_dir / "evidence"),
-        decisions=SqlDecisionStore(engine),
+        decisions=SqlDecisionStore(engine, revocation_grace=clock_skew),
         decision_log=BackgroundDecisionLog(engine),
-        clock_skew=timedelta(seconds=settings.clock_skew_seconds),
+        clock_skew=clock_skew,
         import_batch_size=settings.import_batch_size,
         scrub_result_keep=timedelta(days=settings.scrub_result_days),
         exports=FileExportStore(settings.data_dir),

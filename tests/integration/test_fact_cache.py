@@ -107,6 +107,10 @@ def test_the_cached_facts_follow_every_change_made_elsewhere(acme, rt, other, co
             lambda: _grant(rt, NUMBERS[1], status="revoked", party="business", captured_at="2026-03-01T10:00:00Z"),
             lambda: setattr(clock, "at", datetime(2026, 11, 23, 9, 29, tzinfo=UTC)),
             lambda: _grant(rt, NUMBERS[4], status="revoked", captured_at="2026-11-23T09:32:00Z"),
+            # four minutes after UNTIL: a revocation already counts (the grace of a clock behind), a grant not
+            lambda: setattr(clock, "at", datetime(2026, 11, 23, 9, 34, tzinfo=UTC)),
+            lambda: _grant(rt, NUMBERS[3], status="revoked", captured_at="2026-11-23T09:34:00Z"),
+            lambda: _grant(rt, NUMBERS[3], captured_at="2026-11-23T09:34:00Z"),
         ]  # fmt: skip
         assert _facts(cached) == _facts(uncached)  # the first read loads the brand
         assert _singles(cached) == _singles(uncached)
@@ -119,9 +123,10 @@ def test_the_cached_facts_follow_every_change_made_elsewhere(acme, rt, other, co
             assert _singles(cached) == _singles(uncached), i
         consents, listed, tried, last = _facts(cached)
         # the grant and the revocation; the grant for all purposes and the business's revocation; the
-        # refusal's revocation (the survey and SMS consents are another campaign's business); of the last
-        # number only the skewed revocation (seq 7 and 8 do not count at UNTIL)
-        assert [c[:2] for c in consents] == [(0, 1), (0, 5), (1, 2), (1, 9), (2, 6), (4, 10)]
+        # refusal's revocation (the survey and SMS consents are another campaign's business); the
+        # revocation recorded within the grace after UNTIL; of the last number the business's grant (for
+        # the fold to set aside) and the skewed revocation (seq 7, captured after UNTIL, does not count)
+        assert [c[:2] for c in consents] == [(0, 1), (0, 5), (1, 2), (1, 9), (2, 6), (3, 11), (4, 8), (4, 10)]
         assert listed == [False, False, False, True, True]
         # the edges kept, what lies just outside them not
         assert [t[:2] for t in tried] == [(1, 1795168800), (1, 1795426200), (2, 1795255200)]

@@ -25,6 +25,7 @@ from dialgate.domain.rules.alike import alike_rows
 from dialgate.domain.rules.engine import evaluate
 from dialgate.domain.rules.frame import (
     NEVER,
+    PARTY_CODES,
     REVOKED,
     AttemptColumns,
     CallerFacts,
@@ -153,7 +154,7 @@ def frame_of(facts: Facts, at: datetime) -> Frame:
         mobile=cols.mobile,
         group=cols.group,
         groups=cols.groups,
-        consent=consent_columns(n, rows),
+        consent=consent_columns(n, rows, PARTY_CODES[facts.campaign.party]),
         dnc=np.array(facts.dnc, dtype=bool),
         registers=registers,
         attempts=attempt_columns(n, attempts),

@@ -81,7 +81,9 @@ def test_one_number_reads_as_the_column_read_of_that_number():
                 probe = np.array([99, key, 98], np.uint64)
                 found, on_list, tried, last = index.for_rows(probe, np.ones(3, bool), channel, campaign, since,
                                                              until)  # fmt: skip
-                assert _consent_row(consent, 0) == _consent_row(consent_columns(3, found), 1), (size, key)
+                assert _consent_row(consent, 0) == _consent_row(
+                    consent_columns(3, found, int(campaign.party == Party.BUSINESS)), 1
+                ), (size, key)
                 assert listed == bool(on_list[1]), (size, key)
                 assert _attempt_row(attempts, 0) == _attempt_row(attempt_columns(3, tried, last), 1), (
                     size,

@@ -26,6 +26,7 @@ from dialgate.domain.rules.engine import Evaluation, evaluate, registers_in_forc
 from dialgate.domain.rules.frame import (
     ONE_FALSE,
     ONE_TRUE,
+    PARTY_CODES,
     CallerFacts,
     Frame,
     RegisterColumns,
@@ -183,7 +184,7 @@ def frame_for(
             )
         else:
             found, dnc, recent, last_uses = facts.for_rows(cols.key, cols.valid)
-        consent = consent_columns(n, found)
+        consent = consent_columns(n, found, PARTY_CODES[campaign.party])
         attempts = attempt_columns(n, recent, last_uses)
     return Frame(
         at=at,

@@ -30,6 +30,7 @@ from dialgate.adapters.db.fact_columns import dialect_sql as _dialect_sql
 from dialgate.adapters.db.fact_columns import int_table as _table
 from dialgate.adapters.db.types import raw_instant
 from dialgate.domain.campaign import Campaign
+from dialgate.domain.rules.frame import PARTY_CODES
 from dialgate.domain.rules.inputs import (
     AttemptRows,
     BrandFacts,
@@ -138,11 +139,22 @@ def _chunks(keys: list[str]) -> Iterator[list[str]]:
 
 
 class SqlDecisionStore:
-    def __init__(self, engine: Engine, *, cache_limit: int = 1_000_000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        cache_limit: int = 1_000_000,
+        revocation_grace: timedelta = timedelta(minutes=5),
+    ) -> None:
+        """`revocation_grace`: how long before its recording a revocation already counts (the clock skew
+        allowed; see fact_columns.CONSENT_WHERE)."""
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
+        self._grace = revocation_grace
         # a brand with more consents and attempts than this is read per batch (memory stays bounded)
-        self._cache = FactCache(self._cursor, self._sqlite, limit=cache_limit)
+        self._cache = FactCache(
+            self._cursor, self._sqlite, limit=cache_limit, revocation_grace=revocation_grace
+        )
         self._local = threading.local()
         self._sql: dict[tuple[str, int], str] = {}
         self._opened: list[Any] = []  # every thread's connection, for close()
@@ -209,7 +221,7 @@ class SqlDecisionStore:
             if index is not None:
                 return index.for_one(int(number[1:]), channel, campaign, _micros(since), _micros(until))
         lo, hi = self._param(since), self._param(until)
-        params = [*self._consent_params(campaign, channel, hi), number, brand, number, campaign.id,
+        params = [*self._consent_params(campaign, channel, until), number, brand, number, campaign.id,
                   campaign.purpose, brand, number, lo, hi, brand, number, hi]  # fmt: skip
         cur = self._cursor()
         try:
@@ -222,12 +234,14 @@ class SqlDecisionStore:
         consents = [tuple(map(int, r[1:])) for r in found if r[0] == 1]
         attempts = [(int(r[1]), bool(r[2]), bool(r[3]), bool(r[4])) for r in found if r[0] == 3]
         last = max((int(r[1]) for r in found if r[0] == 4), default=0)
-        return one_consent(consents), any(r[0] == 2 for r in found), one_attempts(attempts, last)
+        party = PARTY_CODES[campaign.party]
+        return one_consent(consents, party), any(r[0] == 2 for r in found), one_attempts(attempts, last)
 
-    @staticmethod
-    def _consent_params(campaign: Campaign, channel: str, until: Any) -> list[Any]:
+    def _consent_params(self, campaign: Campaign, channel: str, until: datetime) -> list[Any]:
         """fact_columns.CONSENT_WHERE's parameters."""
-        return [campaign.brand, channel, campaign.purpose.value, campaign.party.value, until, until]
+        at = self._param(until)
+        grace = self._param(until + self._grace)
+        return [campaign.brand, channel, campaign.purpose.value, at, at, grace]
 
     def _data_version(self) -> int:
         """SQLite's count of commits by other connections, as this thread's connection sees it. The
@@ -251,7 +265,7 @@ class SqlDecisionStore:
             (count,) = cur.fetchone()
             if count > limit:
                 return None
-            cur.execute(self._render(_ALL_CONSENTS, 0), self._consent_params(campaign, channel, hi))
+            cur.execute(self._render(_ALL_CONSENTS, 0), self._consent_params(campaign, channel, until))
             consents = cur.fetchall()
             cur.execute(self._render(_ALL_DNC, 0), [brand])
             dnc = cur.fetchall()
@@ -284,7 +298,7 @@ class SqlDecisionStore:
         attempts: list[tuple[Any, ...]] = []
         last: list[tuple[Any, ...]] = []
         for part in _chunks([f"+{k}" for k in np.unique(keys[valid]).tolist()]):
-            consents += self._query(_CONSENTS, self._consent_params(campaign, channel, hi), part)
+            consents += self._query(_CONSENTS, self._consent_params(campaign, channel, until), part)
             dnc += self._query(_DNC, [brand], part)
             attempts += self._query(_ATTEMPTS, [campaign.id, campaign.purpose, brand], part, [lo, hi])
             last += self._query(_LAST_USE, [brand], part, [hi])

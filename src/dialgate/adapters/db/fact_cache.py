@@ -29,6 +29,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ import numpy.typing as npt
 
 from dialgate.adapters.db.fact_columns import CONSENT, KEY, dialect_sql, int_table
 from dialgate.domain.rules.fact_index import BrandIndex, Codes
+from dialgate.domain.rules.frame import REVOKED
 
 # Every part as wide as the others: tag, position, key, ten integers, two texts.
 _SINCE = (
@@ -67,8 +69,11 @@ class _Cached:
 
 
 class FactCache:
-    def __init__(self, cursor: Callable[[], Any], sqlite: bool, *, limit: int) -> None:
+    def __init__(
+        self, cursor: Callable[[], Any], sqlite: bool, *, limit: int, revocation_grace: timedelta
+    ) -> None:
         self._cursor, self._limit = cursor, limit
+        self._grace_us = revocation_grace // timedelta(microseconds=1)
         p = "?" if sqlite else "%s"
         # the brand as an expression, not a column: the planner walks the id range (new rows only), never
         # the brand's index (all its attempts)
@@ -148,7 +153,10 @@ class FactCache:
         parts = {tag: sorted((r for r in rows if r[0] == tag), key=_position) for tag in _TAGS}
         if found := parts[_CONSENT]:
             t = _ints(found)
-            known = np.minimum(t[:, 11:12], t[:, 12:13])  # see fact_columns.CONSENT_WHERE
+            # from when each counts (fact_columns.CONSENT_WHERE): its capture or its recording, which
+            # for a revocation counts the grace early
+            recorded = t[:, 12:13] - np.where(t[:, 5:6] == REVOKED, self._grace_us, 0)
+            known = np.minimum(t[:, 11:12], recorded)
             consents = consents.added(
                 t[:, 2].astype(np.uint64), np.hstack([t[:, 3:11], known, _texts(codes, found)])
             )

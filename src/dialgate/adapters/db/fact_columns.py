@@ -23,16 +23,17 @@ CONSENT = (
     "CAST(evidence_sha256 IS NOT NULL OR evidence_uri IS NOT NULL AS INTEGER)"
 )
 
-# The consent events that count for a campaign at an instant (brand, channel, purpose, party, at, at):
-# - its purpose's and those for `all`;
-# - the campaign's party's: a grant counts for the party it was given as (İYS keeps an individual's and a
-#   trader's records apart), while a revocation of either stops the calls (a revocation always wins);
+# The consent events that count for a campaign at an instant (brand, channel, purpose, at, at, at + the
+# revocation grace), before inputs.consent_columns folds them for the campaign's party:
+# - its purpose's and those for `all`, of either party;
 # - known at the instant: captured by then, or recorded by then (a capture dated ahead by a skewed clock
-#   counts from its recording, so a revocation blocks the next check). A check at a past instant does
-#   not see what was given or withdrawn after it.
+#   counts from its recording). A check at a past instant does not see what was given or withdrawn
+#   after it; but a revocation counts as soon as it was recorded to within the grace (the clock skew
+#   allowed), so that a dialer whose clock runs a little behind, sending its own `at`, never calls a
+#   number revoked a moment ago.
 CONSENT_WHERE = (
-    "brand_id = {p} AND channel = {p} AND purpose IN ({p}, 'all') AND (party = {p} OR status = 'revoked') "
-    "AND (captured_at <= {p} OR recorded_at <= {p})"
+    "brand_id = {p} AND channel = {p} AND purpose IN ({p}, 'all') "
+    "AND (captured_at <= {p} OR recorded_at <= {p} OR (status = 'revoked' AND recorded_at <= {p}))"
 )
 
 _EPOCH = re.compile(r"EPOCH(_US)?\((\w+|MAX\(\w+\))\)")

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dialgate.domain.campaign import Campaign
-from dialgate.domain.rules.frame import PARTY_CODES, REVOKED
+from dialgate.domain.rules.frame import PARTY_CODES
 from dialgate.domain.rules.inputs import (
     AttemptRows,
     ConsentRows,
@@ -158,7 +158,6 @@ class BrandIndex:
         keep = (
             (t[:, _C["channel"]] == code(channel))
             & ((purposes == code(campaign.purpose)) | (purposes == code("all")))
-            & ((t[:, _C["party"]] == PARTY_CODES[campaign.party]) | (t[:, _C["status"]] == REVOKED))
             & (t[:, _C["known_us"]] <= until_us)
         )
         rows, t = rows[keep], t[keep]
@@ -196,10 +195,7 @@ class BrandIndex:
         consents = [
             r[:8]
             for r in self.consents.rows_of(probe)
-            if r[c["channel"]] == ch
-            and r[c["purpose"]] in purposes
-            and (r[c["party"]] == party or r[c["status"]] == REVOKED)
-            and r[c["known_us"]] <= until_us
+            if r[c["channel"]] == ch and r[c["purpose"]] in purposes and r[c["known_us"]] <= until_us
         ]
         # the latest change says; on equal seq the later arrival (max keeps the first of equals it meets)
         changes = self.dnc.rows_of(probe)
@@ -213,7 +209,7 @@ class BrandIndex:
             for r in tried
             if r[a["at_us"]] >= since_us
         ]
-        return one_consent(consents), listed, one_attempts(kept, last)
+        return one_consent(consents, party), listed, one_attempts(kept, last)
 
     def _listed(self, probe: Keys) -> npt.NDArray[np.bool_]:
         """On the list: the latest change of each number says so."""

@@ -23,6 +23,7 @@ from dialgate.domain.rules.frame import (
     NONE,
     ONE_FALSE,
     ONE_TRUE,
+    REVOKED,
     AttemptColumns,
     ConsentColumns,
     Group,
@@ -80,11 +81,13 @@ def _read_only(cols: _Columns) -> _Columns:
 _NO_CONSENT_ONE = _read_only(ConsentColumns.empty(1))  # shared by single checks of numbers without consent
 
 
-def consent_columns(n: int, rows: ConsentRows) -> ConsentColumns:
+def consent_columns(n: int, rows: ConsentRows, party: int) -> ConsentColumns:
+    """The governing consent of each row for a campaign calling `party` (see _for_party)."""
     if rows.row.size == 0:
         return _NO_CONSENT_ONE if n == 1 else ConsentColumns.empty(n)
     if n == 1:
-        return _one_number(rows)
+        return _one_number(rows, party)
+    rows = _for_party(rows, party)
     cols = ConsentColumns.empty(n)
     r, g = _latest(rows, np.arange(rows.row.size))
     cols.status[r] = rows.status[g]
@@ -100,11 +103,25 @@ def consent_columns(n: int, rows: ConsentRows) -> ConsentColumns:
     return cols
 
 
-def _one_number(rows: ConsentRows) -> ConsentColumns:
+def _for_party(rows: ConsentRows, party: int) -> ConsentRows:
+    """The events that speak for a campaign calling `party`: that party's own, and the other party's
+    latest where it is a revocation. A grant counts for the party it was given as (İYS keeps an
+    individual's and a trader's records apart), while a revocation stops every campaign until the party
+    that gave it grants again."""
+    own = rows.party == party
+    if own.all():
+        return rows
+    _, g = _latest(rows, np.flatnonzero(~own))
+    keep = np.sort(np.concatenate([np.flatnonzero(own), g[rows.status[g] == REVOKED]]))
+    return ConsentRows(*(getattr(rows, f)[keep] for f in rows.__dataclass_fields__))
+
+
+def _one_number(rows: ConsentRows, party: int) -> ConsentColumns:
     return one_consent(
         list(zip(rows.captured.tolist(), rows.seq.tolist(), rows.status.tolist(), rows.basis.tolist(),
                  rows.party.tolist(), rows.registry.tolist(), rows.expires.tolist(), rows.evidence.tolist(),
-                 strict=True))
+                 strict=True)),
+        party,
     )  # fmt: skip
 
 
@@ -112,15 +129,25 @@ def _one_number(rows: ConsentRows) -> ConsentColumns:
 ConsentEvent = Sequence[int]  # captured, seq, status, basis, party, registry, expires, evidence
 
 
-def one_consent(events: Sequence[ConsentEvent]) -> ConsentColumns:
+def _order(events: Sequence[ConsentEvent], i: int) -> tuple[int, int, int]:
+    """By capture, then sequence; on a full tie the later event, as the stable sort of _latest gives."""
+    return events[i][0], events[i][1], i
+
+
+def one_consent(events: Sequence[ConsentEvent], party: int) -> ConsentColumns:
     """consent_columns of one number from its events as Python rows (the single check's read): the same
     fold in plain Python, since numpy's per-call cost on a handful of events is more than the work."""
     if not events:
         return _NO_CONSENT_ONE
-    # by capture, then sequence; on a full tie the later event, as the stable sort of _latest gives
-    gov = events[max(range(len(events)), key=lambda i: (events[i][0], events[i][1], i))]
+    others = [i for i, e in enumerate(events) if e[4] != party]
+    if others:  # as _for_party: the other party's latest only, and only a revocation
+        last = max(others, key=lambda i: _order(events, i))
+        events = [e for i, e in enumerate(events) if e[4] == party or (i == last and e[2] == REVOKED)]
+        if not events:
+            return _NO_CONSENT_ONE
+    gov = events[max(range(len(events)), key=lambda i: _order(events, i))]
     regs = [i for i, e in enumerate(events) if e[5]]
-    reg = events[max(regs, key=lambda i: (events[i][0], events[i][1], i))] if regs else None
+    reg = events[max(regs, key=lambda i: _order(events, i))] if regs else None
     small = np.array([gov[2], gov[3], gov[4], reg[2] if reg else NONE, reg[4] if reg else NONE], np.int8)
     wide = np.array([gov[0], gov[6]], np.int64)
     flags = np.array([gov[7], gov[5]], bool)
