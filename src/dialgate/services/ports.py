@@ -469,9 +469,9 @@ class HlrProvider(Protocol):
 
 class DecisionStore(Protocol):
     """The per-number facts a decision reads for a campaign: the consent events that count at `until`
-    (its channel, its purpose or `all`, its party's grants and every revocation; see
-    adapters/db/fact_columns.CONSENT_WHERE), the brand's do-not-call entries, attempts in [since, until]
-    and the last attempt up to `until`."""
+    (its channel, its purpose or `all`, known by then; see adapters/db/fact_columns.CONSENT_WHERE), the
+    brand's do-not-call entries, attempts in [since, until] and the last attempt up to `until`. `one`
+    folds the consent events for the campaign's party (inputs.one_consent); the others return them all."""
 
     def brand_facts(
         self, campaign: Campaign, channel: str, since: datetime, until: datetime, *, limit: int

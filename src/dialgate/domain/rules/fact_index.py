@@ -30,7 +30,8 @@ Keys = npt.NDArray[np.uint64]
 Table = npt.NDArray[np.int64]  # one row per fact, one int64 column per field
 
 # The columns of each table (the store fills them in this order).
-# known_us: from when the event counts (microseconds), the earlier of its capture and its recording
+# known_us: from when the event counts (microseconds): the earlier of its capture and its recording, a
+# revocation's recording counted the grace early (see adapters/db/fact_columns.CONSENT_WHERE)
 CONSENT_FIELDS = ("captured", "seq", "status", "basis", "party", "registry", "expires", "evidence", "known_us",
                   "channel", "purpose")  # fmt: skip
 DNC_FIELDS = ("seq", "listed")  # seq: 0 for the list as first read, then the change feed's sequence
@@ -147,8 +148,8 @@ class BrandIndex:
         since_us: int,
         until_us: int,
     ) -> RowFacts:
-        """As BrandFacts.for_rows: the consents that count for the campaign at `until` (consents.py's
-        CONSENT_WHERE), on the do-not-call list, attempts in [since, until] and the last attempt up to
+        """As BrandFacts.for_rows: the consent events that count at `until` (known by then, the campaign's
+        channel and purpose, either party: the frame folds them for its party), on the do-not-call list, attempts in [since, until] and the last attempt up to
         `until` (epoch seconds, 0 if none)."""
         probe = np.where(valid, keys, np.uint64(0))  # no fact has key 0
         n = keys.size

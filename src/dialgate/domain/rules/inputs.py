@@ -1,9 +1,9 @@
 """Building a Frame from what the store returns: numbers, consent events, attempts, registers.
 
-The consent fold here is the vectorised twin of consent.fold/effective: per row, the latest event (by
-captured_at, then seq) among those the store returns as counting for the campaign at the instant (its
-purpose and `all`, its party's grants, every revocation, known by then: fact_columns.CONSENT_WHERE).
-A test holds the two to the same answers.
+The consent fold here is consent.fold/effective's, vectorised and for the campaign's party: per row, the
+latest event (by captured_at, then seq) among those the store returns as counting at the instant (the
+campaign's purpose and `all`, known by then: fact_columns.CONSENT_WHERE) that speak for the party
+(_for_party). Tests hold the single check's fold and the column fold to the same answers.
 """
 
 from __future__ import annotations
