@@ -35,13 +35,18 @@ def _row(cols: ConsentColumns, i: int) -> tuple[object, ...]:
     return tuple(getattr(cols, f)[i].item() for f in cols.__dataclass_fields__)
 
 
-def _expected(events: list[tuple[int, ...]], party: int) -> tuple[int, ...] | None:
-    """The governing event, written the slow and obvious way (events as read, without the row)."""
+def _expected(
+    events: list[tuple[int, ...]], party: int
+) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+    """The governing event and the party's own latest register record, written the slow and obvious way
+    (events as read, without the row)."""
     order = {e: (e[0], e[1], i) for i, e in enumerate(events)}  # capture, sequence, arrival
     others = [e for e in events if e[4] != party]
     standing = [max(others, key=order.__getitem__)] if others else []
     speaking = [e for e in events if e[4] == party] + [e for e in standing if e[2] == 2]
-    return max(speaking, key=order.__getitem__) if speaking else None
+    records = [e for e in events if e[4] == party and e[5]]
+    return (max(speaking, key=order.__getitem__) if speaking else None,
+            max(records, key=order.__getitem__) if records else None)  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -59,10 +64,11 @@ def test_one_number_folds_as_the_batch_does(events: list[tuple[int, ...]], party
             else consent_columns(1, ConsentRows.empty(), party)
         )
         assert _row(single, 0) == _row(batch, i)
-        governing = _expected(mine, party)
+        governing, record = _expected(mine, party)
         got = _row(batch, i)
         if governing is None:
             assert got[0] == 0  # no consent
         else:  # status, basis, party, captured, expires, evidence, from a register
             assert got[:7] == (governing[2], governing[3], governing[4], governing[0], governing[6],
                                governing[7], governing[5])  # fmt: skip
+        assert got[7:] == ((record[2], record[4]) if record else (0, 0))  # the register's status and party

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from dialgate.domain.vocabulary import Outcome, Purpose
+from dialgate.domain.vocabulary import Outcome, Party, Purpose
 from dialgate.errors import InputError
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
@@ -60,6 +60,9 @@ class CallAttempt:
     outcome: Outcome
     vendor: str | None = None
     caller_id: str | None = None
+    party: Party = (
+        Party.CONSUMER
+    )  # whom the campaign calls: a refusal is that party's revocation (not stored)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from dialgate.domain.vocabulary import (
     Channel,
     ConsentStatus,
     Outcome,
-    Party,
     Source,
     parse_enum,
 )
@@ -68,6 +67,7 @@ def _attempt(rt: Runtime, data: AttemptInput, campaign: Campaign, e164: str | No
         outcome=parse_enum(Outcome, data.outcome, "outcome"),
         vendor=data.vendor or None,
         caller_id=data.caller_id or None,
+        party=campaign.party,
     )
 
 
@@ -80,7 +80,7 @@ def refusal_revocation(attempt: CallAttempt) -> ConsentDraft:
         purpose=ALL_PURPOSES,
         status=ConsentStatus.REVOKED,
         basis=Basis.CONSENT,
-        party=Party.CONSUMER,
+        party=attempt.party,  # a business refusing speaks as the business the campaign called
         source=Source.AGENT,
         captured_at=attempt.at,
         actor_vendor=attempt.vendor,

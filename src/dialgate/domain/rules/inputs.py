@@ -97,7 +97,7 @@ def consent_columns(n: int, rows: ConsentRows, party: int) -> ConsentColumns:
     cols.expires[r] = rows.expires[g]
     cols.evidence[r] = rows.evidence[g]
     cols.from_registry[r] = rows.registry[g]
-    r, g = _latest(rows, np.flatnonzero(rows.registry))
+    r, g = _latest(rows, np.flatnonzero(rows.registry & (rows.party == party)))  # the party's own record
     cols.registry_status[r] = rows.status[g]
     cols.registry_party[r] = rows.party[g]
     return cols
@@ -106,8 +106,9 @@ def consent_columns(n: int, rows: ConsentRows, party: int) -> ConsentColumns:
 def _for_party(rows: ConsentRows, party: int) -> ConsentRows:
     """The events that speak for a campaign calling `party`: that party's own, and the other party's
     latest where it is a revocation. A grant counts for the party it was given as (İYS keeps an
-    individual's and a trader's records apart), while a revocation stops every campaign until the party
-    that gave it grants again."""
+    individual's and a trader's records apart); a revocation stops every campaign until a later grant,
+    by the party that revoked or by the party called. The register's record (İYS) read alongside is the
+    party's own."""
     own = rows.party == party
     if own.all():
         return rows
@@ -146,7 +147,7 @@ def one_consent(events: Sequence[ConsentEvent], party: int) -> ConsentColumns:
         if not events:
             return _NO_CONSENT_ONE
     gov = events[max(range(len(events)), key=lambda i: _order(events, i))]
-    regs = [i for i, e in enumerate(events) if e[5]]
+    regs = [i for i, e in enumerate(events) if e[5] and e[4] == party]  # the party's own register record
     reg = events[max(regs, key=lambda i: _order(events, i))] if regs else None
     small = np.array([gov[2], gov[3], gov[4], reg[2] if reg else NONE, reg[4] if reg else NONE], np.int8)
     wide = np.array([gov[0], gov[6]], np.int64)
