@@ -4,10 +4,10 @@ Every rule is evaluated (never first-fail). `next_allowed_at` is the earliest in
 time-based reasons have cleared at once: the latest moment a frequency cap or cooling-off lets go, then
 the first instant from there at which every calling window of the row is open. It is null when any
 reason would not clear by waiting, or when something else would start to block by then (a snapshot
-going stale, a consent expiring), or when it would fall after the last day with a holiday calendar. When the law changes before that instant (a rule of the pack enters or
-leaves force), the row is decided again at that instant under the new day's law: the instant stands if
-the call would be allowed then, and moves on to that decision's own next instant if only time still
-blocks it.
+going stale, a consent expiring), or when it would fall after the last day with a holiday calendar.
+When the law changes before that instant (a rule of the pack enters or leaves force), the row is decided
+again at that instant under the new day's law: the instant stands if the call would be allowed then, and
+moves on to that decision's own next instant if only time still blocks it.
 """
 
 from __future__ import annotations
