@@ -56,3 +56,41 @@ def test_the_lookups_decide_the_roaming_rule(rt, asked):
     outside = [found[n].state is RoamingState.OUTSIDE_EEA for n in PL_MOBILES[:2]]
     assert outside == [False, True]
     assert checked.evaluation.block.tolist()[1] is True
+
+
+def test_a_batch_waiting_on_a_slow_provider_does_not_hold_up_other_checks(rt, asked, live, monkeypatch):
+    """Over HTTP: a Polish batch whose lookups take a second, and meanwhile a French single check on the
+    same server, which answers at once."""
+    import threading
+    import time
+
+    import httpx
+
+    from dialgate.services import apikeys
+
+    lookups: list[str] = []
+
+    def slow(numbers, *, budget=None, **kw):  # type: ignore[no-untyped-def]
+        lookups.append(threading.current_thread().name)
+        time.sleep(1.0)
+        return {}
+
+    monkeypatch.setattr(rt.roaming, "resolve_sync", slow)
+    key = apikeys.create_api_key(rt, brand="acme", scopes=["check"])
+    headers = {"Authorization": f"Bearer {key}"}
+    done: dict[str, float] = {}
+
+    def post(name: str, path: str, body: dict[str, object]) -> None:
+        with httpx.Client(base_url=live.url, headers=headers, timeout=30) as c:
+            assert c.post(path, json=body).status_code == 200
+        done[name] = time.monotonic()
+
+    start = time.monotonic()
+    batch = threading.Thread(target=post, args=("batch", "/v1/checks:batch", {"campaign": "pl", "numbers": PL_MOBILES, "at": AT}))  # fmt: skip
+    batch.start()
+    while not lookups:  # the batch is waiting on the provider
+        time.sleep(0.01)
+    post("single", "/v1/checks", {"campaign": "fr", "number": "+33639980012", "at": AT})
+    batch.join()
+    assert done["single"] - start < 0.9 < done["batch"] - start
+    assert lookups[0].startswith("dialgate-lookups")

@@ -8,7 +8,10 @@ messages and problem+json errors as everywhere else, and /openapi.json still doc
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
 
 import orjson
 
@@ -23,6 +26,7 @@ from dialgate.errors import DialgateError, InputError, PayloadTooLargeError, Per
 from dialgate.services.check import MAX_BATCH, CheckRequest, caller_facts, evaluate_request, waits_on_lookups
 from dialgate.services.runtime import Runtime
 
+_T = TypeVar("_T")
 _SINGLE = {"number", "campaign", "caller_id", "vendor", "at", "region"}
 _BATCH = {"numbers", "campaign", "caller_id", "vendor", "at", "region"}
 
@@ -51,6 +55,15 @@ def _request(body: dict[str, Any], numbers: list[str], vendor: str | None) -> Ch
         raise PermissionDeniedError(f"this key belongs to vendor '{vendor}'")
     return CheckRequest(body["campaign"], numbers, body.get("caller_id"), asked or vendor, body.get("at"),
                         body.get("region"), via="api")  # fmt: skip
+
+
+# Checks that may wait on the network run here: threads of their own, so that a slow provider never
+# queues them behind the default pool's few threads (its wait would eat a single check's lookup budget).
+_LOOKUPS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="dialgate-lookups")
+
+
+async def _in_lookup_thread(fn: Callable[..., _T], *args: Any) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(_LOOKUPS, partial(fn, *args))
 
 
 class Coalescer:
@@ -104,7 +117,7 @@ class Coalescer:
         self, key: tuple[Any, ...], items: list[tuple[CheckRequest, asyncio.Future[bytes]]]
     ) -> None:
         try:
-            answers = await asyncio.to_thread(self._answers, key, items)
+            answers = await _in_lookup_thread(self._answers, key, items)
         except BaseException as exc:  # cancelled at shutdown, or the thread could not start
             _settle(items, exc)
             raise
@@ -164,7 +177,7 @@ async def check_batch(state: Any, who: Principal, raw: bytes) -> bytes:
         raise InputError(f"at most {MAX_BATCH} numbers per batch").at(field="numbers")
     rt, req = state.runtime, _request(body, numbers, who.vendor)
     if waits_on_lookups(rt, req.campaign):  # the network may answer slowly: off the loop
-        checked = await asyncio.to_thread(evaluate_request, rt, req, brand=who.brand)
+        checked = await _in_lookup_thread(partial(evaluate_request, rt, req, brand=who.brand))
     else:
         checked = evaluate_request(rt, req, brand=who.brand)
     return decisions_json(checked)
