@@ -299,7 +299,8 @@ class Settings(BaseSettings):
     clock_skew_seconds: int = Field(
         default=300,
         description="How far in the future a consent's captured_at may lie (clock drift between systems) "
-        "before it is rejected as dated in the future.",
+        "before it is rejected as dated in the future; also how long before its recording a revocation "
+        "already counts for a check, so that a dialer whose clock runs behind never calls a number just revoked.",
     )
     import_batch_size: int = Field(
         default=5000, description="Rows per transaction in bulk imports (consents, attempts)."
