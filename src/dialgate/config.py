@@ -298,9 +298,9 @@ class Settings(BaseSettings):
     )
     clock_skew_seconds: int = Field(
         default=300,
-        description="How far in the future a consent's captured_at may lie (clock drift between systems) "
-        "before it is rejected as dated in the future; also how long before its recording a revocation "
-        "already counts for a check, so that a dialer whose clock runs behind never calls a number just revoked.",
+        description="How far other systems' clocks may drift. An instant given in the future (a consent's "
+        "captured_at, an attempt's at, a complaint's called_at) is accepted within it; and a revocation counts "
+        "that long before its recording, so that a dialer whose clock runs behind never calls a number just revoked.",
     )
     import_batch_size: int = Field(
         default=5000, description="Rows per transaction in bulk imports (consents, attempts)."

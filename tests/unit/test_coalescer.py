@@ -138,3 +138,21 @@ def test_a_failure_to_render_answers_its_checks_and_the_other_groups_still_get_t
     got = [str(a) if isinstance(a, Exception) else a for a in asyncio.run(asyncio.wait_for(main(), 5))]
     assert got == ["cannot render", "cannot render", b"+4915112345678", b"+4915112345679", "cannot render",
                    "cannot render"]  # fmt: skip
+
+
+def test_closing_waits_for_the_checks_being_decided_off_the_loop(frames):
+    """The server's shutdown closes the coalescer before the last flush of the audit log: a check still
+    being decided must have queued its audit row by then."""
+
+    async def main() -> tuple[float, bytes]:
+        co = Coalescer(rt=None)  # type: ignore[arg-type]
+        pending = asyncio.ensure_future(co.decide(_check("+48451000120", "pl"), "acme"))
+        await asyncio.sleep(0.05)  # the slow provider (0.2 s) is being waited on in a lookup thread
+        assert not frames
+        start = time.monotonic()
+        await asyncio.to_thread(co.close)
+        return time.monotonic() - start, await pending
+
+    waited, answer = asyncio.run(asyncio.wait_for(main(), 5))
+    assert answer == b"+48451000120"
+    assert waited > 0.05

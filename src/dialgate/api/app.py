@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,7 +42,7 @@ def _fastapi_app(container: Container, *, run_dispatcher: bool, sweep_jobs: bool
     jobs = BackgroundJobs()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         # Every worker starts a dispatcher; the store's lease lets exactly one of them deliver.
         background = BackgroundDispatcher(build_dispatcher(container)) if run_dispatcher else None
         if background is not None:
@@ -57,6 +58,7 @@ def _fastapi_app(container: Container, *, run_dispatcher: bool, sweep_jobs: bool
                 sweeper.stop()
             if background is not None:
                 background.stop()
+            await asyncio.to_thread(started.state.check_coalescer.close)  # checks still deciding log first
             container.runtime.decision_log.flush()  # the audit trail's last rows, before the process ends
 
     app = FastAPI(

@@ -57,15 +57,6 @@ def _request(body: dict[str, Any], numbers: list[str], vendor: str | None) -> Ch
                         body.get("region"), via="api")  # fmt: skip
 
 
-# Checks that may wait on the network run here: threads of their own, so that a slow provider never
-# queues them behind the default pool's few threads (its wait would eat a single check's lookup budget).
-_LOOKUPS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="dialgate-lookups")
-
-
-async def _in_lookup_thread(fn: Callable[..., _T], *args: Any) -> _T:
-    return await asyncio.get_running_loop().run_in_executor(_LOOKUPS, partial(fn, *args))
-
-
 class Coalescer:
     """Single checks that arrive together are decided together.
 
@@ -83,6 +74,17 @@ class Coalescer:
         self._pending: list[tuple[tuple[Any, ...], CheckRequest, str, asyncio.Future[bytes]]] = []
         self._scheduled = False
         self._off: set[asyncio.Future[None]] = set()
+        # Checks that may wait on the network (this worker's single checks and batches) run here: threads
+        # of their own, so that a slow provider never queues them behind the default pool's. Sixteen:
+        # each thread keeps a database connection for its life.
+        self._lookups = ThreadPoolExecutor(max_workers=16, thread_name_prefix="dialgate-lookups")
+
+    async def in_lookup_thread(self, fn: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._lookups, partial(fn, *args))
+
+    def close(self) -> None:
+        """Wait for the checks being decided (their audit rows are then queued), drop those not started."""
+        self._lookups.shutdown(wait=True, cancel_futures=True)
 
     async def decide(self, req: CheckRequest, brand: str) -> bytes:
         loop = asyncio.get_running_loop()
@@ -117,7 +119,7 @@ class Coalescer:
         self, key: tuple[Any, ...], items: list[tuple[CheckRequest, asyncio.Future[bytes]]]
     ) -> None:
         try:
-            answers = await _in_lookup_thread(self._answers, key, items)
+            answers = await self.in_lookup_thread(self._answers, key, items)
         except BaseException as exc:  # cancelled at shutdown, or the thread could not start
             _settle(items, exc)
             raise
@@ -177,7 +179,8 @@ async def check_batch(state: Any, who: Principal, raw: bytes) -> bytes:
         raise InputError(f"at most {MAX_BATCH} numbers per batch").at(field="numbers")
     rt, req = state.runtime, _request(body, numbers, who.vendor)
     if waits_on_lookups(rt, req.campaign):  # the network may answer slowly: off the loop
-        checked = await _in_lookup_thread(partial(evaluate_request, rt, req, brand=who.brand))
+        coalescer: Coalescer = state.check_coalescer
+        checked = await coalescer.in_lookup_thread(partial(evaluate_request, rt, req, brand=who.brand))
     else:
         checked = evaluate_request(rt, req, brand=who.brand)
     return decisions_json(checked)
