@@ -130,7 +130,7 @@ def waits_on_lookups(rt: Runtime, campaign_id: str) -> bool:
         campaign, _ = rt.reference.campaign(campaign_id)
     except NotFoundError:
         return False
-    return not ROAMING_COUNTRIES.isdisjoint(campaign.countries)
+    return bool(_roaming_countries(campaign))
 
 
 def build_frame(
@@ -254,6 +254,11 @@ def _registers(
 ROAMING_COUNTRIES = frozenset(c for c, p in PACKS.items() if any(r.id == "roaming" for r in p.rules))
 
 
+def _roaming_countries(campaign: Campaign) -> frozenset[str]:
+    """The campaign's countries whose pack asks where a mobile is (elsewhere the call is refused anyway)."""
+    return ROAMING_COUNTRIES.intersection(campaign.countries)
+
+
 def _roaming(
     rt: Runtime, campaign: Campaign, cols: NumberColumns, budget: float | None
 ) -> npt.NDArray[np.int8]:
@@ -262,7 +267,7 @@ def _roaming(
     batch API and scrub wait for all of them, sharing the cache)."""
     n = cols.valid.size
     out = np.zeros(n, dtype=np.int8)
-    countries = ROAMING_COUNTRIES.intersection(campaign.countries)
+    countries = _roaming_countries(campaign)
     if not any(g.jurisdiction in countries for g in cols.groups):
         return out
     asks = np.array([g.jurisdiction in countries for g in cols.groups], dtype=bool)
