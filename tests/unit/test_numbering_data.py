@@ -54,6 +54,13 @@ def test_zone_corrections_cover_what_phonenumbers_says(npa):
     assert n.zone_source is ZoneSource.CORRECTION and n.zones == data.US_NPA_ZONES[npa]
 
 
+def test_an_exchange_can_be_corrected_within_its_area_code():
+    # Unalaska / Dutch Harbor keeps Alaska time; phonenumbers puts it on Honolulu's
+    unalaska = parse_number("+19075811234")
+    assert unalaska.zone_source is ZoneSource.CORRECTION and unalaska.zones == ("America/Anchorage",)
+    assert parse_number("+19075861234").zones == ("America/Juneau",)  # Juneau, as phonenumbers says
+
+
 def test_florida_panhandle_numbers_must_respect_central_and_eastern_time():
     assert parse_number("+18505550123").zones == ("America/Chicago", "America/New_York")
 

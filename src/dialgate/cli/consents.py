@@ -100,7 +100,7 @@ def _write_rejects(path: Path, errors: list[RowError]) -> None:
 @click.option("--region")
 @click.option("--json", "as_json", is_flag=True)
 def consent_show(number: str, brand: str, region: str | None, as_json: bool) -> None:
-    """Current state per channel and purpose, and the full history."""
+    """Current state per channel, purpose and party (as a check reads it), and the full history."""
     view = ledger.show_consent(runtime(), brand, number, region)
     if as_json:
         echo_json(view.to_dict())
@@ -108,11 +108,12 @@ def consent_show(number: str, brand: str, region: str | None, as_json: bool) -> 
     click.echo(f"{view.number} for brand {view.brand}")
     if not view.state:
         click.echo("  no consent events")
-    for (channel, purpose), ev in sorted(view.state.items()):
+    for (channel, purpose, party), ev in view.state.items():
         until = f" until {ev.expires_at:%Y-%m-%d}" if ev.expires_at else ""
         evidence = " evidence" if ev.has_evidence else ""
+        by = f"; by the {ev.party} record" if ev.party != party else ""
         click.echo(
-            f"  {channel}/{purpose}: {ev.status} ({ev.basis}, {ev.source}) since {ev.captured_at:%Y-%m-%d %H:%M}Z{until}{evidence}"
+            f"  {channel}/{purpose} ({party}): {ev.status} ({ev.basis}, {ev.source}{by}) since {ev.captured_at:%Y-%m-%d %H:%M}Z{until}{evidence}"
         )
     click.echo("history:")
     for ev in view.history:

@@ -217,23 +217,41 @@ def verify_chain(
     return None
 
 
-StateKey = tuple[Channel, str]
+StateKey = tuple[Channel, str, Party]
 
 
 def fold(events: Iterable[ConsentEvent]) -> dict[StateKey, ConsentEvent]:
-    """Current state per channel x purpose: the latest captured_at wins, ties by seq."""
-    state: dict[StateKey, ConsentEvent] = {}
+    """Current state per channel x purpose x party, for each party with events of its own: the party's
+    latest event (latest captured_at, ties by seq), or the other party's latest where that is a later
+    revocation. As a check reads them (rules/inputs._for_party): a grant counts for the party it was
+    given as (İYS keeps an individual's and a trader's records apart), a revocation stops every
+    campaign. A history of one party folds as it always did, one entry per channel x purpose."""
+    latest: dict[StateKey, ConsentEvent] = {}
     for event in events:
-        key = (event.channel, event.purpose)
-        held = state.get(key)
+        key = (event.channel, event.purpose, event.party)
+        held = latest.get(key)
         if held is None or event.order_key > held.order_key:
-            state[key] = event
+            latest[key] = event
+    state: dict[StateKey, ConsentEvent] = {}
+    for key in sorted(latest, key=lambda k: (k[0], k[1], _PARTIES.index(k[2]))):  # the consumer first
+        channel, purpose, party = key
+        own, other = latest[key], latest.get((channel, purpose, _OTHER_PARTY[party]))
+        if other is not None and other.status is ConsentStatus.REVOKED and other.order_key > own.order_key:
+            own = other
+        state[key] = own
     return state
 
 
-def effective(state: Mapping[StateKey, ConsentEvent], channel: Channel, purpose: str) -> ConsentEvent | None:
-    """What governs one purpose: its own latest event or the latest for `all`, whichever is later."""
-    own, every = state.get((channel, purpose)), state.get((channel, ALL_PURPOSES))
+_PARTIES = list(Party)
+_OTHER_PARTY = {Party.CONSUMER: Party.BUSINESS, Party.BUSINESS: Party.CONSUMER}
+
+
+def effective(
+    state: Mapping[StateKey, ConsentEvent], channel: Channel, purpose: str, party: Party = Party.CONSUMER
+) -> ConsentEvent | None:
+    """What governs one purpose for a campaign calling `party`: its own latest event or the latest for
+    `all`, whichever is later."""
+    own, every = state.get((channel, purpose, party)), state.get((channel, ALL_PURPOSES, party))
     if own is None or every is None:
         return own or every
     return own if own.order_key > every.order_key else every

@@ -52,7 +52,7 @@ _US_TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP"})
 def zone_correction(e164: str, region: str, mobile: bool) -> tuple[str, ...] | None:
     """dialgate's own zones where phonenumbers' are wrong or too coarse for a window rule."""
     if region == "US":
-        return data.US_NPA_ZONES.get(e164[2:5])
+        return data.US_PREFIX_ZONES.get(e164[:8]) or data.US_NPA_ZONES.get(e164[2:5])
     if region == "BR":
         for prefix, zones in data.BR_PREFIX_ZONES.items():
             if e164.startswith(prefix):
@@ -97,6 +97,7 @@ def decisive_prefixes() -> frozenset[str]:
     found = set(data.EXTRA_RANGES)
     found.update("+1" + npa for npa in (*data.US_NPA_ZONES, *data.US_NPA_STATE))
     found.update("+55" + ddd for ddd in (*data.BR_DDD_ZONES, *data.BR_DDD_UF))
+    found.update(data.US_PREFIX_ZONES)  # exchanges (NPA-NXX)
     found.update(data.BR_PREFIX_ZONES)  # Fernando de Noronha's fixed lines
     found.update(
         "+55" + ddd + "9" for ddd in data.BR_MOBILE_DDD_ZONES

@@ -21,9 +21,11 @@ LONGEST_EXTRA_PREFIX = max(len(p) for p in EXTRA_RANGES)
 
 # US area codes whose territory spans a zone line phonenumbers draws too coarsely (it keeps one default
 # zone per NPA and lists only some exchanges as exceptions). The whole NPA gets every zone it touches,
-# so a window must hold in all of them; 219 is wholly Central although phonenumbers defaults it to Eastern.
+# so a window must hold in all of them. Two are wholly in one zone phonenumbers gets wrong: 219 (north-west
+# Indiana) is Central, not Eastern; 689 (the overlay of Orlando's 407) is Eastern, not Central.
 US_NPA_ZONES: dict[str, tuple[str, ...]] = {
     "219": ("America/Chicago",),
+    "689": ("America/New_York",),
     "270": ("America/Chicago", "America/New_York"),
     "364": ("America/Chicago", "America/New_York"),
     "606": ("America/Chicago", "America/New_York"),
@@ -41,6 +43,9 @@ US_NPA_ZONES: dict[str, tuple[str, ...]] = {
     "458": ("America/Boise", "America/Los_Angeles"),
     "928": ("America/Denver", "America/Phoenix"),
 }
+# Finer than an NPA: Unalaska / Dutch Harbor (907-581) keeps Alaska time; phonenumbers gives Honolulu's
+# (UTC-10 all year), which let calls through until 23:00 there in summer.
+US_PREFIX_ZONES: dict[str, tuple[str, ...]] = {"+1907581": ("America/Anchorage",)}
 
 # Brazil: phonenumbers puts DDD 81 (Recife, UTC-3) in America/Noronha (UTC-2) and parts of Pará and
 # Amazonas an hour off. This table replaces it for every geographic number (no DST in Brazil since 2019).

@@ -191,8 +191,8 @@ class ConsentView:
             "brand": self.brand,
             "number": self.number,
             "state": [
-                {"channel": str(ch), "purpose": purpose, **_state_fields(ev)}
-                for (ch, purpose), ev in sorted(self.state.items())
+                {"channel": str(ch), "purpose": purpose, **_state_fields(ev), "party": str(party)}
+                for (ch, purpose, party), ev in self.state.items()
             ],
             "history": [e.to_dict() for e in self.history],
         }
@@ -200,7 +200,7 @@ class ConsentView:
 
 def _state_fields(event: ConsentEvent) -> dict[str, object]:
     d = event.to_dict()
-    keep = ("status", "basis", "party", "source", "captured_at", "expires_at", "seq", "hash")
+    keep = ("status", "basis", "source", "captured_at", "expires_at", "seq", "hash")
     return {k: d[k] for k in keep} | {"has_evidence": event.has_evidence}
 
 

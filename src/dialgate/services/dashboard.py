@@ -230,7 +230,7 @@ def number_page(rt: Runtime, viewer: Viewer, raw: str, region: str | None = None
         attempts = [
             a for a in uow.attempts.recorded(viewer.brand, e164) if viewer.sees_vendor(a.attempt.vendor)
         ]
-    state = sorted(fold(events).items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))
+    state = list(fold(events).items())
     visible = [e for e in events if viewer.sees_vendor(e.actor_vendor)]
     stored = frozenset(
         e.evidence_sha256 for e in visible if e.evidence_sha256 and rt.evidence.path_of(e.evidence_sha256)
