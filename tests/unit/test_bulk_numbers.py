@@ -114,6 +114,10 @@ def generated_inputs(seed: int = 2026) -> list[tuple[str, str | None]]:
         line = rng.randrange(10**7)
         for text in (f"+1{npa}{line:07d}", f"({npa}) 555-01{line % 100:02d}", f"1-{npa}-555-0100"):
             out.append((text, rng.choice(["US", "CA", None])))
+    for prefix in numbering_data.ES_PREFIX_COMMUNITY:  # provinces: the community's holidays
+        rest = "".join(rng.choice("0123456789") for _ in range(9 - len(prefix)))
+        out.append((f"+34{prefix}{rest}", None))
+        out.append((f"{prefix}{rest}", "ES"))
     for ddd in ("11", "21", "61", "81", "91", "97", "55", "90"):
         for lead in ("", "0", "0 15 ", "90", "+55 ", "0055 ", "00 "):
             out.append((f"{lead}{ddd} 9{rng.randrange(10**8):08d}", rng.choice(["BR", "BR", None])))

@@ -79,6 +79,26 @@ def test_us_toll_free_numbers_ring_in_every_us_zone():
     assert n.subdivision is None
 
 
+ES_COMMUNITIES = {  # the geocoder's province names, by the `holidays` package's community codes
+    "MD": ["Madrid"], "CT": ["Barcelona", "Girona", "Lleida", "Tarragona"], "CN": ["Tenerife", "Las Palmas"],
+    "CL": ["Ávila", "Segovia", "Salamanca", "Burgos", "Soria", "Palencia", "Zamora", "Valladolid", "León"],
+    "EX": ["Badajoz", "Cáceres"], "CM": ["Toledo", "Ciudad Real", "Guadalajara", "Albacete", "Cuenca"],
+    "RI": ["La Rioja"], "CB": ["Cantabria"], "PV": ["Guipúzcoa", "Bizkaia", "Araba"], "NC": ["Navarre"],
+    "AN": ["Almería", "Málaga", "Jaén", "Seville", "Cádiz", "Cordova", "Granada", "Huelva"],
+    "VC": ["Valencia", "Castellón", "Alicante"], "MC": ["Murcia"], "IB": ["Balearic Islands"],
+    "AR": ["Huesca", "Zaragoza", "Teruel"], "AS": ["Asturias"], "GA": ["A Coruña", "Lugo", "Pontevedra", "Ourense"],
+}  # fmt: skip
+
+
+def test_spanish_prefix_communities_agree_with_the_geocoder():
+    community_of = {name: code for code, names in ES_COMMUNITIES.items() for name in names}
+    for prefix, community in data.ES_PREFIX_COMMUNITY.items():
+        number = phonenumbers.parse(f"+34{prefix}{'0' * (9 - len(prefix) - 3)}100")
+        assert community_of[geocoder.description_for_number(number, "en")] == community, prefix
+    assert parse_number("+34910000100").subdivision == "MD"
+    assert parse_number("+34710000100").subdivision is None  # a mobile says nothing of where it rings
+
+
 def test_states_come_from_the_area_code():
     assert parse_number("+13055550123").subdivision == "FL"
     assert parse_number("+5521988887777").subdivision == "RJ"

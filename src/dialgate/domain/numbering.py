@@ -75,13 +75,15 @@ def is_nongeographic(region: str, e164: str) -> bool:
 
 
 def subdivision_of(region: str, e164: str) -> str | None:
-    """US state or territory, or Brazilian state, when the number tells it."""
+    """US state or territory, Brazilian state or Spanish autonomous community, when the number tells it."""
     if region == "US":
         return data.US_NPA_STATE.get(e164[2:5])
     if region in _US_TERRITORIES:
         return region
     if region == "BR":
         return data.BR_DDD_UF.get(e164[3:5])
+    if region == "ES":
+        return data.ES_PREFIX_COMMUNITY.get(e164[3:6]) or data.ES_PREFIX_COMMUNITY.get(e164[3:5])
     return None
 
 
@@ -98,6 +100,7 @@ def decisive_prefixes() -> frozenset[str]:
     found.update("+1" + npa for npa in (*data.US_NPA_ZONES, *data.US_NPA_STATE))
     found.update("+55" + ddd for ddd in (*data.BR_DDD_ZONES, *data.BR_DDD_UF))
     found.update(data.US_PREFIX_ZONES)  # exchanges (NPA-NXX)
+    found.update("+34" + prefix for prefix in data.ES_PREFIX_COMMUNITY)
     found.update(data.BR_PREFIX_ZONES)  # Fernando de Noronha's fixed lines
     found.update(
         "+55" + ddd + "9" for ddd in data.BR_MOBILE_DDD_ZONES

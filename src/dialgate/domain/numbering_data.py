@@ -501,6 +501,26 @@ BR_DDD_UF: dict[str, str] = {
     "99": "MA",
 }
 
+# Spanish autonomous community (the `holidays` package's subdivision codes) per provincial prefix of a
+# geographic number, 9XY and its 8XY twin (CNMC plan; the provinces agree with phonenumbers' geocoder).
+# Ceuta and Melilla share Cádiz's 956 and Málaga's 952 and so read Andalusia's holidays; mobiles say
+# nothing of where they ring and read the national ones.
+ES_PREFIX_COMMUNITY: dict[str, str] = {
+    prefix: community
+    for three, community in {
+        "91": "MD", "93": "CT", "920": "CL", "921": "CL", "922": "CN", "923": "CL", "924": "EX",
+        "925": "CM", "926": "CM", "927": "EX", "928": "CN", "941": "RI", "942": "CB", "943": "PV",
+        "944": "PV", "945": "PV", "946": "PV", "947": "CL", "948": "NC", "949": "CM", "950": "AN",
+        "951": "AN", "952": "AN", "953": "AN", "954": "AN", "955": "AN", "956": "AN", "957": "AN",
+        "958": "AN", "959": "AN", "960": "VC", "961": "VC", "962": "VC", "963": "VC", "964": "VC",
+        "965": "VC", "966": "VC", "967": "CM", "968": "MC", "969": "CM", "971": "IB", "972": "CT",
+        "973": "CT", "974": "AR", "975": "CL", "976": "AR", "977": "CT", "978": "AR", "979": "CL",
+        "980": "CL", "981": "GA", "982": "GA", "983": "CL", "984": "AS", "985": "AS", "986": "GA",
+        "987": "CL", "988": "GA",
+    }.items()
+    for prefix in (three, "8" + three[1:])
+}  # fmt: skip
+
 # Every zone a number of the region might ring in, for numbers whose prefix says nothing finer
 # (US toll-free and personal NPAs, Brazilian 0300/0303/0800, fiction ranges): a window must hold in all.
 REGION_ZONES: dict[str, tuple[str, ...]] = {

@@ -486,6 +486,12 @@ def register_rule(
                 effective_until, (register,), one)  # fmt: skip
 
 
+def number_subdivision(group: Group) -> str | None:
+    """A window rule's `subdiv` where the holidays are those of the subdivision the number tells (US or
+    Brazilian state, Spanish autonomous community; numbering.subdivision_of)."""
+    return group.subdivision
+
+
 def window_rule(
     rule_id: str,
     law: str,

@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 from dialgate.domain.rules.base import COMMERCIAL, Pack, Rule, validate_pack
-from dialgate.domain.rules.common import caller_id_rule, internal_dnc, register_rule, revoked, window_rule
+from dialgate.domain.rules.common import (
+    caller_id_rule,
+    internal_dnc,
+    number_subdivision,
+    register_rule,
+    revoked,
+    window_rule,
+)
 from dialgate.domain.rules.frame import Group
 from dialgate.domain.vocabulary import Purpose
 from dialgate.domain.windows import WeeklyWindows, parse_weekly
@@ -25,10 +32,6 @@ def _state(uf: str, weekly: WeeklyWindows):  # type: ignore[no-untyped-def]
     return windows
 
 
-def _uf(group: Group) -> str | None:
-    return group.subdivision
-
-
 def _state_rule(
     rule_id: str,
     uf: str,
@@ -39,7 +42,7 @@ def _state_rule(
     purposes: frozenset[Purpose] = COMMERCIAL,
 ) -> Rule:
     return window_rule(rule_id, law, summary, windows=_state(uf, weekly), holidays=holidays, country="BR",
-                       subdiv=_uf, firmness="S", purposes=purposes)  # fmt: skip
+                       subdiv=number_subdivision, firmness="S", purposes=purposes)  # fmt: skip
 
 
 PACK = validate_pack(

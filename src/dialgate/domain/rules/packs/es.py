@@ -13,6 +13,7 @@ from dialgate.domain.rules.common import (
     consent_required,
     internal_dnc,
     months,
+    number_subdivision,
     register_rule,
     revoked,
     window_rule,
@@ -21,12 +22,11 @@ from dialgate.domain.rules.frame import BASIS_CONSENT, BASIS_CONTRACT
 from dialgate.domain.windows import parse_weekly
 
 WEEKDAYS = parse_weekly({"mon-fri": "09:00-21:00"}, "ES.hours")
-
 PACK = validate_pack(
     Pack(
         country="ES",
         name="Spain",
-        version="2026.11.2",
+        version="2026.11.3",
         legal_zone="Europe/Madrid",
         rules=(
             revoked("Ley 11/2022 General de Telecomunicaciones art. 66.1.b; RGPD art. 21(3)"),
@@ -54,10 +54,12 @@ PACK = validate_pack(
             window_rule(
                 "hours",
                 "TRLGDCU art. 96.2 (RDLeg 1/2007, as amended)",
-                "Monday to Friday 09:00-21:00, never on weekends or public holidays.",
+                "Monday to Friday 09:00-21:00, never on weekends or public holidays (the region's too, where "
+                "a landline's prefix tells it).",
                 windows=WEEKDAYS,
                 holidays=True,
                 country="ES",
+                subdiv=number_subdivision,  # a landline's province tells it; a mobile does not
                 firmness="S",
             ),
             caller_id_rule(

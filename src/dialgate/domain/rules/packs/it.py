@@ -3,6 +3,8 @@ contracts), the 2024 telemarketing code's hours for adherents, and the 0843/0844
 
 from __future__ import annotations
 
+from datetime import date
+
 from dialgate.domain.rules.base import COMMERCIAL, Pack, validate_pack
 from dialgate.domain.rules.common import (
     EitherOverride,
@@ -42,7 +44,7 @@ PACK = validate_pack(
     Pack(
         country="IT",
         name="Italy",
-        version="2026.11.2",
+        version="2026.11.3",
         legal_zone="Europe/Rome",
         rules=(
             revoked("Codice privacy art. 130; GDPR art. 21(3)"),
@@ -71,6 +73,7 @@ PACK = validate_pack(
                 purposes=COVERED,
                 when=lambda _g, c: "IT" in c.code_of_conduct,
                 firmness="S",
+                effective_from=date(2024, 9, 28),  # in force for adherents (GU 27 March 2024)
             ),
             caller_id_rule(
                 "caller-id",

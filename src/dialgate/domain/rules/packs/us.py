@@ -30,7 +30,7 @@ PACK = validate_pack(
     Pack(
         country="US",
         name="United States",
-        version="2026.11.2",
+        version="2026.11.3",
         legal_zone="America/New_York",
         rules=(
             revoked("47 CFR 64.1200(a)(10) (consent may be revoked by any reasonable means)"),
