@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import zlib
+from datetime import date
 
 import orjson
 from sqlalchemy import text
 
-from dialgate.services import brands, campaigns
+from dialgate.services import brands, campaigns, registry
 from dialgate.services.check import CheckRequest, check_call, evaluate_request
 
 CAMPAIGN = (
@@ -36,11 +37,15 @@ def test_decisions_are_kept_with_their_reasons(rt, container):
     assert batch.check_ids[1].endswith("-00001")
 
 
-def test_a_single_check_keeps_the_record_a_row_of_coalesced_checks_keeps(rt):
+def test_a_single_check_keeps_the_record_a_row_of_coalesced_checks_keeps(rt, tmp_path):
     """A single check writes its audit record by a path of its own (services/check.py _log_one): the
-    same fields and values as a row of single checks answered together (api/routes_checks.py)."""
+    same fields and values as a row of single checks answered together (api/routes_checks.py), the
+    register snapshots read included: a French row does not name the British register's."""
     brands.add_brand(rt, "acme")
-    campaigns.apply_campaign(rt, CAMPAIGN, file="fr.toml")
+    campaigns.apply_campaign(rt, CAMPAIGN.replace('["FR"]', '["FR", "GB"]'), file="fr.toml")
+    tps = tmp_path / "tps.txt"
+    tps.write_text("+447700900999\n")
+    registry.import_snapshot(rt, registry.SnapshotRequest("UK-TPS", tps, "lines", as_of=date(2026, 11, 20)))
     kept: list[dict[str, object]] = []
 
     class Capture:
@@ -48,19 +53,21 @@ def test_a_single_check_keeps_the_record_a_row_of_coalesced_checks_keeps(rt):
             kept.extend(records)
 
     real, rt.decision_log = rt.decision_log, Capture()
-    numbers = ["+33639980012", "garbage", "+12025550123"]  # blocked, invalid, uncovered by the campaign
+    # blocked, invalid, uncovered by the campaign, and one that reads UK-TPS
+    numbers = ["+33639980012", "garbage", "+12025550123", "+447700900123"]
     for number in numbers:
         check_call(rt, CheckRequest("fr", [number], at="2026-11-23T21:30:00Z", caller_id="+33162000000"))
     evaluate_request(rt, CheckRequest("fr", numbers, at="2026-11-23T21:30:00Z", caller_id="+33162000000"),
                      separate=True)  # fmt: skip
     rt.decision_log = real
-    assert len(kept) == 6
-    for one, many in zip(kept[:3], kept[3:], strict=True):
+    assert len(kept) == 8
+    assert [record["snapshots"] is not None for record in kept[:4]] == [False, False, False, True]
+    for one, many in zip(kept[:4], kept[4:], strict=True):
         assert one.keys() == many.keys()
         assert {k: v for k, v in one.items() if k not in ("check_id", "evaluated_at")} == {
             k: v for k, v in many.items() if k not in ("check_id", "evaluated_at")
         }
-    assert all(record["reasons"] for record in kept)
+    assert all(record["reasons"] for record in kept if record["number"] != "+447700900123")
 
 
 def test_a_server_shutting_down_writes_the_decisions_it_still_holds(rt, container):

@@ -10,6 +10,7 @@ from dialgate.domain.rules.inputs import one_consent
 from dialgate.domain.vocabulary import Basis, Channel, ConsentStatus, Party, Source
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def draft(status="granted", purpose="marketing", at=T, number="+33639980012", party=Party.CONSUMER):
@@ -112,8 +113,8 @@ def test_a_party_without_events_of_its_own_has_no_entry():
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.tuples(st.sampled_from(["granted", "revoked"]), st.integers(0, 2), st.sampled_from(Party)),
-             min_size=1, max_size=8),
+    st.lists(st.tuples(st.sampled_from(["granted", "revoked"]), st.sampled_from([0, 300_000, 700_000, 86_400_000_000]),
+                       st.sampled_from(Party)), min_size=1, max_size=8),  # captured µs after T: some in one second
     st.sampled_from(Party),
 )  # fmt: skip
 def test_the_view_shows_what_a_check_reads(events, party):
@@ -121,9 +122,9 @@ def test_the_view_shows_what_a_check_reads(events, party):
     `party` folds to (rules/inputs.one_consent). A party without events of its own has no entry; the
     check then finds no consent, or the other party's latest where it is a revocation (that party's
     entry shows it)."""
-    history = chain(*(draft(status, at=T + timedelta(days=day), party=p) for status, day, p in events))
+    history = chain(*(draft(status, at=T + timedelta(microseconds=us), party=p) for status, us, p in events))
     state = fold(history)
-    rows = [(int(e.captured_at.timestamp()), e.seq, GRANTED if e.status is ConsentStatus.GRANTED else REVOKED,
+    rows = [((e.captured_at - EPOCH) // timedelta(microseconds=1), e.seq, GRANTED if e.status is ConsentStatus.GRANTED else REVOKED,
              0, PARTY_CODES[e.party], False, 0, False) for e in history]  # fmt: skip
     checked = one_consent(rows, PARTY_CODES[party])
     found = (checked.status[0], checked.party[0], checked.captured[0])

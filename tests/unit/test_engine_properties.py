@@ -104,7 +104,7 @@ def frame_of(facts: Facts, at: datetime) -> Frame:
     n = len(facts.numbers)
     c = facts.consents
     rows = ConsentRows(
-        np.array([e[0] for e in c], dtype=np.intp), np.array([e[1] for e in c], dtype=np.int64),
+        np.array([e[0] for e in c], dtype=np.intp), np.array([e[1] * 1_000_000 for e in c], dtype=np.int64),
         np.array([e[2] for e in c], dtype=np.int64), np.array([e[3] for e in c], dtype=np.int8),
         np.array([e[4] for e in c], dtype=np.int8), np.array([e[5] for e in c], dtype=np.int8),
         np.array([e[6] for e in c], dtype=bool), np.array([e[7] for e in c], dtype=np.int64),

@@ -363,15 +363,28 @@ def _log_rows(rt: Runtime, checked: Checked, via: str) -> None:
     shared = {
         "brand_id": f.campaign.brand, "campaign_id": f.campaign.id, "campaign_version": checked.campaign_version,
         "at": f.at, "evaluated_at": checked.evaluated_at, "caller_id": f.caller.raw[:32] or None,
-        "vendor_id": f.vendor.requested, "snapshots": _snapshots(snapshot_ids(f)), "via": via,
+        "vendor_id": f.vendor.requested, "via": via,
     }  # fmt: skip
+    snapshots = _group_snapshots(f)
     rows = zip(checked.check_ids, f.e164.tolist(), ev.block.tolist(), set_of_row.tolist(),
-               nexts, versions, strict=True)  # fmt: skip
+               nexts, versions, f.group.tolist(), strict=True)  # fmt: skip
     rt.decision_log.record([
         {**shared, "check_id": check_id, "number": str(number)[:64], "verdict": "BLOCK" if block else "ALLOW",
-         "reasons": codes[s], "next_allowed_at": instants[nxt], "pack_version": version, "detail": details[s]}
-        for check_id, number, block, s, nxt, version in rows
+         "reasons": codes[s], "next_allowed_at": instants[nxt], "pack_version": version, "detail": details[s],
+         "snapshots": snapshots[g]}
+        for check_id, number, block, s, nxt, version, g in rows
     ])  # fmt: skip
+
+
+def _group_snapshots(f: Frame) -> list[str | None]:
+    """Per group of rows, the snapshots a single check of one of its numbers reads (registers_for its
+    country alone): rows decided together each name their own, not every country's of the request."""
+    out = []
+    for group in f.groups:
+        names = registers_for(f.campaign, f.at, [group.jurisdiction])
+        read = [f.registers[name].snapshot for name in names if name in f.registers]
+        out.append(_snapshots(sorted(s.snapshot_id for s in read if s is not None)))
+    return out
 
 
 def _log_one(rt: Runtime, checked: Checked, via: str) -> None:

@@ -12,11 +12,12 @@ import numpy.typing as npt
 from dialgate.domain.rules.frame import NEVER
 
 KEY = "CAST(SUBSTR(number, 2) AS BIGINT)"  # numbers.e164_key, in SQL
-# A consent event as integers: captured, seq, status, basis, party, registry, expires, evidence.
+# A consent event as integers: captured (microseconds: two events of one second keep their order), seq,
+# status, basis, party, registry, expires, evidence.
 # The codes are those of inputs.ConsentRows; an unknown value gives NULL, which fails the conversion loudly.
 # Comparisons are cast: PostgreSQL's booleans would not unite with the integers of other parts of a UNION.
 CONSENT = (
-    "EPOCH(captured_at), seq, CASE status WHEN 'granted' THEN 1 WHEN 'revoked' THEN 2 END, "
+    "EPOCH_US(captured_at), seq, CASE status WHEN 'granted' THEN 1 WHEN 'revoked' THEN 2 END, "
     "CASE basis WHEN 'consent' THEN 0 WHEN 'contract' THEN 1 WHEN 'inquiry' THEN 2 END, "
     "CASE party WHEN 'consumer' THEN 0 WHEN 'business' THEN 1 END, CAST(source = 'registry' AS INTEGER), "
     f"COALESCE(EPOCH(expires_at), {NEVER}), "

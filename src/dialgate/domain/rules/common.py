@@ -418,10 +418,10 @@ def register_rule(
         today = _callee_days(f)
         if max_age is not None:
             as_of = (snap.as_of - _EPOCH).days
-            stale = today - as_of > max_age
-            if stale.any():
-                age = int((today - as_of)[stale].max())
-                findings.append(Finding(R.REGISTRY_STALE, every & stale, stale_text(snap, age)))
+            ages = today - as_of
+            stale = ages > max_age
+            for age in np.unique(ages[stale]).tolist():  # callees' days differ: each row its own age
+                findings.append(Finding(R.REGISTRY_STALE, every & (ages == age), stale_text(snap, age)))
             horizon = as_of + max_age + 1
             per_group = np.array([_first_instant_of(horizon, g.zones) for g in f.groups], dtype=np.int64)
             until = np.where(stale, NEVER, per_group[f.group] if f.n else until)

@@ -40,7 +40,7 @@ class ConsentRows:
     """Consent events of the campaign's channel, for purposes {campaign purpose, all}, as columns."""
 
     row: npt.NDArray[np.intp]
-    captured: Ints
+    captured: Ints  # microseconds: events of one second keep their order (ConsentColumns has seconds)
     seq: Ints
     status: npt.NDArray[np.int8]
     basis: npt.NDArray[np.int8]
@@ -93,7 +93,7 @@ def consent_columns(n: int, rows: ConsentRows, party: int) -> ConsentColumns:
     cols.status[r] = rows.status[g]
     cols.basis[r] = rows.basis[g]
     cols.party[r] = rows.party[g]
-    cols.captured[r] = rows.captured[g]
+    cols.captured[r] = rows.captured[g] // 1_000_000
     cols.expires[r] = rows.expires[g]
     cols.evidence[r] = rows.evidence[g]
     cols.from_registry[r] = rows.registry[g]
@@ -127,7 +127,7 @@ def _one_number(rows: ConsentRows, party: int) -> ConsentColumns:
 
 
 # One consent event of one number as a Python row, in fact_columns.CONSENT order.
-ConsentEvent = Sequence[int]  # captured, seq, status, basis, party, registry, expires, evidence
+ConsentEvent = Sequence[int]  # captured (µs), seq, status, basis, party, registry, expires, evidence
 
 
 def _order(events: Sequence[ConsentEvent], i: int) -> tuple[int, int, int]:
@@ -150,7 +150,7 @@ def one_consent(events: Sequence[ConsentEvent], party: int) -> ConsentColumns:
     regs = [i for i, e in enumerate(events) if e[5] and e[4] == party]  # the party's own register record
     reg = events[max(regs, key=lambda i: _order(events, i))] if regs else None
     small = np.array([gov[2], gov[3], gov[4], reg[2] if reg else NONE, reg[4] if reg else NONE], np.int8)
-    wide = np.array([gov[0], gov[6]], np.int64)
+    wide = np.array([gov[0] // 1_000_000, gov[6]], np.int64)
     flags = np.array([gov[7], gov[5]], bool)
     # one-element views of three arrays: the frame's columns are never written
     return ConsentColumns(small[0:1], small[1:2], small[2:3], wide[0:1], wide[1:2], flags[0:1], flags[1:2],
