@@ -226,6 +226,19 @@ def test_an_iys_row_that_breaks_a_rule_stops_the_whole_file(rt, tmp_path):
     assert consent.show_consent(rt, "enercom", "+905100000100").history == []
 
 
+def test_a_refusal_of_a_consent_older_than_the_ledger_is_taken(rt, tmp_path):
+    # a movement file covers recent days only: the ONAY this RET refuses predates what dialgate holds
+    brands.add_brand(rt, "enercom")
+    path = iys_file(
+        tmp_path,
+        "2026-11-20 09:05:00,T1,+905100000100,BIREYSEL,ARAMA,RET,2026-11-20 09:00:00,IYS_WEB",
+        "2026-11-20 09:06:00,T2,+905100000101,BIREYSEL,ARAMA,ONAY,2026-11-20 09:00:00,HS_WEB",
+    )
+    assert import_iys(rt, path).accepted == 2
+    (state,) = consent.show_consent(rt, "enercom", "+905100000100").state.values()
+    assert state.status == "revoked"
+
+
 def test_an_iys_record_older_than_the_ledgers_is_refused(rt, tmp_path):
     brands.add_brand(rt, "enercom")
     import_iys(rt, iys_file(tmp_path, "x,T1,+905100000100,BIREYSEL,ARAMA,ONAY,2026-11-20 09:00:00,HS_WEB"))

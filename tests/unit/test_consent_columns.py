@@ -47,8 +47,10 @@ def _expected(
     standing = [max(others, key=order.__getitem__)] if others else []
     speaking = [e for e in events if e[4] == party] + [e for e in standing if e[2] == 2]
     records = [e for e in events if e[4] == party and e[5]]
-    return (max(speaking, key=order.__getitem__) if speaking else None,
-            max(records, key=order.__getitem__) if records else None)  # fmt: skip
+    record = max(records, key=order.__getitem__) if records else None
+    if record is not None and any(e[2] == 2 and e[4] == party and e[:2] > record[:2] for e in events):
+        record = (*record[:2], 2, *record[3:])  # the party's later revocation supersedes the register's
+    return max(speaking, key=order.__getitem__) if speaking else None, record
 
 
 @settings(max_examples=300, deadline=None)

@@ -5,12 +5,13 @@ recipientType, type, status, consentDate, source. dialgate turns each into a con
 `registry`, refusing what İYS would refuse (shared/research/rules.md §1a, "İzin Doğrulama Kuralları"):
 
 1. consentDate must be later than the existing record's, per (brand, recipient, recipientType, type);
-2. the first record of a recipient cannot be RET;
-3. no ONAY after ONAY, no RET after RET;
-4. consentDate not before 2015-05-01 00:00:00, exactly that instant for source HS_2015, never in the future.
+2. no ONAY after ONAY, no RET after RET;
+3. consentDate not before 2015-05-01 00:00:00, exactly that instant for source HS_2015, never in the future.
 
-Rule 5 (back-dating by at most 3 business days) and rule 6 (no IYS_* source) bind a provider's uploads,
-not İYS's own movement data, which carries citizen changes with IYS_* sources.
+Not applied to İYS's own data: the rule that a recipient's first record cannot be RET. A movement file
+covers recent days only, so a RET often refuses an ONAY older than dialgate's history; refusing the file
+would lose the refusal. Nor rule 5 (back-dating by at most 3 business days) and rule 6 (no IYS_* source),
+which bind a provider's uploads, not İYS's movement data, which carries citizen changes with IYS_* sources.
 """
 
 from __future__ import annotations
@@ -123,11 +124,7 @@ def check_movement(movement: IysMovement, held: IysState | None, now: datetime) 
         raise InputError(f"consentDate {_tr(at)} is in the future (now is {_tr(now)})").at(
             field="consentDate"
         )
-    if held is None:
-        if movement.status is ConsentStatus.REVOKED:
-            raise InputError("the first record of a recipient cannot be RET: İYS holds no ONAY to refuse").at(
-                field="status"
-            )
+    if held is None:  # a RET too: the ONAY it refuses may be older than what dialgate holds
         return
     if at <= held.consent_at:
         raise InputError(

@@ -87,7 +87,9 @@ class ConsentColumns:
     expires: Ints  # NEVER when the consent has no expiry
     evidence: Bools
     from_registry: Bools  # the governing event came from a register (İYS)
-    registry_status: Small  # the latest register-sourced event's status (İYS mirror), NONE if none
+    # the party's latest register-sourced event's status (İYS mirror), REVOKED where a revocation came
+    # after it, NONE if none
+    registry_status: Small
     registry_party: Small
 
     @staticmethod

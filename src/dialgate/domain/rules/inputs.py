@@ -100,6 +100,18 @@ def consent_columns(n: int, rows: ConsentRows, party: int) -> ConsentColumns:
     r, g = _latest(rows, np.flatnonzero(rows.registry & (rows.party == party)))  # the party's own record
     cols.registry_status[r] = rows.status[g]
     cols.registry_party[r] = rows.party[g]
+    # the party's own revocation after that record supersedes it (the brand owes İYS the refusal): a
+    # grant İYS held before it no longer vouches for a later consent taken outside İYS. The other party's
+    # does not: İYS keeps the records apart
+    rr, rg = _latest(rows, np.flatnonzero((rows.status == REVOKED) & (rows.party == party)))
+    if rr.size and r.size:
+        last_captured = np.full(n, -1, dtype=np.int64)
+        last_seq = np.full(n, -1, dtype=np.int64)
+        last_captured[rr], last_seq[rr] = rows.captured[rg], rows.seq[rg]
+        later = (last_captured[r] > rows.captured[g]) | (
+            (last_captured[r] == rows.captured[g]) & (last_seq[r] > rows.seq[g])
+        )
+        cols.registry_status[r[later]] = REVOKED
     return cols
 
 
@@ -149,7 +161,12 @@ def one_consent(events: Sequence[ConsentEvent], party: int) -> ConsentColumns:
     gov = events[max(range(len(events)), key=lambda i: _order(events, i))]
     regs = [i for i, e in enumerate(events) if e[5] and e[4] == party]  # the party's own register record
     reg = events[max(regs, key=lambda i: _order(events, i))] if regs else None
-    small = np.array([gov[2], gov[3], gov[4], reg[2] if reg else NONE, reg[4] if reg else NONE], np.int8)
+    reg_status = reg[2] if reg else NONE
+    if reg is not None and any(
+        e[2] == REVOKED and e[4] == party and (e[0], e[1]) > (reg[0], reg[1]) for e in events
+    ):
+        reg_status = REVOKED  # superseded by a later revocation, as consent_columns says
+    small = np.array([gov[2], gov[3], gov[4], reg_status, reg[4] if reg else NONE], np.int8)
     wide = np.array([gov[0] // 1_000_000, gov[6]], np.int64)
     flags = np.array([gov[7], gov[5]], bool)
     # one-element views of three arrays: the frame's columns are never written

@@ -19,7 +19,16 @@ from dialgate.domain.calendar import business_days_after
 from dialgate.domain.decision import ReasonCode as R
 from dialgate.domain.rules.base import BUSINESSES, CONSUMERS, Finding, Outcome, Pack, Rule, validate_pack
 from dialgate.domain.rules.common import caller_id_rule, internal_dnc, revoked
-from dialgate.domain.rules.frame import GRANTED, NEVER, NONE, PARTY_BUSINESS, PARTY_CONSUMER, Frame, Ints
+from dialgate.domain.rules.frame import (
+    GRANTED,
+    NEVER,
+    NONE,
+    PARTY_BUSINESS,
+    PARTY_CONSUMER,
+    REVOKED,
+    Frame,
+    Ints,
+)
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 GRACE_BUSINESS_DAYS = 3
@@ -63,16 +72,18 @@ def _consumer(f: Frame) -> Outcome:
 
 def _trader(f: Frame) -> Outcome:
     c = f.consent
-    known = (c.registry_status != NONE) & (c.registry_party == PARTY_BUSINESS)
-    return Outcome([Finding(R.NO_CONSENT, ~known & (c.status != 2),
-        "The number is not registered in İYS as a trader (TACIR); traders need no consent but must be registered.")])  # fmt: skip
+    # registered and not refused: İYS's latest TACIR record is an ONAY, and no refusal came after it
+    known = (c.registry_status == GRANTED) & (c.registry_party == PARTY_BUSINESS)
+    return Outcome([Finding(R.NO_CONSENT, ~known & (c.status != REVOKED),
+        "The number is not registered in İYS as a trader (TACIR), or its record there is a refusal (RET); "
+        "traders need no consent but must be registered and not have refused.")])  # fmt: skip
 
 
 PACK = validate_pack(
     Pack(
         country="TR",
         name="Turkey",
-        version="2026.11.2",
+        version="2026.11.3",
         legal_zone="Europe/Istanbul",
         rules=(
             revoked("Law 6563 art. 8(1); Regulation on Commercial Communication (OG 29417) art. 9(1)"),
