@@ -187,3 +187,22 @@ def test_the_installed_entry_point_runs(settings):
     assert subprocess.run([*cmd, "brand", "add", "acme"], capture_output=True, text=True).returncode == 0
     dup = subprocess.run([*cmd, "brand", "add", "acme"], capture_output=True, text=True)
     assert dup.returncode == 2 and "already exists" in dup.stderr
+
+
+def test_an_argument_that_is_not_utf8_is_bad_input_not_an_internal_error(settings, tmp_path):
+    cmd = [sys.executable, "-m", "dialgate", "--db", settings.resolved_database_url,
+           "--data-dir", str(settings.data_dir)]  # fmt: skip
+    path = tmp_path / "fr.toml"
+    path.write_text(CAMPAIGN)
+    for args in (["brand", "add", "acme"], ["campaign", "apply", str(path)]):
+        assert subprocess.run([*cmd, *args], capture_output=True).returncode == 0
+    for args in ([b"+3363998\xff0012", "--campaign", "fr-fibre"], [N, "--campaign", b"fr\xff"]):
+        done = subprocess.run([*cmd, "check", *args], capture_output=True)
+        assert done.returncode == 2 and b"not valid UTF-8" in done.stderr and b"\\xff" in done.stderr, (
+            done.stderr
+        )
+
+
+def test_a_wrong_purpose_is_refused_with_every_accepted_value_all_included(acme):
+    bad = acme("consent", "record", N, "--brand", "acme", "--status", "revoked", "--purpose", "everything")
+    assert bad.exit_code == 2 and "field 'purpose'" in bad.output and "consent-request, all" in bad.output

@@ -94,53 +94,58 @@ def test_a_grant_counts_for_the_party_it_was_given_as():
     assert effective(state, Channel.CALL, "marketing", Party.BUSINESS).status is ConsentStatus.GRANTED
 
 
-def test_the_other_partys_later_revocation_governs():
+def test_the_other_partys_later_revocation_governs_until_a_later_grant():
     state = fold(chain(draft(party=Party.BUSINESS), draft("revoked", at=T + timedelta(days=1))))
     business = state[(Channel.CALL, "marketing", Party.BUSINESS)]
     assert business.status is ConsentStatus.REVOKED and business.party is Party.CONSUMER
-    # until that party's own later grant
     state = fold(chain(draft(party=Party.BUSINESS), draft("revoked", at=T + timedelta(days=1)),
                        draft(at=T + timedelta(days=2), party=Party.BUSINESS)))  # fmt: skip
     assert state[(Channel.CALL, "marketing", Party.BUSINESS)].status is ConsentStatus.GRANTED
     assert state[(Channel.CALL, "marketing", Party.CONSUMER)].status is ConsentStatus.REVOKED
 
 
+def test_a_purpose_shows_a_later_event_for_all():
+    state = fold(chain(draft(), draft("revoked", "all", T + timedelta(days=1))))
+    marketing = state[(Channel.CALL, "marketing", Party.CONSUMER)]
+    assert marketing.status is ConsentStatus.REVOKED and marketing.purpose == "all"
+
+
 def test_a_party_without_events_of_its_own_has_no_entry():
-    # a consumer's history reads as it always did: one entry per channel and purpose
+    # a consumer's history reads as one entry per purpose
     state = fold(chain(draft(), draft("revoked", at=T + timedelta(days=1))))
     assert list(state) == [(Channel.CALL, "marketing", Party.CONSUMER)]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
-    st.lists(st.tuples(st.sampled_from(["granted", "revoked"]), st.sampled_from([0, 300_000, 700_000, 86_400_000_000]),
-                       st.sampled_from(Party)), min_size=1, max_size=8),  # captured µs after T: some in one second
+    st.lists(
+        st.tuples(st.sampled_from(["granted", "revoked"]), st.sampled_from([0, 300_000, 700_000, 86_400_000_000]),
+                  st.sampled_from(Party), st.sampled_from(["marketing", "sales", "all"])),
+        min_size=1, max_size=8,
+    ),  # captured µs after T: some in one second
     st.sampled_from(Party),
 )  # fmt: skip
 def test_the_view_shows_what_a_check_reads(events, party):
     """consent show, GET /v1/consents and the number page name the event a check of a campaign calling
-    `party` folds to (rules/inputs.one_consent). A party without events of its own has no entry; the
-    check then finds no consent, or the other party's latest where it is a revocation (that party's
-    entry shows it)."""
-    history = chain(*(draft(status, at=T + timedelta(microseconds=us), party=p) for status, us, p in events))
+    `party` folds to (rules/inputs.one_consent), for every purpose. A party without events of its own
+    has no entry; the check then finds no consent, or the other party's latest where it is a
+    revocation (that party's entries show it)."""
+    history = chain(*(draft(status, purpose, T + timedelta(microseconds=us), party=p)
+                      for status, us, p, purpose in events))  # fmt: skip
     state = fold(history)
-    rows = [((e.captured_at - EPOCH) // timedelta(microseconds=1), e.seq, GRANTED if e.status is ConsentStatus.GRANTED else REVOKED,
-             0, PARTY_CODES[e.party], False, 0, False) for e in history]  # fmt: skip
-    checked = one_consent(rows, PARTY_CODES[party])
-    found = (checked.status[0], checked.party[0], checked.captured[0])
-    shown = state.get((Channel.CALL, "marketing", party))
-    if shown is None:
-        assert not any(e.party is party for e in history)
-        other = state.get((Channel.CALL, "marketing", _other(party)))
-        assert found[0] == 0 or (
-            other is not None and other.status is ConsentStatus.REVOKED and found == _codes(other)
-        )
-    else:
-        assert found == _codes(shown)
-
-
-def _other(party):
-    return Party.BUSINESS if party is Party.CONSUMER else Party.CONSUMER
+    for asked in ("marketing", "sales", "survey"):
+        rows = [((e.captured_at - EPOCH) // timedelta(microseconds=1), e.seq,
+                 GRANTED if e.status is ConsentStatus.GRANTED else REVOKED, 0, PARTY_CODES[e.party], False, 0, False)
+                for e in history if e.purpose in (asked, "all")]  # fmt: skip
+        checked = one_consent(rows, PARTY_CODES[party])  # what the check reads: the purpose's and `all`'s
+        found = (checked.status[0], checked.party[0], checked.captured[0])
+        shown = effective(state, Channel.CALL, asked, party)
+        if shown is not None:
+            assert found == _codes(shown), asked
+        elif any(e.party is party for e in history):
+            assert found[0] == 0, asked
+        else:
+            assert found[0] == 0 or (found[0] == REVOKED and found[1] != PARTY_CODES[party]), asked
 
 
 def _codes(event):

@@ -111,14 +111,16 @@ def consent_show(number: str, brand: str, region: str | None, as_json: bool) -> 
     for (channel, purpose, party), ev in view.state.items():
         until = f" until {ev.expires_at:%Y-%m-%d}" if ev.expires_at else ""
         evidence = " evidence" if ev.has_evidence else ""
-        by = f"; by the {ev.party} record" if ev.party != party else ""
+        whose = "".join([f", for {ev.purpose}" if ev.purpose != purpose else "",
+                         f", the {ev.party}'s" if ev.party != party else ""])  # fmt: skip
         click.echo(
-            f"  {channel}/{purpose} ({party}): {ev.status} ({ev.basis}, {ev.source}{by}) since {ev.captured_at:%Y-%m-%d %H:%M}Z{until}{evidence}"
+            f"  {channel}/{purpose} ({party}): {ev.status} ({ev.basis}, {ev.source}) since "
+            f"{ev.captured_at:%Y-%m-%d %H:%M}Z{until}{evidence} [#{ev.seq}{whose}]"
         )
     click.echo("history:")
     for ev in view.history:
         click.echo(
-            f"  #{ev.seq} {ev.captured_at:%Y-%m-%dT%H:%M:%SZ} {ev.channel}/{ev.purpose} {ev.status} via {ev.source} hash {ev.hash[:16]}…"
+            f"  #{ev.seq} {ev.captured_at:%Y-%m-%dT%H:%M:%SZ} {ev.channel}/{ev.purpose} ({ev.party}) {ev.status} via {ev.source} hash {ev.hash[:16]}…"
         )
 
 

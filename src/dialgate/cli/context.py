@@ -92,5 +92,19 @@ def run_guarded(func: Callable[[], Any]) -> Any:
     except Exception as exc:
         if os.environ.get("DIALGATE_DEBUG"):
             traceback.print_exc()
+        undecodable = [arg for arg in sys.argv[1:] if _not_utf8(arg)]
+        if undecodable:  # the cause, not an internal error: such text cannot be stored or compared
+            shown = os.fsencode(undecodable[0]).decode("utf-8", "backslashreplace")
+            click.echo(f"dialgate: the argument '{shown}' is not valid UTF-8: give text in UTF-8", err=True)
+            raise SystemExit(2) from None
         click.echo(f"dialgate: internal error: {type(exc).__name__}: {exc}", err=True)
         raise SystemExit(3) from None
+
+
+def _not_utf8(arg: str) -> bool:
+    """Python keeps the bytes of an argument that is not UTF-8 as lone surrogates (surrogateescape)."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

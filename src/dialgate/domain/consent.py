@@ -221,40 +221,52 @@ StateKey = tuple[Channel, str, Party]
 
 
 def fold(events: Iterable[ConsentEvent]) -> dict[StateKey, ConsentEvent]:
-    """Current state per channel x purpose x party, for each party with events of its own: the party's
-    latest event (latest captured_at, ties by seq), or the other party's latest where that is a later
-    revocation. As a check reads them (rules/inputs._for_party): a grant counts for the party it was
-    given as (İYS keeps an individual's and a trader's records apart), a revocation stops every
-    campaign. A history of one party folds as it always did, one entry per channel x purpose."""
-    latest: dict[StateKey, ConsentEvent] = {}
+    """Current state per channel x purpose x party: the event a check of a campaign calling that party
+    for that purpose folds to (rules/inputs._for_party), over the purpose's events and those for `all`:
+    the latest (captured_at, then seq) of the party's own and of the other party's latest where that is
+    a revocation. A grant counts for the party it was given as (İYS keeps an individual's and a trader's
+    records apart); a revocation stops every campaign. Entries in order, the consumer's first, for the
+    parties with events of their own on the channel: a history of one party has one per purpose."""
+    events = list(events)
+    pools: dict[tuple[Channel, str], list[ConsentEvent]] = {}
+    parties: dict[Channel, set[Party]] = {}
     for event in events:
-        key = (event.channel, event.purpose, event.party)
-        held = latest.get(key)
-        if held is None or event.order_key > held.order_key:
-            latest[key] = event
+        pools.setdefault((event.channel, event.purpose), []).append(event)
+        parties.setdefault(event.channel, set()).add(event.party)
     state: dict[StateKey, ConsentEvent] = {}
-    for key in sorted(latest, key=lambda k: (k[0], k[1], _PARTIES.index(k[2]))):  # the consumer first
-        channel, purpose, party = key
-        own, other = latest[key], latest.get((channel, purpose, _OTHER_PARTY[party]))
-        if other is not None and other.status is ConsentStatus.REVOKED and other.order_key > own.order_key:
-            own = other
-        state[key] = own
+    for channel, purpose in sorted(pools):
+        pool = pools[(channel, purpose)]
+        if purpose != ALL_PURPOSES:
+            pool = pool + pools.get((channel, ALL_PURPOSES), [])
+        for party in Party:
+            governing = _governing(pool, party) if party in parties[channel] else None
+            if governing is not None:
+                state[(channel, purpose, party)] = governing
     return state
 
 
-_PARTIES = list(Party)
-_OTHER_PARTY = {Party.CONSUMER: Party.BUSINESS, Party.BUSINESS: Party.CONSUMER}
+def _governing(events: list[ConsentEvent], party: Party) -> ConsentEvent | None:
+    others = [e for e in events if e.party != party]
+    standing = max(others, key=_order) if others else None
+    speaking = [e for e in events if e.party == party]
+    if standing is not None and standing.status is ConsentStatus.REVOKED:
+        speaking.append(standing)
+    return max(speaking, key=_order) if speaking else None
+
+
+def _order(event: ConsentEvent) -> tuple[datetime, int]:
+    return event.order_key
 
 
 def effective(
     state: Mapping[StateKey, ConsentEvent], channel: Channel, purpose: str, party: Party = Party.CONSUMER
 ) -> ConsentEvent | None:
-    """What governs one purpose for a campaign calling `party`: its own latest event or the latest for
-    `all`, whichever is later."""
-    own, every = state.get((channel, purpose, party)), state.get((channel, ALL_PURPOSES, party))
-    if own is None or every is None:
-        return own or every
-    return own if own.order_key > every.order_key else every
+    """What governs one purpose for a campaign calling `party`: its entry, in which fold merged the
+    purpose's events with those for `all`; for a purpose without events of its own (no entry for either
+    party), the entry for `all`."""
+    if any((channel, purpose, p) in state for p in Party):
+        return state.get((channel, purpose, party))
+    return state.get((channel, ALL_PURPOSES, party))
 
 
 def is_granted(event: ConsentEvent | None) -> bool:

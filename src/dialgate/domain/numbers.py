@@ -113,7 +113,7 @@ def _parse_cached(raw: str, region: str | None) -> PhoneNumber:
     if region is None and not text.startswith(("+", "00")):
         raise InputError(
             f"'{raw}' has no country code: write it as +<country code><number>, or give the region "
-            "of its national format (--region FR)"
+            'of its national format (--region FR on the command line, "region": "FR" over HTTP)'
         ).at(field="number")
     try:
         parsed = phonenumbers.parse(text, region)

@@ -81,4 +81,9 @@ def parse_enum(kind: type[E], value: str, field: str) -> E:
 
 def parse_purpose_or_all(value: str, field: str = "purpose") -> str:
     value = value.strip().lower()
-    return ALL_PURPOSES if value == ALL_PURPOSES else parse_enum(Purpose, value, field).value
+    if value == ALL_PURPOSES:
+        return ALL_PURPOSES
+    try:
+        return parse_enum(Purpose, value, field).value
+    except InputError as exc:  # the list of what is accepted names `all` too
+        raise InputError(f"{exc.message}, {ALL_PURPOSES}").at(field=field) from None

@@ -191,7 +191,7 @@ class ConsentView:
             "brand": self.brand,
             "number": self.number,
             "state": [
-                {"channel": str(ch), "purpose": purpose, **_state_fields(ev), "party": str(party)}
+                {"channel": str(ch), "purpose": purpose, "party": str(party), **_state_fields(ev)}
                 for (ch, purpose, party), ev in self.state.items()
             ],
             "history": [e.to_dict() for e in self.history],
@@ -201,7 +201,12 @@ class ConsentView:
 def _state_fields(event: ConsentEvent) -> dict[str, object]:
     d = event.to_dict()
     keep = ("status", "basis", "source", "captured_at", "expires_at", "seq", "hash")
-    return {k: d[k] for k in keep} | {"has_evidence": event.has_evidence}
+    # the governing event's own purpose and party: `all`, or the other party's revocation, can govern
+    return {k: d[k] for k in keep} | {
+        "has_evidence": event.has_evidence,
+        "event_purpose": d["purpose"],
+        "event_party": d["party"],
+    }
 
 
 def show_consent(rt: Runtime, brand: str, raw_number: str, region: str | None = None) -> ConsentView:
