@@ -77,6 +77,24 @@ def test_show_folds_the_history(rt, ledger):
     assert state.status == "revoked" and state.seq == 4
 
 
+def test_show_says_what_a_check_reads_beside_the_state(rt, clock):
+    brands.add_brand(rt, "enercom")
+    record(rt, party="business", captured_at=(clock.now() - timedelta(days=2)).isoformat())
+    record(rt, status="revoked", purpose="all", captured_at=(clock.now() - timedelta(days=1)).isoformat())
+    view = consent.show_consent(rt, "enercom", N).to_dict()
+    # the state as ever: the latest event per channel and purpose, with the event's own party
+    assert [(s["purpose"], s["status"], s["party"]) for s in view["state"]] == [
+        ("all", "revoked", "consumer"),
+        ("marketing", "granted", "business"),
+    ]
+    # what a check reads: the consumer's revocation for all stops the business campaign's marketing calls
+    calls = {
+        (c["purpose"], c["party"]): (c["status"], c["event_purpose"], c["event_party"]) for c in view["calls"]
+    }
+    assert calls[("marketing", "business")] == ("revoked", "all", "consumer")
+    assert calls[("all", "consumer")] == ("revoked", "all", "consumer")
+
+
 def test_a_consent_dated_in_the_future_is_refused(rt, clock, ledger):
     with pytest.raises(InputError, match="future") as info:
         record(rt, captured_at=(clock.now() + timedelta(hours=1)).isoformat())

@@ -56,7 +56,7 @@ def grant(rt, purpose="marketing", basis="consent", number=BR_NUMBER):
 
 
 def governing(rt, purpose, number=BR_NUMBER):
-    return effective(consent.show_consent(rt, "enercom", number).state, Channel.CALL, purpose)
+    return effective(consent.show_consent(rt, "enercom", number).calls, Channel.CALL, purpose)
 
 
 # --- opt-out and cancellation take effect in the ledger at once ------------------------------------------

@@ -4,7 +4,15 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialgate.domain.consent import GENESIS_HASH, ConsentDraft, effective, fold, seal, verify_chain
+from dialgate.domain.consent import (
+    GENESIS_HASH,
+    ConsentDraft,
+    effective,
+    fold,
+    fold_for_calls,
+    seal,
+    verify_chain,
+)
 from dialgate.domain.rules.frame import GRANTED, PARTY_CODES, REVOKED
 from dialgate.domain.rules.inputs import one_consent
 from dialgate.domain.vocabulary import Basis, Channel, ConsentStatus, Party, Source
@@ -64,16 +72,16 @@ def test_latest_capture_wins_even_when_recorded_earlier():
     late_grant = draft(at=T + timedelta(days=2))
     early_revoke = draft("revoked", at=T + timedelta(days=1))
     state = fold(chain(late_grant, early_revoke))
-    assert state[(Channel.CALL, "marketing", Party.CONSUMER)].status is ConsentStatus.GRANTED
+    assert state[(Channel.CALL, "marketing")].status is ConsentStatus.GRANTED
 
 
 def test_ties_on_capture_time_go_to_the_later_append():
     state = fold(chain(draft(), draft("revoked")))
-    assert state[(Channel.CALL, "marketing", Party.CONSUMER)].status is ConsentStatus.REVOKED
+    assert state[(Channel.CALL, "marketing")].status is ConsentStatus.REVOKED
 
 
 def test_revocation_for_all_purposes_covers_every_purpose():
-    state = fold(
+    state = fold_for_calls(
         chain(draft(purpose="marketing"), draft(purpose="sales"), draft("revoked", "all", T + timedelta(1)))
     )
     for purpose in ("marketing", "sales", "survey"):
@@ -82,37 +90,37 @@ def test_revocation_for_all_purposes_covers_every_purpose():
 
 
 def test_a_later_grant_for_one_purpose_outranks_an_earlier_revoke_all():
-    state = fold(chain(draft("revoked", "all"), draft(purpose="sales", at=T + timedelta(days=1))))
+    state = fold_for_calls(chain(draft("revoked", "all"), draft(purpose="sales", at=T + timedelta(days=1))))
     assert effective(state, Channel.CALL, "sales").status is ConsentStatus.GRANTED
     assert effective(state, Channel.CALL, "marketing").status is ConsentStatus.REVOKED
 
 
 def test_a_grant_counts_for_the_party_it_was_given_as():
     # İYS keeps an individual's (consumer) and a trader's (business) records apart, and so does the check
-    state = fold(chain(draft("revoked"), draft(at=T + timedelta(days=1), party=Party.BUSINESS)))
+    state = fold_for_calls(chain(draft("revoked"), draft(at=T + timedelta(days=1), party=Party.BUSINESS)))
     assert effective(state, Channel.CALL, "marketing", Party.CONSUMER).status is ConsentStatus.REVOKED
     assert effective(state, Channel.CALL, "marketing", Party.BUSINESS).status is ConsentStatus.GRANTED
 
 
 def test_the_other_partys_later_revocation_governs_until_a_later_grant():
-    state = fold(chain(draft(party=Party.BUSINESS), draft("revoked", at=T + timedelta(days=1))))
+    state = fold_for_calls(chain(draft(party=Party.BUSINESS), draft("revoked", at=T + timedelta(days=1))))
     business = state[(Channel.CALL, "marketing", Party.BUSINESS)]
     assert business.status is ConsentStatus.REVOKED and business.party is Party.CONSUMER
-    state = fold(chain(draft(party=Party.BUSINESS), draft("revoked", at=T + timedelta(days=1)),
+    state = fold_for_calls(chain(draft(party=Party.BUSINESS), draft("revoked", at=T + timedelta(days=1)),
                        draft(at=T + timedelta(days=2), party=Party.BUSINESS)))  # fmt: skip
     assert state[(Channel.CALL, "marketing", Party.BUSINESS)].status is ConsentStatus.GRANTED
     assert state[(Channel.CALL, "marketing", Party.CONSUMER)].status is ConsentStatus.REVOKED
 
 
 def test_a_purpose_shows_a_later_event_for_all():
-    state = fold(chain(draft(), draft("revoked", "all", T + timedelta(days=1))))
+    state = fold_for_calls(chain(draft(), draft("revoked", "all", T + timedelta(days=1))))
     marketing = state[(Channel.CALL, "marketing", Party.CONSUMER)]
     assert marketing.status is ConsentStatus.REVOKED and marketing.purpose == "all"
 
 
 def test_a_party_without_events_of_its_own_has_no_entry():
-    # a consumer's history reads as one entry per purpose
-    state = fold(chain(draft(), draft("revoked", at=T + timedelta(days=1))))
+    # a consumer's history reads as one entry per purpose, as in the plain state
+    state = fold_for_calls(chain(draft(), draft("revoked", at=T + timedelta(days=1))))
     assert list(state) == [(Channel.CALL, "marketing", Party.CONSUMER)]
 
 
@@ -132,7 +140,7 @@ def test_the_view_shows_what_a_check_reads(events, party):
     revocation (that party's entries show it)."""
     history = chain(*(draft(status, purpose, T + timedelta(microseconds=us), party=p)
                       for status, us, p, purpose in events))  # fmt: skip
-    state = fold(history)
+    state = fold_for_calls(history)
     for asked in ("marketing", "sales", "survey"):
         rows = [((e.captured_at - EPOCH) // timedelta(microseconds=1), e.seq,
                  GRANTED if e.status is ConsentStatus.GRANTED else REVOKED, 0, PARTY_CODES[e.party], False, 0, False)

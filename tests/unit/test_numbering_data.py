@@ -49,7 +49,8 @@ def test_every_extra_range_is_unknown_to_phonenumbers_or_mislabelled():
 
 @pytest.mark.parametrize("npa", sorted(data.US_NPA_ZONES))
 def test_zone_corrections_cover_what_phonenumbers_says(npa):
-    """A correction may add zones (the NPA straddles a line) but for 219 it replaces a wrong default."""
+    """Every corrected NPA parses with the correction, whatever phonenumbers says (for 219 and 689 it
+    replaces a wrong zone; the others add the zones an NPA straddles)."""
     n = parse_number(f"+1{npa}5550123")
     assert n.zone_source is ZoneSource.CORRECTION and n.zones == data.US_NPA_ZONES[npa]
 

@@ -129,7 +129,8 @@ def get_consent(
     brand: str | None = None,
     region: str | None = None,
 ) -> dict[str, object]:
-    """Current state per channel and purpose, and the full history of one number."""
+    """Current state per channel and purpose, what a check reads per party called (`calls`), and the
+    full history of one number."""
     return consent.show_consent(rt, _brand(who, brand), number, region).to_dict()
 
 

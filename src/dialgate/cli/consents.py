@@ -108,15 +108,18 @@ def consent_show(number: str, brand: str, region: str | None, as_json: bool) -> 
     click.echo(f"{view.number} for brand {view.brand}")
     if not view.state:
         click.echo("  no consent events")
-    for (channel, purpose, party), ev in view.state.items():
+    for (channel, purpose), ev in sorted(view.state.items()):
         until = f" until {ev.expires_at:%Y-%m-%d}" if ev.expires_at else ""
         evidence = " evidence" if ev.has_evidence else ""
-        whose = "".join([f", for {ev.purpose}" if ev.purpose != purpose else "",
-                         f", the {ev.party}'s" if ev.party != party else ""])  # fmt: skip
         click.echo(
-            f"  {channel}/{purpose} ({party}): {ev.status} ({ev.basis}, {ev.source}) since "
-            f"{ev.captured_at:%Y-%m-%d %H:%M}Z{until}{evidence} [#{ev.seq}{whose}]"
+            f"  {channel}/{purpose}: {ev.status} ({ev.basis}, {ev.source}) since {ev.captured_at:%Y-%m-%d %H:%M}Z{until}{evidence}"
         )
+    if view.calls_differ():
+        click.echo("as a check reads it, per party called:")
+        for (channel, purpose, party), ev in view.calls.items():
+            whose = "".join([f", for {ev.purpose}" if ev.purpose != purpose else "",
+                             f", the {ev.party}'s" if ev.party != party else ""])  # fmt: skip
+            click.echo(f"  {channel}/{purpose} ({party}): {ev.status} [#{ev.seq}{whose}]")
     click.echo("history:")
     for ev in view.history:
         click.echo(

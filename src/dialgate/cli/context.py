@@ -93,12 +93,17 @@ def run_guarded(func: Callable[[], Any]) -> Any:
         if os.environ.get("DIALGATE_DEBUG"):
             traceback.print_exc()
         undecodable = [arg for arg in sys.argv[1:] if _not_utf8(arg)]
-        if undecodable:  # the cause, not an internal error: such text cannot be stored or compared
+        if undecodable and _about_encoding(exc):  # the cause: such text cannot be stored or compared
             shown = os.fsencode(undecodable[0]).decode("utf-8", "backslashreplace")
             click.echo(f"dialgate: the argument '{shown}' is not valid UTF-8: give text in UTF-8", err=True)
             raise SystemExit(2) from None
         click.echo(f"dialgate: internal error: {type(exc).__name__}: {exc}", err=True)
         raise SystemExit(3) from None
+
+
+def _about_encoding(exc: Exception) -> bool:
+    """Errors that text with lone surrogates raises where it is encoded (the stores, orjson)."""
+    return isinstance(exc, UnicodeError) or "utf-8" in str(exc).lower() or "surrogate" in str(exc).lower()
 
 
 def _not_utf8(arg: str) -> bool:

@@ -217,11 +217,24 @@ def verify_chain(
     return None
 
 
-StateKey = tuple[Channel, str, Party]
+StateKey = tuple[Channel, str]
+CallKey = tuple[Channel, str, Party]
 
 
 def fold(events: Iterable[ConsentEvent]) -> dict[StateKey, ConsentEvent]:
-    """Current state per channel x purpose x party: the event a check of a campaign calling that party
+    """Current state per channel x purpose: the latest captured_at wins, ties by seq (the `state` of
+    consent show; fold_for_calls says what a check reads)."""
+    state: dict[StateKey, ConsentEvent] = {}
+    for event in events:
+        key = (event.channel, event.purpose)
+        held = state.get(key)
+        if held is None or event.order_key > held.order_key:
+            state[key] = event
+    return state
+
+
+def fold_for_calls(events: Iterable[ConsentEvent]) -> dict[CallKey, ConsentEvent]:
+    """Per channel x purpose x party: the event a check of a campaign calling that party
     for that purpose folds to (rules/inputs._for_party), over the purpose's events and those for `all`:
     the latest (captured_at, then seq) of the party's own and of the other party's latest where that is
     a revocation. A grant counts for the party it was given as (İYS keeps an individual's and a trader's
@@ -233,7 +246,7 @@ def fold(events: Iterable[ConsentEvent]) -> dict[StateKey, ConsentEvent]:
     for event in events:
         pools.setdefault((event.channel, event.purpose), []).append(event)
         parties.setdefault(event.channel, set()).add(event.party)
-    state: dict[StateKey, ConsentEvent] = {}
+    state: dict[CallKey, ConsentEvent] = {}
     for channel, purpose in sorted(pools):
         pool = pools[(channel, purpose)]
         if purpose != ALL_PURPOSES:
@@ -259,9 +272,9 @@ def _order(event: ConsentEvent) -> tuple[datetime, int]:
 
 
 def effective(
-    state: Mapping[StateKey, ConsentEvent], channel: Channel, purpose: str, party: Party = Party.CONSUMER
+    state: Mapping[CallKey, ConsentEvent], channel: Channel, purpose: str, party: Party = Party.CONSUMER
 ) -> ConsentEvent | None:
-    """What governs one purpose for a campaign calling `party`: its entry, in which fold merged the
+    """What governs one purpose for a campaign calling `party` (`state` from fold_for_calls): its entry, in which fold merged the
     purpose's events with those for `all`; for a purpose without events of its own (no entry for either
     party), the entry for `all`."""
     if any((channel, purpose, p) in state for p in Party):

@@ -69,7 +69,7 @@ class PhoneNumber:
     kind: NumberKind
     zones: tuple[str, ...]
     zone_source: ZoneSource
-    subdivision: str | None  # US state or Brazilian state (UF) when the number tells it
+    subdivision: str | None  # US state, Brazilian state (UF) or Spanish community when the number tells it
 
     @property
     def national_number(self) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dialgate.domain.consent import (
+    CallKey,
     ChainBreak,
     ConsentDraft,
     ConsentEvent,
@@ -22,6 +23,7 @@ from dialgate.domain.consent import (
     StateKey,
     draft_row,
     fold,
+    fold_for_calls,
     seal_rows,
     sealed_event,
     verify_chain,
@@ -183,7 +185,8 @@ def _by_brand_order(drafts: Sequence[ConsentDraft]) -> list[ConsentDraft]:
 class ConsentView:
     brand: str
     number: str
-    state: dict[StateKey, ConsentEvent]
+    state: dict[StateKey, ConsentEvent]  # the latest event per channel x purpose
+    calls: dict[CallKey, ConsentEvent]  # what a check reads, per channel x purpose x party called
     history: list[ConsentEvent]
 
     def to_dict(self) -> dict[str, object]:
@@ -191,22 +194,33 @@ class ConsentView:
             "brand": self.brand,
             "number": self.number,
             "state": [
-                {"channel": str(ch), "purpose": purpose, "party": str(party), **_state_fields(ev)}
-                for (ch, purpose, party), ev in self.state.items()
+                {"channel": str(ch), "purpose": purpose, **_state_fields(ev)}
+                for (ch, purpose), ev in sorted(self.state.items())
+            ],
+            "calls": [
+                {
+                    "channel": str(ch),
+                    "purpose": purpose,
+                    **_state_fields(ev),
+                    "party": str(party),
+                    "event_purpose": ev.purpose,
+                    "event_party": str(ev.party),
+                }
+                for (ch, purpose, party), ev in self.calls.items()
             ],
             "history": [e.to_dict() for e in self.history],
         }
 
+    def calls_differ(self) -> bool:
+        """Whether `calls` says more than `state`: events of both parties, or one for `all` later than a
+        purpose's own."""
+        return any(self.state.get((ch, purpose)) is not ev for (ch, purpose, _), ev in self.calls.items())
+
 
 def _state_fields(event: ConsentEvent) -> dict[str, object]:
     d = event.to_dict()
-    keep = ("status", "basis", "source", "captured_at", "expires_at", "seq", "hash")
-    # the governing event's own purpose and party: `all`, or the other party's revocation, can govern
-    return {k: d[k] for k in keep} | {
-        "has_evidence": event.has_evidence,
-        "event_purpose": d["purpose"],
-        "event_party": d["party"],
-    }
+    keep = ("status", "basis", "party", "source", "captured_at", "expires_at", "seq", "hash")
+    return {k: d[k] for k in keep} | {"has_evidence": event.has_evidence}
 
 
 def show_consent(rt: Runtime, brand: str, raw_number: str, region: str | None = None) -> ConsentView:
@@ -214,7 +228,7 @@ def show_consent(rt: Runtime, brand: str, raw_number: str, region: str | None = 
     with rt.uow() as uow:
         require_brand(uow, brand)
         history = uow.consents.for_number(brand, number)
-    return ConsentView(brand=brand, number=number, state=fold(history), history=history)
+    return ConsentView(brand, number, fold(history), fold_for_calls(history), history)
 
 
 def export_consents(rt: Runtime, brand: str) -> Iterator[ConsentEvent]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from dialgate.domain.audit import DayCount, DecisionRecord, Tally, days_between, fill_days
 from dialgate.domain.campaign import Campaign
-from dialgate.domain.consent import ChainBreak, ConsentEvent, StateKey, fold, verify_chain
+from dialgate.domain.consent import CallKey, ChainBreak, ConsentEvent, fold_for_calls, verify_chain
 from dialgate.domain.model import DncEntry, DncLogEntry, RecordedAttempt, Vendor
 from dialgate.domain.numbers import PhoneNumber, e164_key, parse_number
 from dialgate.domain.registry import (
@@ -176,7 +176,7 @@ def verify_brand_chain(rt: Runtime, brand: str) -> ChainCheck:
 @dataclass(frozen=True)
 class NumberPage:
     number: PhoneNumber
-    state: list[tuple[StateKey, ConsentEvent]]
+    state: list[tuple[CallKey, ConsentEvent]]  # what a check reads, per party called
     history: list[ConsentEvent]  # newest first
     evidence_stored: frozenset[str]  # evidence hashes whose file is in the store (downloadable)
     dnc: DncEntry | None
@@ -230,7 +230,7 @@ def number_page(rt: Runtime, viewer: Viewer, raw: str, region: str | None = None
         attempts = [
             a for a in uow.attempts.recorded(viewer.brand, e164) if viewer.sees_vendor(a.attempt.vendor)
         ]
-    state = list(fold(events).items())
+    state = list(fold_for_calls(events).items())
     visible = [e for e in events if viewer.sees_vendor(e.actor_vendor)]
     stored = frozenset(
         e.evidence_sha256 for e in visible if e.evidence_sha256 and rt.evidence.path_of(e.evidence_sha256)

@@ -4,7 +4,8 @@ This is the hot path of every check, so it bypasses SQLAlchemy's statement build
 DBAPI connection per thread (reads in autocommit, so each statement sees every commit before it).
 A batch reads the brand's facts from a FactCache that brings itself up to date before every read
 (fact_cache.py): a revocation committed a moment ago blocks the very next check, in any process.
-Every column comes back as an integer (number keys, epoch seconds, codes) so that a whole result turns
+Every column comes back as an integer (number keys, epoch seconds or, for ordering consent events,
+microseconds, codes) so that a whole result turns
 into one numpy table in a single call instead of a Python conversion per value.
 """
 

@@ -1,4 +1,5 @@
-"""Facts as integer columns in SQL: number keys, epoch seconds and codes, so that a whole result turns
+"""Facts as integer columns in SQL: number keys, epoch seconds (microseconds where order within a second
+matters) and codes, so that a whole result turns
 into one numpy table in a single call instead of a Python conversion per value."""
 
 from __future__ import annotations

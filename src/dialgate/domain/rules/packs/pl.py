@@ -12,6 +12,10 @@ from dialgate.domain.rules.frame import BASIS_CONSENT
 
 PKE_FROM = date(2024, 11, 10)  # Prawo komunikacji elektronicznej replaces Prawo telekomunikacyjne
 
+_OBJECTION = (
+    "RODO art. 21(3); Prawo komunikacji elektronicznej art. 398 (Prawo telekomunikacyjne art. 172 before it)"
+)
+
 PACK = validate_pack(
     Pack(
         country="PL",
@@ -19,8 +23,8 @@ PACK = validate_pack(
         version="2026.11.3",
         legal_zone="Europe/Warsaw",
         rules=(
-            revoked("Prawo komunikacji elektronicznej art. 398; RODO art. 21(3)"),
-            internal_dnc("Prawo komunikacji elektronicznej art. 398; RODO art. 21(3)"),
+            revoked(_OBJECTION),
+            internal_dnc(_OBJECTION),
             consent_required(
                 "consent-before-pke",
                 "Prawo telekomunikacyjne art. 172(1) (prior consent of the subscriber or end user), until PKE",
