@@ -178,11 +178,15 @@ def test_a_body_too_large_is_refused_with_413_and_the_key_is_checked_first(live,
         assert r.status_code == 200 and len(r.json()["decisions"]) == 20
 
 
-@pytest.mark.parametrize("numbers", [[N, 33639980013], [N, None], "+33639980013", [[N]]])
-def test_a_batch_takes_only_a_list_of_strings(live, keys, numbers):
+@pytest.mark.parametrize(
+    ("numbers", "said"),
+    [([N, 33639980013], "element 1 is a number"), ([N, N, None], "element 2 is null"),
+     ("+33639980013", "list of strings"), ([[N]], "element 0 is a list")],
+)  # fmt: skip
+def test_a_batch_takes_only_a_list_of_strings(live, keys, numbers, said):
     with client(live, keys["acme"]) as c:
         r = c.post("/v1/checks:batch", json={"campaign": "acme-fr", "numbers": numbers})
-    assert (r.status_code, r.json().get("field")) == (422, "numbers")
+    assert (r.status_code, r.json().get("field")) == (422, "numbers") and said in r.json()["detail"]
 
 
 def test_attempts_and_dnc_over_http(live, keys):

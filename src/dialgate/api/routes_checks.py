@@ -169,12 +169,22 @@ async def check_one(state: Any, who: Principal, raw: bytes) -> bytes:
     return await coalescer.decide(req, who.brand)
 
 
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", int: "a number", float: "a number", bool: "true or false"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
 async def check_batch(state: Any, who: Principal, raw: bytes) -> bytes:
     body = _body(raw, _BATCH)
     numbers = body.get("numbers")
     # the types present, gathered in C: a generator over 10,000 numbers cost a millisecond
-    if not isinstance(numbers, list) or not set(map(type, numbers)) <= {str}:
+    if not isinstance(numbers, list):
         raise InputError("must be a list of strings").at(field="numbers")
+    if not set(map(type, numbers)) <= {str}:  # the first wrong element named, found only on this path
+        at = next(i for i, n in enumerate(numbers) if type(n) is not str)
+        raise InputError(f"must be a list of strings; element {at} is {_json_type(numbers[at])}").at(
+            field="numbers"
+        )
     if len(numbers) > MAX_BATCH:
         raise InputError(f"at most {MAX_BATCH} numbers per batch").at(field="numbers")
     rt, req = state.runtime, _request(body, numbers, who.vendor)
