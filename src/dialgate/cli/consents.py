@@ -100,7 +100,8 @@ def _write_rejects(path: Path, errors: list[RowError]) -> None:
 @click.option("--region")
 @click.option("--json", "as_json", is_flag=True)
 def consent_show(number: str, brand: str, region: str | None, as_json: bool) -> None:
-    """Current state per channel, purpose and party (as a check reads it), and the full history."""
+    """Current state per channel and purpose (and what a check reads per party called, where that says
+    more), and the full history."""
     view = ledger.show_consent(runtime(), brand, number, region)
     if as_json:
         echo_json(view.to_dict())

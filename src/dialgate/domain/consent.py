@@ -8,6 +8,7 @@ chain head catches a deleted last event.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -260,23 +261,22 @@ def fold_for_calls(events: Iterable[ConsentEvent]) -> dict[CallKey, ConsentEvent
 
 def _governing(events: list[ConsentEvent], party: Party) -> ConsentEvent | None:
     others = [e for e in events if e.party != party]
-    standing = max(others, key=_order) if others else None
+    standing = max(others, key=_ORDER) if others else None
     speaking = [e for e in events if e.party == party]
     if standing is not None and standing.status is ConsentStatus.REVOKED:
         speaking.append(standing)
-    return max(speaking, key=_order) if speaking else None
+    return max(speaking, key=_ORDER) if speaking else None
 
 
-def _order(event: ConsentEvent) -> tuple[datetime, int]:
-    return event.order_key
+_ORDER = operator.attrgetter("order_key")
 
 
 def effective(
     state: Mapping[CallKey, ConsentEvent], channel: Channel, purpose: str, party: Party = Party.CONSUMER
 ) -> ConsentEvent | None:
-    """What governs one purpose for a campaign calling `party` (`state` from fold_for_calls): its entry, in which fold merged the
-    purpose's events with those for `all`; for a purpose without events of its own (no entry for either
-    party), the entry for `all`."""
+    """What governs one purpose for a campaign calling `party`, from fold_for_calls' entries: the
+    purpose's own (merged there with the events for `all`), or, for a purpose without events of its own
+    (no entry for either party), the entry for `all`."""
     if any((channel, purpose, p) in state for p in Party):
         return state.get((channel, purpose, party))
     return state.get((channel, ALL_PURPOSES, party))
