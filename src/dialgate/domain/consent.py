@@ -241,7 +241,6 @@ def fold_for_calls(events: Iterable[ConsentEvent]) -> dict[CallKey, ConsentEvent
     a revocation. A grant counts for the party it was given as (İYS keeps an individual's and a trader's
     records apart); a revocation stops every campaign. Entries in order, the consumer's first, for the
     parties with events of their own on the channel: a history of one party has one per purpose."""
-    events = list(events)
     pools: dict[tuple[Channel, str], list[ConsentEvent]] = {}
     parties: dict[Channel, set[Party]] = {}
     for event in events:

@@ -39,15 +39,15 @@ from dialgate.adapters.db.fact_columns import CONSENT, KEY, dialect_sql, int_tab
 from dialgate.domain.rules.fact_index import BrandIndex, Codes
 from dialgate.domain.rules.frame import REVOKED
 
-# Every part as wide as the others: tag, position, key, ten integers, two texts.
+# Every part as wide as the others: tag, position, key, nine integers, two texts.
 _SINCE = (
-    f"SELECT 1, seq, {KEY}, {CONSENT}, EPOCH_US(captured_at), EPOCH_US(recorded_at), channel, purpose "
+    f"SELECT 1, seq, {KEY}, {CONSENT}, EPOCH_US(recorded_at), channel, purpose "
     "FROM consent_events WHERE brand_id = {p} AND seq > {p} "
-    f"UNION ALL SELECT 2, seq, {KEY}, CAST(type = 'dnc.added' AS INTEGER), 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL "
+    f"UNION ALL SELECT 2, seq, {KEY}, CAST(type = 'dnc.added' AS INTEGER), 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL "
     "FROM change_events WHERE brand_id = {p} AND seq > {p} AND type IN ('dnc.added', 'dnc.removed') "
-    f"UNION ALL SELECT 3, id, {KEY}, EPOCH_US(at), CAST(outcome = 'refused' AS INTEGER), 0, 0, 0, 0, 0, 0, 0, 0, "
+    f"UNION ALL SELECT 3, id, {KEY}, EPOCH_US(at), CAST(outcome = 'refused' AS INTEGER), 0, 0, 0, 0, 0, 0, 0, "
     "campaign_id, purpose FROM call_attempts WHERE id > {p} AND {brand} = {p} "
-    "UNION ALL SELECT 4, COALESCE(MAX(seq), 0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL "
+    "UNION ALL SELECT 4, COALESCE(MAX(seq), 0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL "
     "FROM change_events WHERE brand_id = {p}"
 )
 _FEED_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM change_events WHERE brand_id = {p}"
@@ -153,10 +153,10 @@ class FactCache:
         parts = {tag: sorted((r for r in rows if r[0] == tag), key=_position) for tag in _TAGS}
         if found := parts[_CONSENT]:
             t = _ints(found)
-            # from when each counts (fact_columns.CONSENT_WHERE): its capture or its recording, which
-            # for a revocation counts the grace early
-            recorded = t[:, 12:13] - np.where(t[:, 5:6] == REVOKED, self._grace_us, 0)
-            known = np.minimum(t[:, 11:12], recorded)
+            # from when each counts (fact_columns.CONSENT_WHERE): its capture (CONSENT's first column, in
+            # microseconds) or its recording, which for a revocation counts the grace early
+            recorded = t[:, 11:12] - np.where(t[:, 5:6] == REVOKED, self._grace_us, 0)
+            known = np.minimum(t[:, 3:4], recorded)
             consents = consents.added(
                 t[:, 2].astype(np.uint64), np.hstack([t[:, 3:11], known, _texts(codes, found)])
             )
@@ -176,9 +176,9 @@ def _position(row: tuple[Any, ...]) -> int:
 
 
 def _ints(rows: list[tuple[Any, ...]]) -> npt.NDArray[np.int64]:
-    return int_table([r[:13] for r in rows], 13)
+    return int_table([r[:12] for r in rows], 12)
 
 
 def _texts(codes: Codes, rows: list[tuple[Any, ...]]) -> npt.NDArray[np.int64]:
     """The two text columns as codes."""
-    return np.stack([codes.encode(r[13] for r in rows), codes.encode(r[14] for r in rows)], axis=1)
+    return np.stack([codes.encode(r[12] for r in rows), codes.encode(r[13] for r in rows)], axis=1)

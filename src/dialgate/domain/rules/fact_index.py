@@ -149,8 +149,8 @@ class BrandIndex:
         until_us: int,
     ) -> RowFacts:
         """As BrandFacts.for_rows: the consent events that count at `until` (known by then, the campaign's
-        channel and purpose, either party: the frame folds them for its party), on the do-not-call list, attempts in [since, until] and the last attempt up to
-        `until` (epoch seconds, 0 if none)."""
+        channel and purpose, either party: the frame folds them for its party), on the do-not-call list,
+        attempts in [since, until] and the last attempt up to `until` (epoch seconds, 0 if none)."""
         probe = np.where(valid, keys, np.uint64(0))  # no fact has key 0
         n = keys.size
         code = self.codes.of

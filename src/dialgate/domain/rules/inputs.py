@@ -335,8 +335,8 @@ RowFacts = tuple[ConsentRows, npt.NDArray[np.bool_], AttemptRows, Ints]
 
 @dataclass(frozen=True)
 class BrandFacts:
-    """A brand's consents (those that count for the campaign at the instant), do-not-call list and recent attempts,
-    keyed by E.164 number and sorted: read once for a whole scrub, joined to each chunk in numpy."""
+    """A brand's consents (those that count for the campaign at the instant), do-not-call list and recent
+    attempts, keyed by E.164 number and sorted: read once for a whole scrub, joined to each chunk in numpy."""
 
     consents: KeyedConsents
     dnc: npt.NDArray[np.uint64]  # sorted
