@@ -26,28 +26,37 @@ def free_port() -> int:
 
 @pytest.fixture
 def hlr_sim_process(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
     scenario = tmp_path / "scenario.toml"
     scenario.write_text('[[numbers]]\nnumber = "+48451000120"\nroaming = true\nroaming_country = "TR"\n')
-    command = [sys.executable, "-m", "dialgate", "hlr-sim", "--port", str(port), "--config", str(scenario),
-               "--latency-ms", "5", "--shape", "both", "--seed", "1"]  # fmt: skip
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, cwd=tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(url + "/healthz", timeout=0.5)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            pytest.fail(
-                "hlr-sim did not start: " + (process.stderr.read().decode() if process.stderr else "")
-            )
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    # A port found free can be taken by a parallel test's server before the simulator binds it: then the
+    # simulator exits, and another server would answer. Only the simulator answers /_sim/stats, and a
+    # simulator that exited is started again on another port.
+    for _ in range(5):
+        port = free_port()
+        command = [sys.executable, "-m", "dialgate", "hlr-sim", "--port", str(port), "--config", str(scenario),
+                   "--latency-ms", "5", "--shape", "both", "--seed", "1"]  # fmt: skip
+        process = subprocess.Popen(command, stderr=subprocess.PIPE, cwd=tmp_path)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                if process.poll() is not None:
+                    break
+                try:
+                    if httpx.get(url + "/_sim/stats", timeout=0.5).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            else:
+                pytest.fail("hlr-sim did not start")
+            if process.poll() is None:
+                yield url
+                return
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    pytest.fail(
+        "hlr-sim could not bind a port: " + (process.stderr.read().decode() if process.stderr else "")
+    )
 
 
 def test_hlr_sim_answers_in_both_vendor_shapes(hlr_sim_process: str) -> None:
